@@ -1,0 +1,26 @@
+# Commonplace: `make run` to start it, `make test` to check it. Both set up first.
+.PHONY: setup run test lint unit e2e bench demo clean
+
+VENV := .venv/bin
+
+setup:
+	@bash scripts/bootstrap.sh
+
+run: setup
+	@bash scripts/run.sh
+
+test: setup
+	@bash scripts/test.sh
+
+lint: setup
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/lint-imports
+	$(VENV)/mypy .
+
+demo: setup
+	$(VENV)/commonplace migrate --noinput
+	$(VENV)/commonplace demo --reset
+
+clean:
+	rm -rf .venv var .mypy_cache .ruff_cache .pytest_cache

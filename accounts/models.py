@@ -1,0 +1,72 @@
+"""People: a custom user model carrying the public profile."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+handle_validator = RegexValidator(
+    r"^[A-Za-z0-9_]{2,30}$",
+    "Use 2 to 30 letters, digits or underscores (no spaces), e.g. maria_lopez.",
+)
+
+
+class Role(models.TextChoices):
+    TEACHER = "teacher", "Teacher"
+    PRINCIPAL = "principal", "Principal"
+    COACH = "coach", "Instructional coach"
+    LIBRARIAN = "librarian", "Librarian"
+    STUDENT_TEACHER = "student_teacher", "Student teacher"
+    OTHER = "other", "Other"
+
+
+def avatar_path(instance: "User", filename: str) -> str:
+    return f"avatars/{filename}"
+
+
+class User(AbstractUser):
+    """A person on Commonplace. `username` is the @handle people see and mention."""
+
+    username = models.CharField(
+        "handle",
+        max_length=30,
+        unique=True,
+        validators=[handle_validator, UnicodeUsernameValidator()],
+        help_text="Your @handle: 2 to 30 letters, digits or underscores.",
+        error_messages={"unique": "That handle is taken. Please choose another."},
+    )
+    email = models.EmailField(
+        "email address", unique=True, error_messages={"unique": "That email already has an account."}
+    )
+    display_name = models.CharField(max_length=80, blank=True, help_text="How your name appears to others.")
+    bio = models.TextField(max_length=600, blank=True, help_text="A few sentences about you and your work.")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.TEACHER)
+    subjects = models.CharField(max_length=200, blank=True, help_text="Comma-separated, e.g. Science, Maths.")
+    grade_levels = models.CharField(max_length=100, blank=True, help_text="e.g. K–2, Grade 7, High school.")
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    website = models.URLField(blank=True, max_length=300)
+    blog_url = models.URLField("blog address", blank=True, max_length=300)
+    avatar = models.ImageField(upload_to=avatar_path, blank=True)
+    avatar_alt = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:person", kwargs={"username": self.username})
+
+    def subject_list(self) -> list[str]:
+        return [s.strip() for s in self.subjects.split(",") if s.strip()]

@@ -1,0 +1,58 @@
+"""Writes for people: sign-up and profile changes."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from core.exceptions import Invalid
+from core.images import clean_image
+
+PROFILE_FIELDS = (
+    "display_name",
+    "bio",
+    "role",
+    "subjects",
+    "grade_levels",
+    "time_zone",
+    "website",
+    "blog_url",
+    "avatar_alt",
+)
+
+
+def register(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create an account. Raises Invalid if the handle or email is taken or the password is weak."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise Invalid("That handle is taken. Please choose another.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise Invalid("That email already has an account.")
+    user = User(username=username, email=email.strip().lower(), display_name=display_name.strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages)) from None
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def update_profile(*, user: User, avatar: bytes | None = None, remove_avatar: bool = False, **fields: str) -> User:
+    """Change profile fields; a new avatar is re-encoded without metadata. Raises Invalid on a bad image."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise Invalid(f"Unknown profile fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(user, name, value)
+    old_avatar = user.avatar.name if user.avatar else ""
+    if avatar is not None:
+        clean = clean_image(avatar)
+        user.avatar.save(clean.content.name or "avatar.png", clean.content, save=False)
+    elif remove_avatar:
+        user.avatar = None  # type: ignore[assignment]
+    user.full_clean(exclude=["password", "username", "email"])
+    user.save()
+    if old_avatar and (avatar is not None or remove_avatar):
+        transaction.on_commit(lambda: user.avatar.storage.delete(old_avatar))
+    return user

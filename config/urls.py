@@ -1,0 +1,20 @@
+"""Top-level URL configuration: each app brings its own urls.py."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+from posts import views as posts_views
+
+urlpatterns = [
+    path("", posts_views.home, name="home"),
+    path("", include("posts.urls")),
+    path("", include("courses.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("media/<path:path>", core_views.media, name="media"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

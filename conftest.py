@@ -1,0 +1,74 @@
+"""The shared cast and fixtures for every app's tests."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import html5lib
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from courses.models import Course, MemberRole
+from courses.tests.factories import CourseFactory, EnrollmentFactory, PromptFactory, WeekFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def george(db) -> User:
+    """A facilitator."""
+    return UserFactory.create(username="george", display_name="George")
+
+
+@pytest.fixture
+def maria(db) -> User:
+    """A participant: a grade 5 teacher."""
+    return UserFactory.create(username="maria", display_name="Maria López")
+
+
+@pytest.fixture
+def devon(db) -> User:
+    """Another participant: a principal."""
+    return UserFactory.create(username="devon", display_name="Devon Clarke")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Signed up, but in no course."""
+    return UserFactory.create(username="olive", display_name="Olive Outsider")
+
+
+@pytest.fixture
+def course(george: User, maria: User, devon: User) -> Course:
+    """A running season with george facilitating and maria and devon taking part; week 1 has a prompt."""
+    course = CourseFactory.create(title="Innovator's Mindset MOOC", slug="immooc", hashtag="#IMMOOC")
+    EnrollmentFactory.create(course=course, user=george, role=MemberRole.FACILITATOR)
+    EnrollmentFactory.create(course=course, user=maria)
+    EnrollmentFactory.create(course=course, user=devon)
+    week = WeekFactory.create(course=course, number=1, title="What is innovation?")
+    PromptFactory.create(week=week, number=1)
+    return course
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[[User], Client]:
+    def _login(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def assert_valid_html(content: bytes | str) -> None:
+    """Fail if the document has HTML parse errors (html5lib in strict mode)."""
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    parser.parse(content)
+
+
+@pytest.fixture
+def valid_html() -> Callable[[bytes | str], None]:
+    return assert_valid_html

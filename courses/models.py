@@ -1,0 +1,203 @@
+"""A course is one season: books, weeks mapped to chapters, prompts, live sessions, members."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+hashtag_validator = RegexValidator(
+    r"^#?[A-Za-z][A-Za-z0-9_]{1,39}$", "A hashtag is a letter followed by letters, digits or underscores, e.g. #IMMOOC."
+)
+
+
+class CourseQuerySet(models.QuerySet["Course"]):
+    def listed(self) -> "CourseQuerySet":
+        return self.order_by("-start_date", "title")
+
+
+class Course(models.Model):
+    title = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Used in the course's web address.")
+    hashtag = models.CharField(max_length=40, validators=[hashtag_validator], help_text="e.g. #IMMOOC")
+    description = models.TextField(blank=True)
+    start_date = models.DateField()
+    joining_open = models.BooleanField(default=True, help_text="Anyone signed in may join.")
+    norm_posts = models.PositiveSmallIntegerField("posts a week", default=1, validators=[MaxValueValidator(50)])
+    norm_comments = models.PositiveSmallIntegerField("comments a week", default=3, validators=[MaxValueValidator(50)])
+    norm_shares = models.PositiveSmallIntegerField("shares a week", default=3, validators=[MaxValueValidator(50)])
+    comment_window_days = models.PositiveSmallIntegerField(
+        "days comments stay open",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Counted from each post's publication.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(comment_window_days__gte=1), name="course_window_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:course", kwargs={"slug": self.slug})
+
+    @property
+    def tag(self) -> str:
+        """The hashtag as a tag: no '#', lower case."""
+        return self.hashtag.lstrip("#").lower()
+
+    @property
+    def display_hashtag(self) -> str:
+        return "#" + self.hashtag.lstrip("#")
+
+    @property
+    def norm_text(self) -> str:
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'' if count == 1 else 's'}"
+
+        return (
+            f"{n(self.norm_posts, 'post')}, {n(self.norm_comments, 'comment')}, {n(self.norm_shares, 'share')} a week"
+        )
+
+
+class Book(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="books")
+    title = models.CharField(max_length=200)
+    author = models.CharField(max_length=200)
+    link = models.URLField(blank=True, max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.author})"
+
+
+class Week(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="weeks")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])
+    title = models.CharField(max_length=150)
+    theme_question = models.CharField(max_length=300, blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="week_number_unique_in_course"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="week_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Week {self.number}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:week", kwargs={"slug": self.course.slug, "number": self.number})
+
+    def contains(self, day: dt.date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class Reading(models.Model):
+    """Which chapters of which book a week reads."""
+
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="readings")
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="readings")
+    chapters = models.CharField(max_length=300, help_text="e.g. Chapters 1–2: What Is Innovation?")
+
+    class Meta:
+        ordering = ["book__position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.book.title}: {self.chapters}"
+
+
+class PromptKind(models.TextChoices):
+    BLOG = "blog", "Blog post"
+    VIDEO = "video", "Video"
+    IMAGE = "image", "Image"
+
+
+class Prompt(models.Model):
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="prompts")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(20)])
+    kind = models.CharField(max_length=10, choices=PromptKind.choices, default=PromptKind.BLOG)
+    text = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["week", "number"], name="prompt_number_unique_in_week")]
+
+    def __str__(self) -> str:
+        return f"Week {self.week.number}, prompt {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "posts:prompt", kwargs={"slug": self.week.course.slug, "number": self.week.number, "prompt": self.number}
+        )
+
+    @property
+    def tag(self) -> str:
+        """The tag that marks a response, e.g. immooc-w3-p2."""
+        return f"{self.week.course.tag}-w{self.week.number}-p{self.number}"
+
+
+class LiveSession(models.Model):
+    week = models.OneToOneField(Week, on_delete=models.CASCADE, related_name="live_session")
+    title = models.CharField(max_length=150, blank=True, help_text="e.g. a guest's name and topic.")
+    starts_at = models.DateTimeField(help_text="Stored in UTC; shown in each viewer's own time zone.")
+    duration_minutes = models.PositiveSmallIntegerField(default=60, validators=[MaxValueValidator(600)])
+    join_url = models.URLField("join link", blank=True, max_length=500)
+    recording_url = models.URLField("recording link", blank=True, max_length=500)
+
+    def __str__(self) -> str:
+        return self.title or f"Live session, week {self.week.number}"
+
+
+class LiveQuestion(models.Model):
+    """A question a participant sends in ahead of the live session."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="questions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_questions")
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class MemberRole(models.TextChoices):
+    PARTICIPANT = "participant", "Participant"
+    FACILITATOR = "facilitator", "Facilitator"
+
+
+class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
+    def facilitators(self) -> "EnrollmentQuerySet":
+        return self.filter(role=MemberRole.FACILITATOR)
+
+
+class Enrollment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    role = models.CharField(max_length=12, choices=MemberRole.choices, default=MemberRole.PARTICIPANT)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "user"], name="one_enrollment_per_person")]
+        indexes = [models.Index(fields=["user", "course"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.course_id} ({self.role})"

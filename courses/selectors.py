@@ -1,0 +1,71 @@
+"""Reads for courses: membership, facilitation, the current week."""
+
+import datetime as dt
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from courses.models import Course, Enrollment, MemberRole, Prompt, Reading, Week
+
+Viewer = User | AnonymousUser
+
+
+def role_in(course: Course, viewer: Viewer) -> str | None:
+    """The viewer's role in the course ('participant', 'facilitator') or None."""
+    if not viewer.is_authenticated:
+        return None
+    return Enrollment.objects.filter(course=course, user_id=viewer.pk).values_list("role", flat=True).first()
+
+
+def is_member(course: Course, viewer: Viewer) -> bool:
+    return role_in(course, viewer) is not None
+
+
+def can_facilitate(course: Course, viewer: Viewer) -> bool:
+    """Facilitators of the course, and site staff, may manage it."""
+    if not viewer.is_authenticated:
+        return False
+    return bool(viewer.is_staff) or role_in(course, viewer) == MemberRole.FACILITATOR
+
+
+def facilitators(course: Course) -> QuerySet[User]:
+    return User.objects.filter(enrollments__course=course, enrollments__role=MemberRole.FACILITATOR).order_by(
+        "display_name", "username"
+    )
+
+
+def weeks_with_detail(course: Course) -> QuerySet[Week]:
+    """All weeks of a course with readings, prompts and live session loaded."""
+    return (
+        course.weeks.select_related("live_session")
+        .prefetch_related(
+            Prefetch("readings", queryset=Reading.objects.select_related("book")),
+            Prefetch("prompts", queryset=Prompt.objects.order_by("number")),
+        )
+        .order_by("number")
+    )
+
+
+def current_week(course: Course, today: dt.date | None = None) -> Week | None:
+    """The week running today; before the season its first week, after it its last."""
+    today = today or timezone.localdate()
+    weeks = list(weeks_with_detail(course))
+    if not weeks:
+        return None
+    for week in weeks:
+        if week.contains(today):
+            return week
+    if today < weeks[0].starts_on:
+        return weeks[0]
+    past = [w for w in weeks if w.ends_on < today]
+    return past[-1] if past else weeks[0]
+
+
+def courses_of(user: User) -> QuerySet[Course]:
+    return Course.objects.filter(enrollments__user=user).order_by("-start_date")
+
+
+def member_count(course: Course) -> int:
+    return course.enrollments.count()

@@ -1,0 +1,199 @@
+"""Writes for courses: seasons, books, weeks, prompts, live sessions and membership."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from core.exceptions import Invalid, NotAllowed
+from courses.models import (
+    Book,
+    Course,
+    Enrollment,
+    LiveQuestion,
+    LiveSession,
+    MemberRole,
+    Prompt,
+    Reading,
+    Week,
+)
+from courses.selectors import can_facilitate, is_member
+
+
+def _validated(obj: Any, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages)) from None
+
+
+def _require_facilitator(course: Course, actor: User) -> None:
+    if not can_facilitate(course, actor):
+        raise NotAllowed("Only this course's facilitators can change it.")
+
+
+@transaction.atomic
+def create_course(*, creator: User, **fields: Any) -> Course:
+    """Create a season with its creator as first facilitator. Raises Invalid on bad fields or a taken slug."""
+    course = Course(**fields)
+    course.hashtag = "#" + course.hashtag.lstrip("#")
+    _validated(course)
+    course.save()
+    Enrollment.objects.create(course=course, user=creator, role=MemberRole.FACILITATOR)
+    return course
+
+
+@transaction.atomic
+def update_course(*, course: Course, actor: User, **fields: Any) -> Course:
+    _require_facilitator(course, actor)
+    for name, value in fields.items():
+        setattr(course, name, value)
+    course.hashtag = "#" + course.hashtag.lstrip("#")
+    _validated(course)
+    course.save()
+    return course
+
+
+def join(*, course: Course, user: User) -> Enrollment:
+    """Join a course as a participant. Raises NotAllowed when joining is closed."""
+    existing = Enrollment.objects.filter(course=course, user=user).first()
+    if existing:
+        return existing
+    if not course.joining_open:
+        raise NotAllowed("Joining this course is closed. Ask a facilitator to add you.")
+    try:
+        with transaction.atomic():
+            return Enrollment.objects.create(course=course, user=user, role=MemberRole.PARTICIPANT)
+    except IntegrityError:
+        return Enrollment.objects.get(course=course, user=user)
+
+
+@transaction.atomic
+def leave(*, course: Course, user: User) -> None:
+    """Leave a course. The last facilitator cannot leave (the course would have no one to run it)."""
+    enrollment = Enrollment.objects.select_for_update().filter(course=course, user=user).first()
+    if enrollment is None:
+        return
+    if enrollment.role == MemberRole.FACILITATOR and course.enrollments.facilitators().count() == 1:
+        raise NotAllowed("You are this course's only facilitator. Add another facilitator before you leave.")
+    enrollment.delete()
+
+
+@transaction.atomic
+def set_role(*, course: Course, actor: User, user: User, role: str) -> Enrollment:
+    """Make a member a facilitator or participant (adding them if needed)."""
+    _require_facilitator(course, actor)
+    if role not in MemberRole.values:
+        raise Invalid("Unknown role.")
+    enrollment, _ = Enrollment.objects.get_or_create(course=course, user=user, defaults={"role": role})
+    if enrollment.role != role:
+        if enrollment.role == MemberRole.FACILITATOR and course.enrollments.facilitators().count() == 1:
+            raise NotAllowed("A course needs at least one facilitator.")
+        enrollment.role = role
+        enrollment.save(update_fields=["role"])
+    return enrollment
+
+
+@transaction.atomic
+def save_book(*, course: Course, actor: User, book: Book | None = None, **fields: Any) -> Book:
+    _require_facilitator(course, actor)
+    if book is None:
+        position = (course.books.aggregate(m=Max("position"))["m"] or 0) + 1
+        book = Book(course=course, position=position)
+    elif book.course_id != course.pk:
+        raise NotAllowed("That book belongs to another course.")
+    for name, value in fields.items():
+        setattr(book, name, value)
+    _validated(book)
+    book.save()
+    return book
+
+
+@transaction.atomic
+def save_week(
+    *,
+    course: Course,
+    actor: User,
+    week: Week | None = None,
+    readings: list[tuple[Book, str]] | None = None,
+    **fields: Any,
+) -> Week:
+    """Create or change a week; `readings` (book, chapters) replaces the week's readings when given."""
+    _require_facilitator(course, actor)
+    if week is None:
+        week = Week(course=course)
+    elif week.course_id != course.pk:
+        raise NotAllowed("That week belongs to another course.")
+    for name, value in fields.items():
+        setattr(week, name, value)
+    if week.starts_on and week.ends_on and week.ends_on < week.starts_on:
+        raise Invalid("A week must end on or after the day it starts.")
+    if course.weeks.filter(number=week.number).exclude(pk=week.pk).exists():
+        raise Invalid(f"This course already has a week {week.number}.")
+    _validated(week, exclude=["course"])
+    week.save()
+    if readings is not None:
+        week.readings.all().delete()
+        for book, chapters in readings:
+            if book.course_id != course.pk:
+                raise NotAllowed("That book belongs to another course.")
+            if chapters.strip():
+                Reading.objects.create(week=week, book=book, chapters=chapters.strip())
+    return week
+
+
+@transaction.atomic
+def save_prompt(*, week: Week, actor: User, prompt: Prompt | None = None, **fields: Any) -> Prompt:
+    """Create or change a numbered prompt; a new prompt takes the next free number."""
+    _require_facilitator(week.course, actor)
+    if prompt is None:
+        number = (week.prompts.aggregate(m=Max("number"))["m"] or 0) + 1
+        prompt = Prompt(week=week, number=number)
+    elif prompt.week_id != week.pk:
+        raise NotAllowed("That prompt belongs to another week.")
+    for name, value in fields.items():
+        setattr(prompt, name, value)
+    if week.prompts.filter(number=prompt.number).exclude(pk=prompt.pk).exists():
+        raise Invalid(f"Week {week.number} already has a prompt {prompt.number}.")
+    _validated(prompt, exclude=["week"])
+    prompt.save()
+    return prompt
+
+
+@transaction.atomic
+def delete_prompt(*, prompt: Prompt, actor: User) -> None:
+    _require_facilitator(prompt.week.course, actor)
+    prompt.delete()
+
+
+@transaction.atomic
+def save_live_session(*, week: Week, actor: User, starts_at: dt.datetime, **fields: Any) -> LiveSession:
+    """Create or change the week's live session (`starts_at` must be time-zone aware)."""
+    _require_facilitator(week.course, actor)
+    if starts_at.tzinfo is None:
+        raise Invalid("The live session's time needs a time zone.")
+    session = LiveSession.objects.filter(week=week).first() or LiveSession(week=week)
+    session.starts_at = starts_at
+    for name, value in fields.items():
+        setattr(session, name, value)
+    _validated(session, exclude=["week"])
+    session.save()
+    return session
+
+
+def ask_live_question(*, session: LiveSession, author: User, text: str) -> LiveQuestion:
+    """Send a question ahead of a live session. Members only; refused once the session has started."""
+    if not is_member(session.week.course, author):
+        raise NotAllowed("Join the course to send in a question.")
+    if timezone.now() >= session.starts_at:
+        raise Invalid("This session has already started; questions sent ahead are closed.")
+    text = text.strip()
+    if not text:
+        raise Invalid("Please write your question.")
+    if len(text) > 500:
+        raise Invalid("Please keep your question under 500 characters.")
+    return LiveQuestion.objects.create(session=session, author=author, text=text)

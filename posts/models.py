@@ -1,0 +1,147 @@
+"""Learning artifacts (post, video, image, link), their tags, and comments."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from core.video import Video
+from courses.models import Course, Prompt
+
+
+class Kind(models.TextChoices):
+    POST = "post", "Post"
+    VIDEO = "video", "Video"
+    IMAGE = "image", "Image"
+    LINK = "link", "Link"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public — anyone can see it"
+    COURSE = "course", "Course members only"
+    DRAFT = "draft", "Private draft — only you"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:tag", kwargs={"name": self.name})
+
+
+class ArtifactQuerySet(models.QuerySet["Artifact"]):
+    def visible_to(self, viewer: User | AnonymousUser) -> "ArtifactQuerySet":
+        """The one visibility rule: public to all, course-only to members, drafts to their author."""
+        if not viewer.is_authenticated:
+            return self.filter(visibility=Visibility.PUBLIC)
+        member_courses = viewer.enrollments.values("course_id")  # type: ignore[union-attr]
+        return self.filter(
+            Q(visibility=Visibility.PUBLIC)
+            | Q(visibility=Visibility.COURSE, course_id__in=member_courses)
+            | Q(author_id=viewer.pk)
+        )
+
+    def published(self) -> "ArtifactQuerySet":
+        return self.exclude(visibility=Visibility.DRAFT)
+
+
+def image_path(instance: "Artifact", filename: str) -> str:
+    return f"artifacts/{filename}"
+
+
+class Artifact(models.Model):
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artifacts")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="artifacts")
+    prompt = models.ForeignKey(Prompt, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POST)
+    title = models.CharField(max_length=200)
+    body = models.TextField("text", blank=True, max_length=50_000, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    url = models.URLField(blank=True, max_length=1000)
+    video_provider = models.CharField(max_length=10, blank=True, editable=False)
+    video_id = models.CharField(max_length=20, blank=True, editable=False)
+    image = models.ImageField(upload_to=image_path, blank=True, width_field="image_width", height_field="image_height")
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_alt = models.CharField("image description", max_length=500, blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="artifacts")
+    published_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ArtifactQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["course", "-published_at", "-id"], name="artifact_course_stream"),
+            models.Index(fields=["author", "-published_at", "-id"], name="artifact_author_stream"),
+            models.Index(fields=["prompt", "-published_at", "-id"], name="artifact_prompt_stream"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="image") | ~Q(image=""), name="image_artifact_has_image"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["post", "image"]) | ~Q(url=""), name="video_and_link_have_url"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:artifact", kwargs={"pk": self.pk})
+
+    @property
+    def video(self) -> Video | None:
+        if self.video_provider and self.video_id:
+            return Video(self.video_provider, self.video_id)
+        return None
+
+    @property
+    def comments_close_at(self) -> dt.datetime:
+        return self.published_at + dt.timedelta(days=self.course.comment_window_days)
+
+    def comments_open(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) < self.comments_close_at
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def shown(self) -> "CommentQuerySet":
+        return self.filter(removed_at__isnull=True)
+
+
+class Comment(models.Model):
+    """A reply on an artifact, threaded one level deep (a reply to a reply joins its parent's thread)."""
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    body = models.TextField(max_length=10_000)
+    body_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["artifact", "created_at"]), models.Index(fields=["author", "created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(parent=models.F("id")), name="comment_not_own_parent")]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.artifact_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.artifact.get_absolute_url()}#comment-{self.pk}"

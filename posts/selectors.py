@@ -1,0 +1,185 @@
+"""Reads for artifacts and comments; every list goes through Artifact.objects.visible_to."""
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from accounts.models import User
+from courses.models import Course, Prompt, Week
+from posts.models import Artifact, ArtifactQuerySet, Comment, Visibility
+
+Viewer = User | AnonymousUser
+PAGE_SIZE = 20
+
+
+@dataclass
+class Page:
+    items: list[Artifact]
+    next_cursor: str | None
+
+
+@dataclass
+class Thread:
+    comment: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+
+def encode_cursor(artifact: Artifact) -> str:
+    raw = f"{artifact.published_at.isoformat()}|{artifact.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+    """The (published_at, id) position in a cursor, or None for a malformed one."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|", 1)
+        when = dt.datetime.fromisoformat(stamp)
+        return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)), int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _with_display(qs: ArtifactQuerySet) -> ArtifactQuerySet:
+    return (
+        qs.select_related("author", "course", "prompt__week")
+        .prefetch_related("tags")
+        .annotate(comment_count=Count("comments", filter=Q(comments__removed_at__isnull=True)))
+    )
+
+
+def paginate(qs: ArtifactQuerySet, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
+    """Keyset pagination on (published_at, id), newest first. Never OFFSET."""
+    qs = qs.order_by("-published_at", "-id")
+    position = decode_cursor(cursor) if cursor else None
+    if position:
+        when, pk = position
+        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=pk))
+    items = list(_with_display(qs)[: limit + 1])
+    has_more = len(items) > limit
+    items = items[:limit]
+    return Page(items=items, next_cursor=encode_cursor(items[-1]) if has_more and items else None)
+
+
+def can_see(artifact: Artifact, viewer: Viewer) -> bool:
+    return Artifact.objects.visible_to(viewer).filter(pk=artifact.pk).exists()
+
+
+def artifact_for(pk: int, viewer: Viewer) -> Artifact | None:
+    """One artifact if the viewer may see it; None both when hidden and when missing."""
+    return (
+        Artifact.objects.visible_to(viewer)
+        .select_related("author", "course", "prompt__week")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def course_stream(
+    *,
+    course: Course,
+    viewer: Viewer,
+    week: Week | None = None,
+    prompt: Prompt | None = None,
+    tag: str | None = None,
+    kind: str | None = None,
+    cursor: str | None = None,
+) -> Page:
+    """Every artifact in the course the viewer may see, newest first, optionally filtered."""
+    qs = Artifact.objects.visible_to(viewer).published().filter(course=course)
+    if week is not None:
+        qs = qs.filter(
+            Q(prompt__week=week) | Q(published_at__date__gte=week.starts_on, published_at__date__lte=week.ends_on)
+        )
+    if prompt is not None:
+        qs = qs.filter(prompt=prompt)
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return paginate(qs, cursor)
+
+
+def person_artifacts(*, person: User, viewer: Viewer, cursor: str | None = None) -> Page:
+    qs = Artifact.objects.visible_to(viewer).filter(author=person)
+    if viewer.pk != person.pk:
+        qs = qs.published()
+    return paginate(qs, cursor)
+
+
+def tag_artifacts(*, name: str, viewer: Viewer, cursor: str | None = None) -> Page:
+    return paginate(Artifact.objects.visible_to(viewer).published().filter(tags__name=name), cursor)
+
+
+def prompt_responses(*, prompt: Prompt, viewer: Viewer, cursor: str | None = None) -> Page:
+    return paginate(Artifact.objects.visible_to(viewer).published().filter(prompt=prompt), cursor)
+
+
+def response_counts(prompts: list[Prompt], viewer: Viewer) -> dict[int, int]:
+    """How many responses the viewer can see for each prompt."""
+    rows = (
+        Artifact.objects.visible_to(viewer)
+        .published()
+        .filter(prompt__in=prompts)
+        .values("prompt_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["prompt_id"]: row["n"] for row in rows}
+
+
+def comment_threads(artifact: Artifact) -> list[Thread]:
+    """Top-level comments with their replies, oldest first. Removed comments with replies keep their place."""
+    comments = list(
+        artifact.comments.select_related("author")
+        .prefetch_related(
+            Prefetch("replies", queryset=Comment.objects.select_related("author").order_by("created_at", "id"))
+        )
+        .filter(parent__isnull=True)
+    )
+    threads = []
+    for comment in comments:
+        replies = [r for r in comment.replies.all() if r.removed_at is None]
+        if comment.removed_at is None or replies:
+            threads.append(Thread(comment=comment, replies=replies))
+    return threads
+
+
+@dataclass
+class Progress:
+    posts: int
+    comments: int
+    norm_posts: int
+    norm_comments: int
+    norm_shares: int
+
+    @property
+    def posts_met(self) -> bool:
+        return self.posts >= self.norm_posts
+
+    @property
+    def comments_met(self) -> bool:
+        return self.comments >= self.norm_comments
+
+
+def week_progress(*, course: Course, user: User, week: Week) -> Progress:
+    """The person's posts and comments (on others' work) in the course during the week."""
+    start = dt.datetime.combine(week.starts_on, dt.time.min, tzinfo=timezone.get_current_timezone())
+    end = dt.datetime.combine(week.ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone())
+    posts = (
+        Artifact.objects.filter(course=course, author=user, published_at__gte=start, published_at__lt=end)
+        .exclude(visibility=Visibility.DRAFT)
+        .count()
+    )
+    comments = (
+        Comment.objects.shown()
+        .filter(artifact__course=course, author=user, created_at__gte=start, created_at__lt=end)
+        .exclude(artifact__author=user)
+        .count()
+    )
+    return Progress(posts, comments, course.norm_posts, course.norm_comments, course.norm_shares)

@@ -1,0 +1,195 @@
+"""Writes for learning artifacts and comments."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.exceptions import Invalid, NotAllowed
+from core.images import clean_image
+from core.text import extract_hashtags, normalize_tag, render_markdown
+from core.video import parse_video_url
+from courses.models import Course, Prompt
+from courses.selectors import can_facilitate, is_member
+from posts.models import Artifact, Comment, Kind, Tag, Visibility
+from posts.selectors import can_see
+
+
+class CommentsClosed(NotAllowed):
+    default_message = "Comments are closed."
+
+
+def _set_tags(artifact: Artifact, explicit: list[str]) -> None:
+    names = {normalize_tag(n) for n in explicit if normalize_tag(n)}
+    names.update(extract_hashtags(artifact.title, artifact.body))
+    if artifact.prompt_id:
+        names.add(artifact.prompt.tag)  # type: ignore[union-attr]
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in sorted(names)]
+    artifact.tags.set(tags)
+
+
+def _apply_content(artifact: Artifact, *, image: bytes | None) -> None:
+    """Check kind-specific rules, parse the video, render the text."""
+    artifact.title = artifact.title.strip()
+    if not artifact.title:
+        raise Invalid("Please give it a title.")
+    artifact.url = artifact.url.strip()
+    if artifact.kind in {Kind.VIDEO, Kind.LINK} and not artifact.url:
+        raise Invalid(
+            "Please paste the address (URL) of the video." if artifact.kind == Kind.VIDEO else "Please paste the link."
+        )
+    if artifact.kind == Kind.VIDEO:
+        video = parse_video_url(artifact.url)
+        artifact.video_provider = video.provider if video else ""
+        artifact.video_id = video.video_id if video else ""
+    else:
+        artifact.video_provider = artifact.video_id = ""
+    if artifact.kind == Kind.IMAGE:
+        if image is not None:
+            clean = clean_image(image)
+            artifact.image.save(clean.content.name or "image.png", clean.content, save=False)
+        if not artifact.image:
+            raise Invalid("Please choose an image to upload.")
+        if not artifact.image_alt.strip():
+            raise Invalid("Please describe the image for people who cannot see it (alt text is required).")
+    artifact.body_html = render_markdown(artifact.body)
+    try:
+        artifact.full_clean(exclude=["image", "tags", "author", "course", "prompt"])
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages)) from None
+
+
+@transaction.atomic
+def publish(
+    *,
+    author: User,
+    course: Course,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    image: bytes | None = None,
+    image_alt: str = "",
+    prompt: Prompt | None = None,
+    visibility: str = Visibility.PUBLIC,
+    tags: list[str] | None = None,
+) -> Artifact:
+    """Publish a learning artifact into a course. Members only; raises Invalid with what to fix."""
+    if not is_member(course, author):
+        raise NotAllowed("Join the course to publish in it.")
+    if prompt is not None and prompt.week.course_id != course.pk:
+        raise Invalid("That prompt belongs to another course.")
+    if kind not in Kind.values:
+        raise Invalid("Choose a post, video, image or link.")
+    if visibility not in Visibility.values:
+        raise Invalid("Choose who can see it.")
+    now = timezone.now()
+    artifact = Artifact(
+        author=author,
+        course=course,
+        prompt=prompt,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        image_alt=image_alt.strip(),
+        visibility=visibility,
+        published_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply_content(artifact, image=image)
+    artifact.save()
+    _set_tags(artifact, tags or [])
+    return artifact
+
+
+@transaction.atomic
+def edit_artifact(
+    *, artifact: Artifact, actor: User, image: bytes | None = None, tags: list[str] | None = None, **fields: Any
+) -> Artifact:
+    """Change your own artifact. A draft made visible is published now."""
+    if artifact.author_id != actor.pk:
+        raise NotAllowed("You can only edit your own work.")
+    allowed = {"title", "body", "url", "image_alt", "prompt", "visibility", "kind"}
+    if set(fields) - allowed:
+        raise Invalid("Unknown fields.")
+    was_draft = artifact.visibility == Visibility.DRAFT
+    for name, value in fields.items():
+        setattr(artifact, name, value)
+    if artifact.prompt is not None and artifact.prompt.week.course_id != artifact.course_id:
+        raise Invalid("That prompt belongs to another course.")
+    now = timezone.now()
+    if was_draft and artifact.visibility != Visibility.DRAFT:
+        artifact.published_at = now
+    artifact.updated_at = now
+    _apply_content(artifact, image=image)
+    artifact.save()
+    _set_tags(artifact, tags if tags is not None else [t.name for t in artifact.tags.all()])
+    return artifact
+
+
+@transaction.atomic
+def delete_artifact(*, artifact: Artifact, actor: User) -> None:
+    """Delete an artifact: its author, or a facilitator of its course."""
+    if artifact.author_id != actor.pk and not can_facilitate(artifact.course, actor):
+        raise NotAllowed("You can only delete your own work.")
+    image_name = artifact.image.name if artifact.image else ""
+    storage = artifact.image.storage
+    artifact.delete()
+    if image_name:
+        transaction.on_commit(lambda: storage.delete(image_name))
+
+
+def _check_comment_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise Invalid("Please write something before posting.")
+    if len(body) > 10_000:
+        raise Invalid("Please keep a comment under 10,000 characters.")
+    return body
+
+
+@transaction.atomic
+def add_comment(*, artifact: Artifact, author: User, body: str, parent: Comment | None = None) -> Comment:
+    """Reply to an artifact (or to a comment on it). Refused after the comment window closes."""
+    if not can_see(artifact, author) or artifact.visibility == Visibility.DRAFT:
+        raise NotAllowed("You cannot comment on that.")
+    if not artifact.comments_open():
+        raise CommentsClosed()
+    if parent is not None:
+        if parent.artifact_id != artifact.pk or parent.removed_at is not None:
+            raise Invalid("That comment is no longer there to reply to.")
+        parent = parent.parent or parent  # one level deep: replies join the top comment's thread
+    body = _check_comment_body(body)
+    return Comment.objects.create(
+        artifact=artifact, author=author, parent=parent, body=body, body_html=render_markdown(body)
+    )
+
+
+@transaction.atomic
+def edit_comment(*, comment: Comment, actor: User, body: str) -> Comment:
+    """Edit your own comment, while the thread is open."""
+    if comment.author_id != actor.pk or comment.removed_at is not None:
+        raise NotAllowed("You can only edit your own comments.")
+    if not comment.artifact.comments_open():
+        raise CommentsClosed("Comments are closed, so comments can no longer be edited.")
+    comment.body = _check_comment_body(body)
+    comment.body_html = render_markdown(comment.body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def remove_comment(*, comment: Comment, actor: User) -> None:
+    """Remove a comment: its author, or a facilitator of the course. Replies stay with a placeholder."""
+    if comment.author_id != actor.pk and not can_facilitate(comment.artifact.course, actor):
+        raise NotAllowed("You can only delete your own comments.")
+    if comment.removed_at is None:
+        comment.removed_at = timezone.now()
+        comment.removed_by = actor
+        comment.body = comment.body_html = ""
+        comment.save(update_fields=["removed_at", "removed_by", "body", "body_html"])

@@ -1,0 +1,29 @@
+import factory
+from django.utils import timezone
+
+from core.text import render_markdown
+from posts.models import Artifact, Comment, Kind, Visibility
+
+
+class ArtifactFactory(factory.django.DjangoModelFactory[Artifact]):
+    class Meta:
+        model = Artifact
+
+    author = factory.SubFactory("accounts.tests.factories.UserFactory")
+    course = factory.SubFactory("courses.tests.factories.CourseFactory")
+    kind = Kind.POST
+    title = factory.Sequence(lambda n: f"Learning post {n}")
+    body = "What I learned this week."
+    body_html = factory.LazyAttribute(lambda o: render_markdown(o.body))
+    visibility = Visibility.PUBLIC
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class CommentFactory(factory.django.DjangoModelFactory[Comment]):
+    class Meta:
+        model = Comment
+
+    artifact = factory.SubFactory(ArtifactFactory)
+    author = factory.SubFactory("accounts.tests.factories.UserFactory")
+    body = "Thank you for sharing this. What made you try it?"
+    body_html = factory.LazyAttribute(lambda o: render_markdown(o.body))

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Start Commonplace: migrate, load the demo when the database is empty, then serve
+# with granian (WSGI) and the Huey task worker, both stopped together on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CP=.venv/bin/commonplace
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+WORKERS=${WEB_WORKERS:-2}
+
+$CP migrate --noinput
+$CP collectstatic --noinput --verbosity 0
+$CP demo --if-empty
+
+$CP run_huey --quiet &
+worker=$!
+.venv/bin/granian --interface wsgi --host "$HOST" --port "$PORT" --workers "$WORKERS" \
+  --blocking-threads 4 --no-ws --log-level warning config.wsgi:application &
+web=$!
+
+stop() { kill -TERM "$web" "$worker" 2>/dev/null || true; wait "$web" "$worker" 2>/dev/null || true; }
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+cat <<MSG
+
+  Commonplace is running at http://$HOST:$PORT/
+  Demo logins (password for all: ${DEMO_PASSWORD:-commonplace-demo}):
+    facilitator  @george      participants  @maria  @devon  @aisha  (and more on the course page)
+  Admin: http://$HOST:$PORT/admin/ as @george.  Press Ctrl-C to stop.
+
+MSG
+wait -n "$web" "$worker"
