@@ -1,6 +1,6 @@
 """Pages for learning artifacts: course page, stream, prompts, artifacts and comments."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.models import User
@@ -25,3 +25,47 @@ def person(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User, username=username)
     page = person_artifacts(person=person, viewer=request.user, cursor=request.GET.get("after"))
     return render(request, "posts/person.html", {"person": person, "page": page})
+
+
+def stream(request: HttpRequest, slug: str) -> HttpResponse:
+    raise Http404
+
+
+def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    raise Http404
+
+
+def week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    raise Http404
+
+
+def prompt(request: HttpRequest, slug: str, number: int, prompt: int) -> HttpResponse:
+    raise Http404
+
+
+def artifact(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404
+
+
+def artifact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404
+
+
+def artifact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404
+
+
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404
+
+
+def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404
+
+
+def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404
+
+
+def tag(request: HttpRequest, name: str) -> HttpResponse:
+    raise Http404
