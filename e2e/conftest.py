@@ -6,6 +6,10 @@ from typing import Any
 
 import pytest
 
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the
+# tests make from there are ordinary synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 def _chromium() -> str:
     for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), shutil.which("chromium-browser")):

@@ -6,11 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Course, Prompt, Week
+from courses.models import Course, LiveSession, Prompt, Reading, Week
+from courses.selectors import is_member, weeks_with_detail
 from posts.models import Artifact, ArtifactQuerySet, Comment, Visibility
 
 Viewer = User | AnonymousUser
@@ -47,7 +49,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
 
 def _with_display(qs: ArtifactQuerySet) -> ArtifactQuerySet:
     return (
-        qs.select_related("author", "course", "prompt__week")
+        qs.select_related("author", "course", "prompt__week__course")
         .prefetch_related("tags")
         .annotate(comment_count=Count("comments", filter=Q(comments__removed_at__isnull=True)))
     )
@@ -74,7 +76,7 @@ def artifact_for(pk: int, viewer: Viewer) -> Artifact | None:
     """One artifact if the viewer may see it; None both when hidden and when missing."""
     return (
         Artifact.objects.visible_to(viewer)
-        .select_related("author", "course", "prompt__week")
+        .select_related("author", "course", "prompt__week__course")
         .prefetch_related("tags")
         .filter(pk=pk)
         .first()
@@ -90,8 +92,12 @@ def course_stream(
     tag: str | None = None,
     kind: str | None = None,
     cursor: str | None = None,
+    limit: int = PAGE_SIZE,
 ) -> Page:
-    """Every artifact in the course the viewer may see, newest first, optionally filtered."""
+    """Every artifact in the course the viewer may see, newest first, optionally filtered.
+
+    A malformed cursor starts from the newest; filters are model objects or known values.
+    """
     qs = Artifact.objects.visible_to(viewer).published().filter(course=course)
     if week is not None:
         qs = qs.filter(
@@ -103,7 +109,7 @@ def course_stream(
         qs = qs.filter(tags__name=tag)
     if kind:
         qs = qs.filter(kind=kind)
-    return paginate(qs, cursor)
+    return paginate(qs, cursor, limit)
 
 
 def person_artifacts(*, person: User, viewer: Viewer, cursor: str | None = None) -> Page:
@@ -183,3 +189,88 @@ def week_progress(*, course: Course, user: User, week: Week) -> Progress:
         .count()
     )
     return Progress(posts, comments, course.norm_posts, course.norm_comments, course.norm_shares)
+
+
+def comment_for(pk: int, viewer: Viewer) -> Comment | None:
+    """One comment on an artifact the viewer may see; None both when hidden and when missing."""
+    return (
+        Comment.objects.select_related("author", "artifact__course", "artifact__author")
+        .filter(pk=pk, artifact__in=Artifact.objects.visible_to(viewer))
+        .first()
+    )
+
+
+def week_of(course: Course, number: int) -> Week | None:
+    """A week of the course by number, with readings, prompts and live session loaded."""
+    return weeks_with_detail(course).filter(number=number).first()
+
+
+def prompt_of(course: Course, number: int, prompt: int) -> Prompt | None:
+    """Prompt `prompt` of week `number` in the course, or None."""
+    return (
+        Prompt.objects.select_related("week__course")
+        .filter(week__course=course, week__number=number, number=prompt)
+        .first()
+    )
+
+
+def latest_responses(prompts: list[Prompt], viewer: Viewer, limit: int = 3) -> dict[int, list[Artifact]]:
+    """The newest few responses the viewer can see for each prompt, in one query."""
+    if not prompts:
+        return {}
+    ranked = (
+        Artifact.objects.visible_to(viewer)
+        .published()
+        .filter(prompt__in=prompts)
+        .select_related("author")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("prompt_id"), order_by=[F("published_at").desc(), F("id").desc()])
+        )
+        .filter(rank__lte=limit)
+        .order_by("prompt_id", "-published_at", "-id")
+    )
+    found: dict[int, list[Artifact]] = {}
+    for artifact in ranked:
+        found.setdefault(artifact.prompt_id or 0, []).append(artifact)
+    return found
+
+
+@dataclass
+class PromptSummary:
+    prompt: Prompt
+    count: int
+    latest: list[Artifact]
+
+
+@dataclass
+class WeekOverview:
+    week: Week
+    readings: list[Reading]
+    prompts: list[PromptSummary]
+    live_session: LiveSession | None
+    progress: Progress | None
+
+
+def week_overview(*, course: Course, week: Week, viewer: Viewer) -> WeekOverview:
+    """Everything the week block shows: readings, prompts with responses, live session, the viewer's progress.
+
+    `week` should come from weeks_with_detail (readings, prompts and live session loaded).
+    Progress is only for signed-in members of the course.
+    """
+    week.course = course
+    prompts = list(week.prompts.all())
+    for prompt in prompts:
+        prompt.week = week  # so prompt.tag and its URL need no further query
+    counts = response_counts(prompts, viewer)
+    latest = latest_responses(prompts, viewer)
+    session: LiveSession | None = getattr(week, "live_session", None)
+    progress = None
+    if isinstance(viewer, User) and is_member(course, viewer):
+        progress = week_progress(course=course, user=viewer, week=week)
+    return WeekOverview(
+        week=week,
+        readings=list(week.readings.all()),
+        prompts=[PromptSummary(p, counts.get(p.pk, 0), latest.get(p.pk, [])) for p in prompts],
+        live_session=session,
+        progress=progress,
+    )
