@@ -14,6 +14,13 @@ from courses.tests.factories import CourseFactory, EnrollmentFactory, PromptFact
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(request: pytest.FixtureRequest, settings) -> None:
+    """Argon2 is slow by design; tests use a fast hasher unless marked `real_hashers` (those check Argon2)."""
+    if request.node.get_closest_marker("real_hashers") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 

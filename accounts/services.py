@@ -51,7 +51,10 @@ def update_profile(*, user: User, avatar: bytes | None = None, remove_avatar: bo
         user.avatar.save(clean.content.name or "avatar.png", clean.content, save=False)
     elif remove_avatar:
         user.avatar = None  # type: ignore[assignment]
-    user.full_clean(exclude=["password", "username", "email"])
+    try:
+        user.full_clean(exclude=["password", "username", "email"])
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages)) from None
     user.save()
     if old_avatar and (avatar is not None or remove_avatar):
         transaction.on_commit(lambda: user.avatar.storage.delete(old_avatar))

@@ -1,24 +1,98 @@
-"""Sign-up, log-in, password reset and the settings page."""
+"""Sign-up, log-in, log-out, password reset and the settings page."""
 
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts import services
+from accounts.forms import ProfileForm, SignupForm
+from accounts.models import User
+from core.exceptions import ActionError
+from core.images import ImageRejected
+from core.urls_safety import safe_next
 
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        # One rule for every `next=` on the site: same-host relative paths only (A8).
+        return safe_next(request or self.request, "")
+
+
+class LogoutView(auth_views.LogoutView):
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        return safe_next(request or self.request, "")
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # The link in the email is built from SITE_URL, never from the request's Host header (S6).
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc, "site_name": "Commonplace"}
+        return super().form_valid(form)
 
+
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/signup.html", {})
+    if request.user.is_authenticated:
+        return redirect(safe_next(request, reverse("home")))
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.register(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data.get("display_name", ""),
+            )
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to Commonplace, {user.name}!")
+            return redirect(safe_next(request, reverse("home")))
+    return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/settings.html", {})
+    # A fresh copy: form validation writes typed values onto its instance, and a refused
+    # form must not change the signed-in user object used by the rest of the page.
+    assert isinstance(request.user, User)
+    profile = User.objects.get(pk=request.user.pk)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        fields: dict[str, Any] = {name: form.cleaned_data[name] for name in services.PROFILE_FIELDS}
+        upload = form.cleaned_data.get("avatar_file")
+        try:
+            services.update_profile(
+                user=profile,
+                avatar=upload.read() if upload else None,
+                remove_avatar=bool(form.cleaned_data.get("remove_avatar")),
+                **fields,
+            )
+        except ImageRejected as exc:
+            form.add_error("avatar_file", exc.message)
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:settings")
+    current = User.objects.get(pk=profile.pk)
+    return render(request, "accounts/settings.html", {"form": form, "profile": current})

@@ -31,6 +31,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 VAR_DIR = Path(env("COMMONPLACE_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)  # whitenoise scans STATIC_ROOT at start-up
 
 
 def _secret_key() -> str:
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "posts",
+    "network",
 ]
 
 MIDDLEWARE = [

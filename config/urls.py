@@ -8,8 +8,8 @@ from posts import views as posts_views
 
 urlpatterns = [
     path("", posts_views.home, name="home"),
+    path("", include("courses.urls")),  # first: /courses/new/ must not be read as a course slug
     path("", include("posts.urls")),
-    path("", include("courses.urls")),
     path("accounts/", include("accounts.urls")),
     path("media/<path:path>", core_views.media, name="media"),
     path("admin/", admin.site.urls),

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -69,3 +69,23 @@ def courses_of(user: User) -> QuerySet[Course]:
 
 def member_count(course: Course) -> int:
     return course.enrollments.count()
+
+
+def course_list(viewer: Viewer) -> QuerySet[Course]:
+    """Every course, newest season first, with `member_total`, `last_day` and the viewer's `viewer_role`."""
+    qs = Course.objects.listed().annotate(
+        member_total=Count("enrollments", distinct=True), last_day=Max("weeks__ends_on")
+    )
+    if viewer.is_authenticated:
+        own = Enrollment.objects.filter(course=OuterRef("pk"), user_id=viewer.pk).values("role")[:1]
+        qs = qs.annotate(viewer_role=Subquery(own))
+    return qs
+
+
+def members_of(course: Course) -> QuerySet[Enrollment]:
+    """The course's members, facilitators first, then by name."""
+    return (
+        course.enrollments.select_related("user")
+        .annotate(rank=Case(When(role=MemberRole.FACILITATOR, then=Value(0)), default=Value(1)))
+        .order_by("rank", "user__display_name", "user__username")
+    )

@@ -31,6 +31,15 @@ def _validated(obj: Any, exclude: list[str] | None = None) -> None:
         raise Invalid(" ".join(exc.messages)) from None
 
 
+# Course addresses that other pages use under /courses/.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+def _check_slug(course: Course) -> None:
+    if course.slug.lower() in RESERVED_SLUGS:
+        raise Invalid(f"“{course.slug}” is used by the site itself. Please choose another web address name.")
+
+
 def _require_facilitator(course: Course, actor: User) -> None:
     if not can_facilitate(course, actor):
         raise NotAllowed("Only this course's facilitators can change it.")
@@ -41,6 +50,7 @@ def create_course(*, creator: User, **fields: Any) -> Course:
     """Create a season with its creator as first facilitator. Raises Invalid on bad fields or a taken slug."""
     course = Course(**fields)
     course.hashtag = "#" + course.hashtag.lstrip("#")
+    _check_slug(course)
     _validated(course)
     course.save()
     Enrollment.objects.create(course=course, user=creator, role=MemberRole.FACILITATOR)
@@ -53,6 +63,7 @@ def update_course(*, course: Course, actor: User, **fields: Any) -> Course:
     for name, value in fields.items():
         setattr(course, name, value)
     course.hashtag = "#" + course.hashtag.lstrip("#")
+    _check_slug(course)
     _validated(course)
     course.save()
     return course

@@ -1,71 +1,381 @@
 """Pages for learning artifacts: course page, stream, prompts, artifacts and comments."""
 
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core.exceptions import ActionError, NotAllowed
+from core.images import ImageRejected
+from core.text import normalize_tag
 from courses.models import Course
-from courses.selectors import current_week
-from posts.selectors import course_stream, person_artifacts
+from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in
+from posts import services
+from posts.forms import ArtifactForm, CommentForm, StreamFilterForm, split_tags
+from posts.models import Artifact, Comment, Visibility
+from posts.selectors import (
+    Page,
+    artifact_for,
+    comment_for,
+    comment_threads,
+    course_stream,
+    person_artifacts,
+    prompt_of,
+    prompt_responses,
+    tag_artifacts,
+    week_of,
+    week_overview,
+)
+
+PAGE_PARTIAL = "posts/partials.html#artifact-page"
+LATEST_ON_COURSE_PAGE = 5
+
+
+def _course(slug: str) -> Course:
+    return get_object_or_404(Course, slug=slug)
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in person (views call this only behind login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _cursor(request: HttpRequest) -> str | None:
+    return request.GET.get("after") or None
+
+
+def _list_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A page with a paginated artifact list; htmx asking for the next page gets only the list partial."""
+    if request.headers.get("HX-Request") == "true" and _cursor(request):
+        return render(request, PAGE_PARTIAL, context)
+    return render(request, template, context)
+
+
+def _course_context(request: HttpRequest, course: Course) -> dict[str, Any]:
+    return {
+        "course": course,
+        "role": role_in(course, request.user),
+        "is_facilitator": can_facilitate(course, request.user),
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    courses = Course.objects.listed()[:20]
-    return render(request, "posts/home.html", {"courses": courses})
+    my_courses = list(courses_of(request.user)) if isinstance(request.user, User) else []
+    return render(request, "posts/home.html", {"courses": Course.objects.listed()[:20], "my_courses": my_courses})
 
 
 def course_home(request: HttpRequest, slug: str) -> HttpResponse:
-    course = get_object_or_404(Course, slug=slug)
+    course = _course(slug)
     week = current_week(course)
-    page = course_stream(course=course, viewer=request.user)
-    return render(request, "posts/course.html", {"course": course, "week": week, "page": page})
+    context = _course_context(request, course)
+    context.update(
+        overview=week_overview(course=course, week=week, viewer=request.user) if week else None,
+        weeks=list(course.weeks.order_by("number")),
+        books=list(course.books.all()),
+        facilitators=list(facilitators(course)),
+        page=course_stream(course=course, viewer=request.user, limit=LATEST_ON_COURSE_PAGE),
+    )
+    return render(request, "posts/course.html", context)
+
+
+def week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    course = _course(slug)
+    this_week = week_of(course, number)
+    if this_week is None:
+        raise Http404("No such week")
+    context = _course_context(request, course)
+    context.update(
+        overview=week_overview(course=course, week=this_week, viewer=request.user),
+        weeks=list(course.weeks.order_by("number")),
+        page=course_stream(course=course, viewer=request.user, week=this_week, cursor=_cursor(request)),
+    )
+    return _list_page(request, "posts/week.html", context)
+
+
+def stream(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course(slug)
+    weeks = list(course.weeks.prefetch_related("prompts").order_by("number"))
+    filters = StreamFilterForm(request.GET, weeks=weeks).filters()
+    # Shown unbound with only the filters in use: an ignored value is dropped, not flagged as an error.
+    form = StreamFilterForm(initial=StreamFilterForm.initial_for(filters), weeks=weeks)
+    page = course_stream(course=course, viewer=request.user, cursor=_cursor(request), **filters)
+    return _list_page(request, "posts/stream.html", {"course": course, "form": form, "page": page})
+
+
+def prompt(request: HttpRequest, slug: str, number: int, prompt: int) -> HttpResponse:
+    course = _course(slug)
+    found = prompt_of(course, number, prompt)
+    if found is None:
+        raise Http404("No such prompt")
+    page = prompt_responses(prompt=found, viewer=request.user, cursor=_cursor(request))
+    return _list_page(request, "posts/prompt.html", {"course": course, "prompt": found, "page": page})
+
+
+def tag(request: HttpRequest, name: str) -> HttpResponse:
+    tag_name = normalize_tag(name)
+    if not tag_name:
+        raise Http404("No such tag")
+    page = tag_artifacts(name=tag_name, viewer=request.user, cursor=_cursor(request))
+    return _list_page(request, "posts/tag.html", {"tag_name": tag_name, "page": page})
 
 
 def person(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User, username=username)
-    page = person_artifacts(person=person, viewer=request.user, cursor=request.GET.get("after"))
-    return render(request, "posts/person.html", {"person": person, "page": page})
+    page: Page = person_artifacts(person=person, viewer=request.user, cursor=_cursor(request))
+    return _list_page(request, "posts/person.html", {"person": person, "page": page})
 
 
-def stream(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
+# Publishing and editing artifacts
 
 
+def _uploaded_image(form: ArtifactForm) -> bytes | None:
+    upload = form.cleaned_data.get("image")
+    return upload.read() if upload else None
+
+
+@login_required
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
+    course = _course(slug)
+    user = _user(request)
+    if role_in(course, user) is None:
+        return render(request, "posts/join_first.html", {"course": course}, status=403)
+    initial: dict[str, Any] = {}
+    wanted = request.GET.get("prompt", "")
+    if wanted.isdigit():
+        initial["prompt"] = int(wanted)
+    form = ArtifactForm(request.POST or None, request.FILES or None, course=course, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            artifact = services.publish(
+                author=user,
+                course=course,
+                kind=data["kind"],
+                title=data["title"],
+                body=data["body"],
+                url=data["url"],
+                image=_uploaded_image(form),
+                image_alt=data["image_alt"],
+                prompt=data["prompt"],
+                visibility=data["visibility"],
+                tags=split_tags(data["tags"]),
+            )
+        except ImageRejected as exc:
+            form.add_error("image", exc.message)
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, "Saved as a private draft." if artifact.visibility == Visibility.DRAFT else "Published."
+            )
+            return redirect(artifact)
+    return render(request, "posts/artifact_form.html", {"course": course, "form": form, "artifact": None})
 
 
-def week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    raise Http404
+def _own_artifact(request: HttpRequest, pk: int) -> Artifact:
+    artifact = artifact_for(pk, request.user)
+    if artifact is None:
+        raise Http404("No such artifact")
+    return artifact
 
 
-def prompt(request: HttpRequest, slug: str, number: int, prompt: int) -> HttpResponse:
-    raise Http404
+@login_required
+def artifact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    artifact = _own_artifact(request, pk)
+    user = _user(request)
+    if artifact.author_id != user.pk:
+        raise PermissionDenied("Only the author can edit this.")
+    form = ArtifactForm(
+        request.POST or None,
+        request.FILES or None,
+        course=artifact.course,
+        has_image=bool(artifact.image),
+        initial=ArtifactForm.initial_for(artifact),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            artifact = services.edit_artifact(
+                artifact=artifact,
+                actor=user,
+                image=_uploaded_image(form),
+                tags=split_tags(data["tags"]),
+                kind=data["kind"],
+                title=data["title"],
+                body=data["body"],
+                url=data["url"],
+                image_alt=data["image_alt"].strip(),
+                prompt=data["prompt"],
+                visibility=data["visibility"],
+            )
+        except ImageRejected as exc:
+            form.add_error("image", exc.message)
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from None
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect(artifact)
+        artifact = _own_artifact(request, pk)  # the failed edit changed the instance in memory
+    return render(request, "posts/artifact_form.html", {"course": artifact.course, "form": form, "artifact": artifact})
+
+
+@login_required
+def artifact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    artifact = _own_artifact(request, pk)
+    user = _user(request)
+    if artifact.author_id != user.pk and not can_facilitate(artifact.course, user):
+        raise PermissionDenied("Only the author or a facilitator can delete this.")
+    if request.method == "POST":
+        course = artifact.course
+        try:
+            services.delete_artifact(artifact=artifact, actor=user)
+        except ActionError as exc:
+            raise PermissionDenied(exc.message) from None
+        messages.success(request, "Deleted.")
+        return redirect(course)
+    return render(request, "posts/artifact_delete.html", {"artifact": artifact})
+
+
+# The artifact page and its comments
+
+
+def _artifact_page(
+    request: HttpRequest, artifact: Artifact, *, comment_form: CommentForm | None = None, status: int = 200
+) -> HttpResponse:
+    viewer = request.user
+    is_facilitator = can_facilitate(artifact.course, viewer)
+    comments_open = artifact.comments_open()
+    can_comment = comments_open and viewer.is_authenticated and artifact.visibility != Visibility.DRAFT
+    failed_parent = None
+    if comment_form is not None and comment_form.is_bound:
+        failed_parent = comment_form.data.get("parent") or None
+    threads = []
+    for thread in comment_threads(artifact):
+        reply_form = None
+        if can_comment and thread.comment.removed_at is None:
+            if comment_form is not None and failed_parent == str(thread.comment.pk):
+                reply_form = comment_form
+            else:
+                reply_form = CommentForm(
+                    initial={"parent": thread.comment.pk}, auto_id=f"id_reply{thread.comment.pk}_%s"
+                )
+            reply_form.fields["body"].label = "Your reply"
+        threads.append((thread, reply_form))
+    top_form = (
+        comment_form if comment_form is not None and failed_parent is None else CommentForm(auto_id="id_comment_%s")
+    )
+    context = {
+        "artifact": artifact,
+        "course": artifact.course,
+        "threads": threads,
+        "comment_form": top_form,
+        "failed_parent": failed_parent,
+        "comments_open": comments_open,
+        "can_comment": can_comment,
+        "is_facilitator": is_facilitator,
+        "can_edit": viewer.is_authenticated and artifact.author_id == viewer.pk,
+        "can_delete": viewer.is_authenticated and (artifact.author_id == viewer.pk or is_facilitator),
+    }
+    return render(request, "posts/artifact.html", context, status=status)
 
 
 def artifact(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+    return _artifact_page(request, _own_artifact(request, pk))
 
 
-def artifact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
-
-
-def artifact_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
-
-
+@require_POST
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+    artifact = _own_artifact(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(artifact.get_absolute_url(), settings.LOGIN_URL)
+    user = _user(request)
+    form = CommentForm(request.POST, auto_id="id_comment_%s")
+    status = 400
+    if form.is_valid():
+        parent = None
+        parent_id = form.cleaned_data.get("parent")
+        if parent_id:
+            parent = Comment.objects.filter(pk=parent_id, artifact=artifact).first()
+        if parent_id and parent is None:
+            form.add_error(None, "That comment is no longer there to reply to.")
+        else:
+            try:
+                comment = services.add_comment(
+                    artifact=artifact, author=user, body=form.cleaned_data["body"], parent=parent
+                )
+            except services.CommentsClosed as exc:
+                messages.error(request, exc.message)
+                status = 403
+            except NotAllowed as exc:
+                form.add_error(None, exc.message)
+                status = 403
+            except ActionError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Your comment is posted.")
+                return redirect(comment)
+    return _artifact_page(request, artifact, comment_form=form, status=status)
 
 
+def _comment(request: HttpRequest, pk: int) -> Comment:
+    comment = comment_for(pk, request.user)
+    if comment is None or comment.removed_at is not None:
+        raise Http404("No such comment")
+    return comment
+
+
+@login_required
 def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+    comment = _comment(request, pk)
+    user = _user(request)
+    if comment.author_id != user.pk:
+        raise PermissionDenied("You can only edit your own comments.")
+    artifact = comment.artifact
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = services.edit_comment(comment=comment, actor=user, body=form.cleaned_data["body"])
+        except services.CommentsClosed as exc:
+            messages.error(request, exc.message)
+            status = 403
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from None
+        except ActionError as exc:
+            form.add_error("body", exc.message)
+            status = 400
+        else:
+            messages.success(request, "Your comment is updated.")
+            return redirect(comment)
+    comments_open = artifact.comments_open()
+    if not comments_open:
+        status = 403
+    context = {"comment": comment, "artifact": artifact, "form": form, "comments_open": comments_open}
+    return render(request, "posts/comment_edit.html", context, status=status)
 
 
+@login_required
 def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
-
-
-def tag(request: HttpRequest, name: str) -> HttpResponse:
-    raise Http404
+    comment = _comment(request, pk)
+    user = _user(request)
+    artifact = comment.artifact
+    if comment.author_id != user.pk and not can_facilitate(artifact.course, user):
+        raise PermissionDenied("You can only delete your own comments.")
+    if request.method == "POST":
+        try:
+            services.remove_comment(comment=comment, actor=user)
+        except ActionError as exc:
+            raise PermissionDenied(exc.message) from None
+        messages.success(request, "The comment is removed.")
+        return redirect(f"{artifact.get_absolute_url()}#comments")
+    return render(request, "posts/comment_delete.html", {"comment": comment, "artifact": artifact})

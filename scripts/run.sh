@@ -15,7 +15,7 @@ $CP demo --if-empty
 $CP run_huey --quiet &
 worker=$!
 .venv/bin/granian --interface wsgi --host "$HOST" --port "$PORT" --workers "$WORKERS" \
-  --blocking-threads 4 --no-ws --log-level warning config.wsgi:application &
+  --no-ws --respawn-failed-workers --log-level warning config.wsgi:application &
 web=$!
 
 stop() { kill -TERM "$web" "$worker" 2>/dev/null || true; wait "$web" "$worker" 2>/dev/null || true; }

@@ -42,7 +42,7 @@ def test_embedded_default_is_sqlite_wal_immediate_with_sqlite_huey(tmp_path: Pat
 
 
 def test_database_url_and_redis_url_switch_to_postgres_and_redis(tmp_path: Path) -> None:
-    engine, huey_class, cache = settings_with(  # type: ignore[misc]
+    result = settings_with(
         {
             "COMMONPLACE_VAR_DIR": str(tmp_path),
             "DATABASE_URL": "postgres://cp:secret@127.0.0.1:5432/cp",
@@ -50,6 +50,8 @@ def test_database_url_and_redis_url_switch_to_postgres_and_redis(tmp_path: Path)
         },
         '[s.DATABASES["default"]["ENGINE"], s.HUEY["huey_class"], s.CACHES["default"]["BACKEND"]]',
     )
+    assert isinstance(result, list)
+    engine, huey_class, cache = result
     assert engine == "django.db.backends.postgresql"
     assert huey_class == "huey.RedisHuey"
     assert cache == "django.core.cache.backends.redis.RedisCache"

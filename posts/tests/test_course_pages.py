@@ -1,0 +1,173 @@
+"""The course page, week page, prompt page, home and person pages."""
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Course, Prompt, Reading
+from courses.tests.factories import BookFactory, LiveSessionFactory, PromptFactory, WeekFactory
+from posts.models import Visibility
+from posts.tests.factories import ArtifactFactory, CommentFactory
+
+
+def _next_week(course: Course) -> None:
+    start = timezone.localdate() + dt.timedelta(days=5)
+    week = WeekFactory.create(
+        course=course, number=2, title="Future week", starts_on=start, ends_on=start + dt.timedelta(days=6)
+    )
+    PromptFactory.create(week=week, number=1, text="Next week's prompt about empathy.")
+
+
+def test_course_page_shows_this_week_first_with_prompts_tags_and_respond_links(
+    client, course, prompt, valid_html
+) -> None:
+    _next_week(course)
+    response = client.get(course.get_absolute_url())
+    assert response.status_code == 200
+    valid_html(response.content)
+    html = response.content.decode()
+    assert "This week: Week 1: What is innovation?" in html
+    assert prompt.text in html
+    assert "#immooc-w1-p1" in html
+    assert f"{reverse('posts:publish', args=[course.slug])}?prompt={prompt.pk}" in html
+    assert "Next week&#x27;s prompt about empathy." not in html  # only this week's prompts in the week block
+    assert reverse("posts:week", args=[course.slug, 2]) in html  # but every week is linked
+    assert html.count("<h1") == 1
+
+
+def test_course_page_shows_readings_live_session_in_viewer_time_zone(login, maria, course) -> None:
+    week = course.weeks.get(number=1)
+    book = BookFactory.create(course=course, title="The Innovator's Mindset", author="George Couros")
+    Reading.objects.create(week=week, book=book, chapters="Chapters 1–2")
+    LiveSessionFactory.create(
+        week=week,
+        starts_at=dt.datetime(2030, 1, 15, 1, 0, tzinfo=dt.UTC),
+        join_url="https://example.org/live",
+        recording_url="https://example.org/recording",
+    )
+    maria.time_zone = "America/Chicago"
+    maria.save()
+    html = login(maria).get(course.get_absolute_url()).content.decode()
+    assert "Chapters 1–2" in html
+    assert "The Innovator&#x27;s Mindset" in html
+    assert "Monday 14 January 2030, 19:00" in html  # 01:00 UTC is the evening before in Chicago
+    assert "America/Chicago" in html
+    assert "https://example.org/live" in html
+    assert "https://example.org/recording" in html
+    assert reverse("courses:live", args=[course.slug, 1]) in html
+
+
+def test_course_page_checklist_counts_the_viewers_posts_and_comments(login, maria, devon, course) -> None:
+    ArtifactFactory.create(course=course, author=maria)
+    ArtifactFactory.create(course=course, author=maria, visibility=Visibility.DRAFT)  # drafts do not count
+    others = ArtifactFactory.create(course=course, author=devon)
+    CommentFactory.create(artifact=others, author=maria)
+    CommentFactory.create(artifact=others, author=maria)
+    html = login(maria).get(course.get_absolute_url()).content.decode()
+    assert 'class="done">Posts: 1 of 1' in html
+    assert 'class="todo">Comments on others\' work: 2 of 3' in html
+    assert "Goal: share 3 posts by others" in html
+
+
+def test_course_page_for_visitors_offers_sign_up_and_no_checklist(client, course) -> None:
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "Join the course to see your own progress" in html
+    assert reverse("accounts:signup") in html
+    assert "Manage course" not in html
+
+
+def test_course_page_join_leave_and_manage(login, outsider, maria, george, course) -> None:
+    html = login(outsider).get(course.get_absolute_url()).content.decode()
+    assert f'action="{reverse("courses:join", args=[course.slug])}"' in html
+    html = login(maria).get(course.get_absolute_url()).content.decode()
+    assert f'action="{reverse("courses:leave", args=[course.slug])}"' in html
+    assert "Manage course" not in html
+    html = login(george).get(course.get_absolute_url()).content.decode()
+    assert reverse("courses:manage", args=[course.slug]) in html
+
+
+def test_course_page_says_joining_is_closed(login, outsider, course) -> None:
+    course.joining_open = False
+    course.save()
+    html = login(outsider).get(course.get_absolute_url()).content.decode()
+    assert "Joining is closed" in html
+    assert reverse("courses:join", args=[course.slug]) not in html
+
+
+def test_course_page_lists_latest_responses_and_stream(client, course, maria, prompt) -> None:
+    ArtifactFactory.create(course=course, author=maria, prompt=prompt, title="My first response")
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "1 response<" in html
+    assert "My first response" in html
+    assert reverse("posts:stream", args=[course.slug]) in html
+
+
+def test_week_page_shows_any_week_and_its_artifacts(client, course, maria, valid_html) -> None:
+    _next_week(course)
+    future_prompt = Prompt.objects.get(week__number=2)
+    ArtifactFactory.create(course=course, author=maria, prompt=future_prompt, title="Early bird answer")
+    response = client.get(reverse("posts:week", args=[course.slug, 2]))
+    assert response.status_code == 200
+    valid_html(response.content)
+    html = response.content.decode()
+    assert "Next week&#x27;s prompt about empathy." in html
+    assert "Early bird answer" in html
+    assert client.get(reverse("posts:week", args=[course.slug, 9])).status_code == 404
+
+
+def test_prompt_page_shows_prompt_and_responses(client, course, maria, prompt, valid_html) -> None:
+    ArtifactFactory.create(course=course, author=maria, prompt=prompt, title="Answer one")
+    ArtifactFactory.create(course=course, author=maria, title="Not an answer")
+    response = client.get(prompt.get_absolute_url())
+    valid_html(response.content)
+    html = response.content.decode()
+    assert prompt.text in html
+    assert "Answer one" in html
+    assert "Not an answer" not in html
+    assert client.get(reverse("posts:prompt", args=[course.slug, 1, 7])).status_code == 404
+
+
+def test_home_welcomes_and_lists_courses_and_my_courses(client, login, maria, course, valid_html) -> None:
+    response = client.get(reverse("home"))
+    valid_html(response.content)
+    assert course.title.replace("'", "&#x27;") in response.content.decode()
+    assert "Your courses" not in response.content.decode()
+    response = login(maria).get(reverse("home"))
+    assert "Your courses" in response.content.decode()
+
+
+def test_person_page_shows_escaped_profile_and_safe_links(client, maria, valid_html) -> None:
+    maria.display_name = "<script>alert(1)</script>Maria"
+    maria.bio = "I teach <b>grade 5</b>\nand love <script>alert(2)</script> books."
+    maria.subjects = "Science, Maths"
+    maria.grade_levels = "Grade 5"
+    maria.website = "https://maria.example.org"
+    maria.blog_url = "https://blog.maria.example.org"
+    maria.save()
+    response = client.get(maria.get_absolute_url())
+    assert response.status_code == 200
+    valid_html(response.content)
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Maria" in html
+    assert "&lt;b&gt;grade 5&lt;/b&gt;" in html
+    assert "@maria" in html
+    assert "Teacher" in html
+    assert "Science, Maths" in html
+    assert "Grade 5" in html
+    assert 'href="https://maria.example.org" rel="nofollow ugc noopener noreferrer"' in html
+    assert 'href="https://blog.maria.example.org" rel="nofollow ugc noopener noreferrer"' in html
+
+
+def test_unknown_person_is_404(client, db) -> None:
+    assert client.get(reverse("posts:person", args=["nobody"])).status_code == 404
+
+
+def test_tag_page_lists_tagged_work(client, course, maria, valid_html) -> None:
+    artifact = ArtifactFactory.create(course=course, author=maria, title="Tagged one")
+    artifact.tags.create(name="makerspace")
+    response = client.get(reverse("posts:tag", args=["makerspace"]))
+    valid_html(response.content)
+    assert "Tagged one" in response.content.decode()
+    assert "Tagged one" not in client.get(reverse("posts:tag", args=["other"])).content.decode()
