@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,6 +164,8 @@ WHITENOISE_USE_FINDERS = DEBUG or env_bool("COMMONPLACE_TESTING")
 # Uploads: images only, re-encoded; see core/images.py.
 IMAGE_MAX_BYTES = int(env("IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 IMAGE_MAX_PIXELS = int(env("IMAGE_MAX_PIXELS", str(25_000_000)))
+IMAGE_UPLOADS_PER_DAY = int(env("IMAGE_UPLOADS_PER_DAY", "30"))
+MAX_REQUEST_BYTES = int(env("MAX_REQUEST_BYTES", str(IMAGE_MAX_BYTES + 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
 

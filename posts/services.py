@@ -1,6 +1,9 @@
 """Writes for learning artifacts and comments."""
 
+import datetime as dt
 from typing import Any
+
+from django.conf import settings
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -47,10 +50,7 @@ def _apply_content(artifact: Artifact, *, image: bytes | None) -> None:
     else:
         artifact.video_provider = artifact.video_id = ""
     if artifact.kind == Kind.IMAGE:
-        if image is not None:
-            clean = clean_image(image)
-            artifact.image.save(clean.content.name or "image.png", clean.content, save=False)
-        if not artifact.image:
+        if image is None and not artifact.image:
             raise Invalid("Please choose an image to upload.")
         if not artifact.image_alt.strip():
             raise Invalid("Please describe the image for people who cannot see it (alt text is required).")
@@ -59,6 +59,20 @@ def _apply_content(artifact: Artifact, *, image: bytes | None) -> None:
         artifact.full_clean(exclude=["image", "tags", "author", "course", "prompt"])
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages)) from None
+    if artifact.kind == Kind.IMAGE and image is not None:
+        # Checked and written last, so a refused form leaves no stray file behind.
+        _check_upload_quota(artifact.author)
+        clean = clean_image(image)
+        artifact.image.save(clean.content.name or "image.png", clean.content, save=False)
+
+
+def _check_upload_quota(author: User) -> None:
+    """A per-person daily limit on image uploads (IMAGE_UPLOADS_PER_DAY)."""
+    limit = settings.IMAGE_UPLOADS_PER_DAY
+    since = timezone.now() - dt.timedelta(days=1)
+    uploaded = Artifact.objects.filter(author=author, kind=Kind.IMAGE, updated_at__gte=since).count()
+    if uploaded >= limit:
+        raise Invalid(f"You have uploaded {limit} images in the last day, the most we accept. Please try tomorrow.")
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ $CP demo --if-empty
 $CP run_huey --quiet &
 worker=$!
 .venv/bin/granian --interface wsgi --host "$HOST" --port "$PORT" --workers "$WORKERS" \
-  --no-ws --respawn-failed-workers --log-level warning config.wsgi:application &
+  --blocking-threads 8 --backpressure 16 --no-ws --respawn-failed-workers --log-level warning config.wsgi:application &
 web=$!
 
 stop() { kill -TERM "$web" "$worker" 2>/dev/null || true; wait "$web" "$worker" 2>/dev/null || true; }
