@@ -1,13 +1,16 @@
 """People: a custom user model carrying the public profile."""
 
+import datetime as dt
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -70,3 +73,46 @@ class User(AbstractUser):
 
     def subject_list(self) -> list[str]:
         return [s.strip() for s in self.subjects.split(",") if s.strip()]
+
+
+class MuteQuerySet(models.QuerySet["Mute"]):
+    def active(self, now: dt.datetime | None = None) -> "MuteQuerySet":
+        """Mutes in force: until-undone ones and those whose time has not run out."""
+        return self.filter(Q(until__isnull=True) | Q(until__gt=now or timezone.now()))
+
+
+class Mute(models.Model):
+    """One person stops seeing another for a while; the muted person is never told."""
+
+    muter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mutes")
+    muted = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    until = models.DateTimeField(null=True, blank=True, help_text="Empty: until undone.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MuteQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
+            models.CheckConstraint(condition=~Q(muter=F("muted")), name="no_self_mute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muter_id} muted {self.muted_id}"
+
+
+class Block(models.Model):
+    """Stronger than a mute: neither person sees, follows, replies to or mentions the other."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="no_self_block"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocked {self.blocked_id}"

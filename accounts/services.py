@@ -1,10 +1,13 @@
-"""Writes for people: sign-up and profile changes."""
+"""Writes for people: sign-up, profile changes, mutes."""
+
+import datetime as dt
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Mute, User
 from core.exceptions import Invalid
 from core.images import clean_image
 
@@ -59,3 +62,22 @@ def update_profile(*, user: User, avatar: bytes | None = None, remove_avatar: bo
     if old_avatar and (avatar is not None or remove_avatar):
         transaction.on_commit(lambda: user.avatar.storage.delete(old_avatar))
     return user
+
+
+MUTE_DAYS = (1, 7, 30)
+
+
+def mute(*, muter: User, muted: User, days: int | None, now: dt.datetime | None = None) -> Mute:
+    """Mute someone for 1, 7 or 30 days, or until undone (days=None). The muted person is never told."""
+    if muter.pk == muted.pk:
+        raise Invalid("You cannot mute yourself.")
+    if days is not None and days not in MUTE_DAYS:
+        raise Invalid("Choose 1 day, 7 days, 30 days or until you undo it.")
+    now = now or timezone.now()
+    until = now + dt.timedelta(days=days) if days else None
+    mute_row, _ = Mute.objects.update_or_create(muter=muter, muted=muted, defaults={"until": until, "created_at": now})
+    return mute_row
+
+
+def unmute(*, muter: User, muted: User) -> None:
+    Mute.objects.filter(muter=muter, muted=muted).delete()

@@ -1,4 +1,4 @@
-"""Evaluate network.tone.classify on the labelled replies; prints tables and writes bench/results/tone.json."""
+"""Evaluate core.tone.classify on the labelled replies; prints tables and writes bench/results/tone.json."""
 
 import argparse
 import csv
@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from network.tone import Tone, classify  # noqa: E402  (needs the repo root on sys.path first)
+from core.tone import Tone, classify  # noqa: E402  (needs the repo root on sys.path first)
 
-DATA = ROOT / "network" / "data" / "tone_labelled.csv"
+DATA = ROOT / "core" / "tone" / "data" / "tone_labelled.csv"
 RESULTS = ROOT / "bench" / "results" / "tone.json"
 LABELS = [tone.value for tone in Tone]
 

@@ -14,6 +14,12 @@ hashtag_validator = RegexValidator(
 )
 
 
+class HabitMode(models.TextChoices):
+    OFF = "off", "Off"
+    NUDGE = "nudge", "Nudge"
+    REQUIRE = "require", "Require"
+
+
 class CourseQuerySet(models.QuerySet["Course"]):
     def listed(self) -> "CourseQuerySet":
         return self.order_by("-start_date", "title")
@@ -34,6 +40,40 @@ class Course(models.Model):
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="Counted from each post's publication.",
+    )
+    # The three habits' mechanisms, each off, nudge, or (read-before-share only) require.
+    read_before_share = models.CharField(
+        max_length=8,
+        choices=HabitMode.choices,
+        default=HabitMode.REQUIRE,
+        help_text="Share only what you opened: require it, just remind, or turn it off.",
+    )
+    giving_balance = models.CharField(
+        max_length=8,
+        choices=HabitMode.choices[:2],
+        default=HabitMode.NUDGE,
+        help_text="Point it out when someone's own work dominates what they share.",
+    )
+    tone_nudge = models.CharField(
+        max_length=8,
+        choices=HabitMode.choices[:2],
+        default=HabitMode.NUDGE,
+        help_text='Offer "seek first to understand" when a reply reads as a challenge.',
+    )
+    relationship_nudge = models.CharField(
+        max_length=8,
+        choices=HabitMode.choices[:2],
+        default=HabitMode.NUDGE,
+        help_text="Tell someone when their last five replies to one person were all challenges.",
+    )
+    own_share_threshold = models.FloatField(
+        "own-work share threshold",
+        default=1 / 3,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Nudge above this fraction of own work among a person's shares (default one in three).",
+    )
+    daily_share_limit = models.PositiveSmallIntegerField(
+        "shares per person a day", default=25, validators=[MinValueValidator(1), MaxValueValidator(500)]
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Block, Mute, User
 from core.video import Video
 from courses.models import Course, Prompt
 
@@ -47,7 +47,17 @@ class ArtifactQuerySet(models.QuerySet["Artifact"]):
             Q(visibility=Visibility.PUBLIC)
             | Q(visibility=Visibility.COURSE, course_id__in=member_courses)
             | Q(author_id=viewer.pk)
+        ).exclude(
+            # A block hides both people from each other, everywhere.
+            Q(author_id__in=Block.objects.filter(blocker_id=viewer.pk).values("blocked_id"))
+            | Q(author_id__in=Block.objects.filter(blocked_id=viewer.pk).values("blocker_id"))
         )
+
+    def unmuted_for(self, viewer: User | AnonymousUser, now: dt.datetime | None = None) -> "ArtifactQuerySet":
+        """Lists and timelines leave out people the viewer has muted (their pages stay reachable)."""
+        if not viewer.is_authenticated:
+            return self
+        return self.exclude(author_id__in=Mute.objects.active(now).filter(muter_id=viewer.pk).values("muted_id"))
 
     def published(self) -> "ArtifactQuerySet":
         return self.exclude(visibility=Visibility.DRAFT)
@@ -113,6 +123,13 @@ class Artifact(models.Model):
         return (now or timezone.now()) < self.comments_close_at
 
 
+class Tone(models.TextChoices):
+    SUPPORT = "support", "Support"
+    QUESTION = "question", "Question"
+    CHALLENGE = "challenge", "Challenge"
+    NEUTRAL = "neutral", "Neutral"
+
+
 class CommentQuerySet(models.QuerySet["Comment"]):
     def shown(self) -> "CommentQuerySet":
         return self.filter(removed_at__isnull=True)
@@ -126,6 +143,9 @@ class Comment(models.Model):
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
     body = models.TextField(max_length=10_000)
     body_html = models.TextField(editable=False)
+    tone = models.CharField(max_length=10, choices=Tone.choices, default=Tone.NEUTRAL)
+    tone_predicted = models.CharField(max_length=10, choices=Tone.choices, default=Tone.NEUTRAL, editable=False)
+    tone_corrected = models.BooleanField(default=False, help_text="The writer changed the classifier's label.")
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)

@@ -12,10 +12,11 @@ from accounts.models import User
 from core.exceptions import Invalid, NotAllowed
 from core.images import clean_image
 from core.text import extract_hashtags, normalize_tag, render_markdown
+from core.tone import classify
 from core.video import parse_video_url
 from courses.models import Course, Prompt
 from courses.selectors import can_facilitate, is_member
-from posts.models import Artifact, Comment, Kind, Tag, Visibility
+from posts.models import Artifact, Comment, Kind, Tag, Tone, Visibility
 from posts.selectors import can_see
 
 
@@ -166,8 +167,11 @@ def _check_comment_body(body: str) -> str:
 
 
 @transaction.atomic
-def add_comment(*, artifact: Artifact, author: User, body: str, parent: Comment | None = None) -> Comment:
-    """Reply to an artifact (or to a comment on it). Refused after the comment window closes."""
+def add_comment(
+    *, artifact: Artifact, author: User, body: str, parent: Comment | None = None, tone: str | None = None
+) -> Comment:
+    """Reply to an artifact (or to a comment on it), labelled with its tone by the offline classifier;
+    `tone` is the writer's own label when they corrected it. Refused after the comment window closes."""
     if not can_see(artifact, author) or artifact.visibility == Visibility.DRAFT:
         raise NotAllowed("You cannot comment on that.")
     if not artifact.comments_open():
@@ -177,9 +181,32 @@ def add_comment(*, artifact: Artifact, author: User, body: str, parent: Comment 
             raise Invalid("That comment is no longer there to reply to.")
         parent = parent.parent or parent  # one level deep: replies join the top comment's thread
     body = _check_comment_body(body)
+    predicted = classify(body).label
+    if tone is not None and tone not in Tone.values:
+        raise Invalid("Choose support, question, challenge or neutral.")
+    label = tone or predicted
     return Comment.objects.create(
-        artifact=artifact, author=author, parent=parent, body=body, body_html=render_markdown(body)
+        artifact=artifact,
+        author=author,
+        parent=parent,
+        body=body,
+        body_html=render_markdown(body),
+        tone=label,
+        tone_predicted=predicted,
+        tone_corrected=label != predicted,
     )
+
+
+def correct_tone(*, comment: Comment, actor: User, tone: str) -> Comment:
+    """The writer corrects their comment's tone label; kept as a labelled example (tone vs tone_predicted)."""
+    if comment.author_id != actor.pk or comment.removed_at is not None:
+        raise NotAllowed("Only the writer can change a comment's tone.")
+    if tone not in Tone.values:
+        raise Invalid("Choose support, question, challenge or neutral.")
+    comment.tone = tone
+    comment.tone_corrected = tone != comment.tone_predicted
+    comment.save(update_fields=["tone", "tone_corrected"])
+    return comment
 
 
 @transaction.atomic
@@ -192,7 +219,10 @@ def edit_comment(*, comment: Comment, actor: User, body: str) -> Comment:
     comment.body = _check_comment_body(body)
     comment.body_html = render_markdown(comment.body)
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
+    comment.tone_predicted = classify(comment.body).label
+    if not comment.tone_corrected:
+        comment.tone = comment.tone_predicted
+    comment.save(update_fields=["body", "body_html", "edited_at", "tone", "tone_predicted"])
     return comment
 
 

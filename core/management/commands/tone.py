@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from network.tone import classify
+from core.tone import classify
 
 
 class Command(BaseCommand):

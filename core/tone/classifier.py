@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from network.tone.lexicon import Lexicon, load_lexicon
+from core.tone.lexicon import Lexicon, load_lexicon
 
 
 class Tone(StrEnum):

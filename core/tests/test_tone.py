@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from network.tone import Tone, ToneResult, classify, question_rewordings
+from core.tone import Tone, ToneResult, classify, question_rewordings
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "tone_labelled.csv"
+DATA = Path(__file__).resolve().parent.parent / "tone" / "data" / "tone_labelled.csv"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -79,7 +79,7 @@ def test_neutral_reply_explains_that_no_cues_were_found() -> None:
 
 
 def test_importable_without_django_settings() -> None:
-    code = "from network.tone import classify; print(classify('Thanks for sharing!').label)"
+    code = "from core.tone import classify; print(classify('Thanks for sharing!').label)"
     env = {"PATH": "", "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-c", code]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=True)

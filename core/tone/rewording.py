@@ -4,8 +4,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from network.tone.classifier import normalise, score_segments, segments
-from network.tone.lexicon import load_lexicon
+from core.tone.classifier import normalise, score_segments, segments
+from core.tone.lexicon import load_lexicon
 
 
 def _wordset(text: str) -> frozenset[str]:

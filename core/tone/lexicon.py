@@ -1,4 +1,4 @@
-"""The tone lexicon: network/data/tone_lexicon.toml, loaded once and compiled to regular expressions."""
+"""The tone lexicon: core/tone/data/tone_lexicon.toml, loaded once and compiled to regular expressions."""
 
 import re
 import tomllib
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-LEXICON_PATH = Path(__file__).resolve().parent.parent / "data" / "tone_lexicon.toml"
+LEXICON_PATH = Path(__file__).resolve().parent / "data" / "tone_lexicon.toml"
 
 # Cue families in the order they are scored: earlier families claim their words first.
 # Requests are scored first ("I'd love to hear how" asks, it does not praise), then criticism before
