@@ -9,7 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
@@ -96,3 +96,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:settings")
     current = User.objects.get(pk=profile.pk)
     return render(request, "accounts/settings.html", {"form": form, "profile": current})
+
+
+def mute(request: HttpRequest, username: str) -> HttpResponse:
+    raise Http404
+
+
+def unmute(request: HttpRequest, username: str) -> HttpResponse:
+    raise Http404

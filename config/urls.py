@@ -8,6 +8,7 @@ from posts import views as posts_views
 
 urlpatterns = [
     path("", posts_views.home, name="home"),
+    path("", include("network.urls")),
     path("", include("courses.urls")),  # first: /courses/new/ must not be read as a course slug
     path("", include("posts.urls")),
     path("accounts/", include("accounts.urls")),

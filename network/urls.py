@@ -1,0 +1,23 @@
+from django.urls import path
+
+from network.views import habits, people, sharing, timeline
+
+app_name = "network"
+urlpatterns = [
+    path("home/", timeline.home_timeline, name="home"),
+    path("notifications/", timeline.notifications, name="notifications"),
+    path("notifications/read/", timeline.mark_read, name="mark_read"),
+    path("go/<int:pk>/", sharing.go, name="go"),
+    path("a/<int:pk>/share/", sharing.share, name="share"),
+    path("a/<int:pk>/unshare/", sharing.unshare, name="unshare"),
+    path("people/<str:username>/connect/", people.connect, name="connect"),
+    path("people/<str:username>/follow/", people.follow, name="follow"),
+    path("people/<str:username>/unfollow/", people.unfollow, name="unfollow"),
+    path("people/<str:username>/block/", people.block, name="block"),
+    path("people/<str:username>/unblock/", people.unblock, name="unblock"),
+    path("tags/<str:name>/follow/", people.follow_tag, name="follow_tag"),
+    path("tags/<str:name>/unfollow/", people.unfollow_tag, name="unfollow_tag"),
+    path("suggestions/", habits.who_to_follow, name="who_to_follow"),
+    path("courses/<slug:slug>/my-week/", habits.my_week, name="my_week"),
+    path("courses/<slug:slug>/my-goal/", habits.goal_edit, name="goal_edit"),
+]
