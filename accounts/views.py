@@ -9,11 +9,11 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm, SignupForm
@@ -98,9 +98,46 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/settings.html", {"form": form, "profile": current})
 
 
+# Mute: "until I undo it" is sent as "forever"; the muted person is never told.
+MUTE_CHOICES: dict[str, int | None] = {"1": 1, "7": 7, "30": 30, "forever": None}
+MUTE_LABELS: dict[str, str] = {"1": "for 1 day", "7": "for 7 days", "30": "for 30 days", "forever": "until you undo it"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def mute(request: HttpRequest, username: str) -> HttpResponse:
-    raise Http404
+    """GET: a confirm page with the mute form (changes nothing). POST: mute, then back to `next`."""
+    person = get_object_or_404(User, username=username)
+    me = _signed_in(request)
+    back = safe_next(request, person.get_absolute_url())
+    context = {"person": person, "next": safe_next(request, ""), "is_self": person.pk == me.pk}
+    if request.method == "GET":
+        return render(request, "accounts/mute.html", context)
+    choice = request.POST.get("days", "")
+    if choice not in MUTE_CHOICES:
+        context["error"] = "Choose 1 day, 7 days, 30 days or until you undo it."
+        return render(request, "accounts/mute.html", context, status=400)
+    try:
+        services.mute(muter=me, muted=person, days=MUTE_CHOICES[choice])
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"You muted @{person.username} {MUTE_LABELS[choice]}. They are not told and see no difference."
+        )
+    return redirect(back)
 
 
+@login_required
+@require_POST
 def unmute(request: HttpRequest, username: str) -> HttpResponse:
-    raise Http404
+    person = get_object_or_404(User, username=username)
+    services.unmute(muter=_signed_in(request), muted=person)
+    messages.success(request, f"You unmuted @{person.username}.")
+    return redirect(safe_next(request, person.get_absolute_url()))
+
+
+def _signed_in(request: HttpRequest) -> User:
+    """The signed-in person (views using this are behind login_required)."""
+    assert isinstance(request.user, User)
+    return request.user

@@ -16,7 +16,19 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+HABIT_FIELDS = (
+    "read_before_share",
+    "giving_balance",
+    "tone_nudge",
+    "relationship_nudge",
+    "own_share_threshold",
+    "daily_share_limit",
+)
+
+
 class CourseForm(forms.ModelForm[Course]):
+    """The course's details and, in their own group, how each of the three habits' mechanisms runs."""
+
     class Meta:
         model = Course
         fields = (
@@ -30,8 +42,18 @@ class CourseForm(forms.ModelForm[Course]):
             "norm_comments",
             "norm_shares",
             "comment_window_days",
+            *HABIT_FIELDS,
         )
-        labels = {"slug": "Web address name", "joining_open": "Joining is open"}
+        labels = {
+            "slug": "Web address name",
+            "joining_open": "Joining is open",
+            "read_before_share": "Read before you share",
+            "giving_balance": "Giving balance",
+            "tone_nudge": "Seek first to understand",
+            "relationship_nudge": "Balance with each person",
+            "own_share_threshold": "Own-work share threshold",
+            "daily_share_limit": "Shares per person a day",
+        }
         help_texts = {
             "slug": "Lower-case letters, digits and hyphens, e.g. immooc-2026. Used in the course's web address.",
             "hashtag": "Participants tag their posts with it, e.g. #IMMOOC.",
@@ -39,8 +61,51 @@ class CourseForm(forms.ModelForm[Course]):
             "norm_posts": "The weekly norm each participant is invited to keep, e.g. write one post a week…",
             "norm_comments": "…comment on three others…",
             "norm_shares": "…and share three others.",
+            "read_before_share": "Require: a share is refused until the person has opened the post. "
+            "Nudge: they are reminded. Off: no check.",
+            "giving_balance": "Nudge: point it out when a person's own work dominates what they share.",
+            "tone_nudge": 'Nudge: when a comment reads as a challenge, offer to ask it as a question ("seek first '
+            'to understand") before it is posted. It never stops anyone posting.',
+            "relationship_nudge": "Nudge: tell someone when their last five replies to one person were all challenges.",
+            "own_share_threshold": "A fraction from 0 to 1: nudge when more than this share of what a person "
+            "shares is their own work (0.33 is one in three).",
+            "daily_share_limit": "The most posts one person can share in a day, from 1 to 500.",
         }
         widgets = {"start_date": DateInput(), "description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A form sent without the habit settings (an older page, a script) keeps the course's current ones.
+        for name in HABIT_FIELDS:
+            self.fields[name].required = False
+
+    def _clean_habit(self, name: str) -> Any:
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value
+
+    def clean_read_before_share(self) -> Any:
+        return self._clean_habit("read_before_share")
+
+    def clean_giving_balance(self) -> Any:
+        return self._clean_habit("giving_balance")
+
+    def clean_tone_nudge(self) -> Any:
+        return self._clean_habit("tone_nudge")
+
+    def clean_relationship_nudge(self) -> Any:
+        return self._clean_habit("relationship_nudge")
+
+    def clean_own_share_threshold(self) -> Any:
+        return self._clean_habit("own_share_threshold")
+
+    def clean_daily_share_limit(self) -> Any:
+        return self._clean_habit("daily_share_limit")
+
+    def detail_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in HABIT_FIELDS]
+
+    def habit_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in HABIT_FIELDS]
 
 
 class BookForm(forms.ModelForm[Book]):

@@ -117,3 +117,15 @@ class WeeklyGoal(models.Model):
 
     def __str__(self) -> str:
         return f"Goal of {self.user_id} in {self.course_id}"
+
+
+class NotificationsSeen(models.Model):
+    """When the person last marked their notifications read: replies are computed when read and have no row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="notifications_seen"
+    )
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read up to {self.seen_at:%Y-%m-%d %H:%M}"

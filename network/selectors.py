@@ -1,16 +1,32 @@
 """Reads for the network: relationships, opens, giving balance, share advice, notifications."""
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Block, Mute, User
 from courses.models import HabitMode
-from network.models import Follow, Notification, Open, Share
-from posts.models import Artifact
+from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
+from posts.models import Artifact, Comment, Tag
+from posts.selectors import PAGE_SIZE, decode_cursor
 
 Viewer = User | AnonymousUser
 BALANCE_DAYS = 30
@@ -107,14 +123,223 @@ def unshared_opened_by_others(user: User, *, limit: int = 3) -> list[Artifact]:
     )
 
 
-def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+def _blocked_ids(user: User) -> Q:
+    """People the user blocked or who blocked the user, as a filter on a `<field>_id` named by the caller."""
+    return Q(pk__in=Block.objects.filter(blocker=user).values("blocked_id")) | Q(
+        pk__in=Block.objects.filter(blocked=user).values("blocker_id")
+    )
 
 
-def notifications_for(user: User, *, limit: int = 50) -> QuerySet[Notification]:
+def _hidden_people(user: User, now: dt.datetime | None = None) -> QuerySet[User]:
+    """People whose activity the user does not see in lists: active mutes and blocks either way."""
+    muted = Mute.objects.active(now).filter(muter=user).values("muted_id")
+    return User.objects.filter(Q(pk__in=muted) | _blocked_ids(user)).values("pk")  # type: ignore[return-value]
+
+
+def person_blocked_viewer(person: User, viewer: User) -> bool:
+    """True when the person blocked the viewer (their connect page is then hidden like a missing one)."""
+    return Block.objects.filter(blocker=person, blocked=viewer).exists()
+
+
+def has_blocked(blocker: User, blocked: User) -> bool:
+    return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
+
+
+def visible_tag(name: str, viewer: Viewer) -> Tag | None:
+    """A tag used by at least one artifact the viewer may see; None both when unused and when missing."""
+    visible = Artifact.objects.visible_to(viewer).published()
+    return Tag.objects.filter(name=name.lstrip("#").lower(), artifacts__in=visible).distinct().first()
+
+
+def is_following_tag(user: Viewer, tag: Tag) -> bool:
+    return user.is_authenticated and TagFollow.objects.filter(user_id=user.pk, tag=tag).exists()
+
+
+def followed_tags(user: User) -> list[Tag]:
+    return list(Tag.objects.filter(followers__user=user).order_by("name"))
+
+
+def visible_share(pk: str | int | None, *, artifact: Artifact, viewer: User) -> Share | None:
+    """A share of this artifact the viewer may see (not across a block); None for anything else."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return (
+        Share.objects.filter(pk=int(pk), artifact=artifact)
+        .exclude(sharer__in=User.objects.filter(_blocked_ids(viewer)))
+        .first()
+    )
+
+
+# The home timeline
+
+
+@dataclass
+class TimelineItem:
+    artifact: Artifact
+    activity_at: dt.datetime
+    share: Share | None
+
+
+@dataclass
+class Timeline:
+    items: list[TimelineItem]
+    next_cursor: str | None
+
+
+def _encode(when: dt.datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{when.isoformat()}|{pk}".encode()).decode().rstrip("=")
+
+
+def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Timeline:
+    """Artifacts by people and in tags the viewer follows, and those shared by people they follow.
+
+    Each artifact appears once, at its newest activity (publication, or the latest share by someone followed),
+    with that share's note. Only what `visible_to` allows, without muted or blocked people (as authors or
+    sharers). Keyset pagination on (activity, id); a malformed cursor gives the first page. Three queries.
+    """
+    hidden = _hidden_people(viewer)
+    followed = Follow.objects.filter(follower=viewer).exclude(followee__in=hidden).values("followee_id")
+    tags = TagFollow.objects.filter(user=viewer).values("tag_id")
+    in_followed_tag = Exists(Artifact.tags.through.objects.filter(artifact_id=OuterRef("pk"), tag_id__in=tags))
+    latest_share = Share.objects.filter(artifact=OuterRef("pk"), sharer__in=followed).order_by("-created_at", "-id")
+    comment_count = (
+        Comment.objects.filter(artifact=OuterRef("pk"), removed_at__isnull=True)
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+        .values("n")
+    )
+    qs = (
+        Artifact.objects.visible_to(viewer)
+        .unmuted_for(viewer)
+        .published()
+        .annotate(
+            shared_at=Subquery(latest_share.values("created_at")[:1], output_field=DateTimeField()),
+            share_pk=Subquery(latest_share.values("id")[:1], output_field=IntegerField()),
+            direct_at=Case(
+                When(Q(author__in=followed) | Q(in_followed_tag), then=F("published_at")),
+                default=None,
+                output_field=DateTimeField(),
+            ),
+        )
+        .filter(Q(shared_at__isnull=False) | Q(direct_at__isnull=False))
+        .annotate(
+            activity_at=Greatest(Coalesce("shared_at", "direct_at"), Coalesce("direct_at", "shared_at")),
+            comment_count=Coalesce(Subquery(comment_count, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("-activity_at", "-id")
+    )
+    position = decode_cursor(cursor) if cursor else None
+    if position:
+        when, pk = position
+        qs = qs.filter(Q(activity_at__lt=when) | Q(activity_at=when, id__lt=pk))
+    rows = list(qs.select_related("author", "course", "prompt__week__course").prefetch_related("tags")[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    share_ids = [a.share_pk for a in rows if a.share_pk is not None and a.activity_at == a.shared_at]
+    shares = Share.objects.select_related("sharer").in_bulk(share_ids) if share_ids else {}
+    items = [TimelineItem(a, a.activity_at, shares.get(a.share_pk)) for a in rows]
+    return Timeline(items, _encode(rows[-1].activity_at, rows[-1].pk) if has_more and rows else None)
+
+
+# Notifications: stored rows (follows, shares) merged with replies computed when read
+
+
+@dataclass
+class NotificationItem:
+    kind: str
+    text: str
+    actor: User | None
+    artifact: Artifact | None
+    comment: Comment | None
+    created_at: dt.datetime
+    unread: bool
+
+    @property
+    def url(self) -> str:
+        if self.comment is not None:
+            return self.comment.get_absolute_url()
+        if self.artifact is not None:
+            return self.artifact.get_absolute_url()
+        if self.actor is not None:
+            return self.actor.get_absolute_url()
+        return ""
+
+
+def _stored(user: User) -> QuerySet[Notification]:
+    # Replies are computed from comments, so stored reply rows (if any appear) are not counted twice.
     return (
         Notification.objects.filter(recipient=user)
-        .exclude(actor__in=Mute.objects.active().filter(muter=user).values("muted"))
-        .select_related("actor", "artifact", "comment")
-        .order_by("-created_at", "-id")[:limit]
+        .exclude(kind=NotificationKind.REPLY)
+        .exclude(actor__in=_hidden_people(user))
     )
+
+
+def _replies(user: User) -> QuerySet[Comment]:
+    """Others' comments on the user's work or replying to the user's comments, on artifacts the user may see."""
+    return (
+        Comment.objects.shown()
+        .filter(Q(artifact__author=user) | Q(parent__author=user))
+        .exclude(author=user)
+        .exclude(author__in=_hidden_people(user))
+        .filter(artifact__in=Artifact.objects.visible_to(user))
+    )
+
+
+def _seen_at(user: User) -> Subquery:
+    return Subquery(NotificationsSeen.objects.filter(user=user).values("seen_at")[:1])
+
+
+def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
+    """The newest notifications: follows and shares (rows) and replies (comments), muted and blocked left out."""
+    seen = NotificationsSeen.objects.filter(user=user).values_list("seen_at", flat=True).first()
+    items = [
+        NotificationItem(
+            kind=n.kind,
+            text=n.get_kind_display(),
+            actor=n.actor,
+            artifact=n.artifact,
+            comment=n.comment,
+            created_at=n.created_at,
+            unread=n.read_at is None,
+        )
+        for n in _stored(user)
+        .select_related("actor", "artifact", "comment__artifact")
+        .order_by("-created_at", "-id")[:limit]
+    ]
+    for c in _replies(user).select_related("author", "artifact", "parent").order_by("-created_at", "-id")[:limit]:
+        on_own_comment = c.parent is not None and c.parent.author_id == user.pk
+        items.append(
+            NotificationItem(
+                kind=NotificationKind.REPLY,
+                text="replied to your comment on" if on_own_comment else "replied to your work",
+                actor=c.author,
+                artifact=c.artifact,
+                comment=c,
+                created_at=c.created_at,
+                unread=seen is None or c.created_at > seen,
+            )
+        )
+    items.sort(key=lambda item: item.created_at, reverse=True)
+    return items[:limit]
+
+
+def unread_count(user: User) -> int:
+    """Unread notifications (stored and replies since the last "mark all read") in one query."""
+    stored = _stored(user).filter(read_at__isnull=True).order_by().annotate(n=Func(F("id"), function="COUNT"))
+    replies = (
+        _replies(user)
+        .annotate(seen=_seen_at(user))
+        .filter(Q(seen__isnull=True) | Q(created_at__gt=F("seen")))
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+    )
+    total = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            unread=Coalesce(Subquery(stored.values("n")[:1], output_field=IntegerField()), Value(0))
+            + Coalesce(Subquery(replies.values("n")[:1], output_field=IntegerField()), Value(0))
+        )
+        .values_list("unread", flat=True)
+        .first()
+    )
+    return total or 0

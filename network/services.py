@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Block, User
 from core.exceptions import Invalid, NotAllowed
 from courses.models import HabitMode
-from network.models import Follow, Notification, NotificationKind, Open, Share, TagFollow
+from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from network.selectors import blocked_between
 from posts.models import Artifact, Comment, Tag, Visibility
 from posts.selectors import can_see
@@ -125,5 +125,9 @@ def unblock(*, blocker: User, blocked: User) -> None:
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
 
 
-def mark_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+@transaction.atomic
+def mark_read(*, user: User, now: dt.datetime | None = None) -> int:
+    """Mark every notification read, including replies (computed when read, so remembered by time)."""
+    now = now or timezone.now()
+    NotificationsSeen.objects.update_or_create(user=user, defaults={"seen_at": now})
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now)

@@ -8,6 +8,8 @@ urlpatterns = [
     path("notifications/", timeline.notifications, name="notifications"),
     path("notifications/read/", timeline.mark_read, name="mark_read"),
     path("go/<int:pk>/", sharing.go, name="go"),
+    # The artifact page itself (posts:artifact renders it): viewing it counts as opening it.
+    path("a/<int:pk>/", sharing.artifact_page, name="artifact_page"),
     path("a/<int:pk>/share/", sharing.share, name="share"),
     path("a/<int:pk>/unshare/", sharing.unshare, name="unshare"),
     path("people/<str:username>/connect/", people.connect, name="connect"),

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from core.text import normalize_tag
 from courses.models import Course, Prompt, Week
-from posts.models import Artifact, Kind, Visibility
+from posts.models import Artifact, Kind, Tone, Visibility
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/gif,image/webp"
 
@@ -117,6 +117,26 @@ class CommentForm(forms.Form):
         help_text="Markdown works. Asking a question is a good way to challenge an idea.",
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Set on the "seek first to understand" step: posting from there posts as is, without a second nudge.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        """On the confirm step a chosen rewording replaces the text and is posted straight away,
+        and "Edit" asks for the composer back with the text in it (`edit`)."""
+        data = super().clean() or {}
+        rewording = str(self.data.get("rewording") or "").strip()
+        if rewording:
+            data["body"] = rewording[:10_000]
+            data["confirmed"] = True
+            self.errors.pop("body", None)
+        data["edit"] = bool(self.data.get("edit"))
+        return data
+
+
+class ToneForm(forms.Form):
+    """The writer's own tone label for their comment."""
+
+    tone = forms.ChoiceField(label="Tone", choices=Tone.choices)
 
 
 class StreamFilterForm(forms.Form):

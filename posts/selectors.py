@@ -10,10 +10,11 @@ from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from accounts.models import User
-from courses.models import Course, LiveSession, Prompt, Reading, Week
+from accounts.models import Block, Mute, User
+from core.tone import classify, question_rewordings
+from courses.models import Course, HabitMode, LiveSession, Prompt, Reading, Week
 from courses.selectors import is_member, weeks_with_detail
-from posts.models import Artifact, ArtifactQuerySet, Comment, Visibility
+from posts.models import Artifact, ArtifactQuerySet, Comment, Tone, Visibility
 
 Viewer = User | AnonymousUser
 PAGE_SIZE = 20
@@ -29,6 +30,7 @@ class Page:
 class Thread:
     comment: Comment
     replies: list[Comment] = field(default_factory=list)
+    blocked: bool = False  # the top comment's writer and the viewer are on two sides of a block
 
 
 def encode_cursor(artifact: Artifact) -> str:
@@ -98,7 +100,7 @@ def course_stream(
 
     A malformed cursor starts from the newest; filters are model objects or known values.
     """
-    qs = Artifact.objects.visible_to(viewer).published().filter(course=course)
+    qs = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(course=course)
     if week is not None:
         qs = qs.filter(
             Q(prompt__week=week) | Q(published_at__date__gte=week.starts_on, published_at__date__lte=week.ends_on)
@@ -120,17 +122,18 @@ def person_artifacts(*, person: User, viewer: Viewer, cursor: str | None = None)
 
 
 def tag_artifacts(*, name: str, viewer: Viewer, cursor: str | None = None) -> Page:
-    return paginate(Artifact.objects.visible_to(viewer).published().filter(tags__name=name), cursor)
+    return paginate(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(tags__name=name), cursor)
 
 
 def prompt_responses(*, prompt: Prompt, viewer: Viewer, cursor: str | None = None) -> Page:
-    return paginate(Artifact.objects.visible_to(viewer).published().filter(prompt=prompt), cursor)
+    return paginate(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(prompt=prompt), cursor)
 
 
 def response_counts(prompts: list[Prompt], viewer: Viewer) -> dict[int, int]:
     """How many responses the viewer can see for each prompt."""
     rows = (
         Artifact.objects.visible_to(viewer)
+        .unmuted_for(viewer)
         .published()
         .filter(prompt__in=prompts)
         .values("prompt_id")
@@ -139,8 +142,35 @@ def response_counts(prompts: list[Prompt], viewer: Viewer) -> dict[int, int]:
     return {row["prompt_id"]: row["n"] for row in rows}
 
 
-def comment_threads(artifact: Artifact) -> list[Thread]:
-    """Top-level comments with their replies, oldest first. Removed comments with replies keep their place."""
+def muted_ids(viewer: Viewer, now: dt.datetime | None = None) -> set[int]:
+    """Ids of the people the viewer has muted, while the mute lasts (empty when signed out)."""
+    if not viewer.is_authenticated:
+        return set()
+    return set(Mute.objects.active(now).filter(muter_id=viewer.pk).values_list("muted_id", flat=True))
+
+
+def blocked_ids(viewer: Viewer) -> set[int]:
+    """Ids of the people on the other side of a block from the viewer, whichever of them blocked."""
+    if not viewer.is_authenticated:
+        return set()
+    blocked = Block.objects.filter(blocker_id=viewer.pk).values_list("blocked_id", flat=True)
+    blockers = Block.objects.filter(blocked_id=viewer.pk).values_list("blocker_id", flat=True)
+    return set(blocked) | set(blockers)
+
+
+def is_blocked_between(a: User, b: User) -> bool:
+    """True when either person has blocked the other."""
+    return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
+
+
+def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Thread]:
+    """Top-level comments with their replies, oldest first. Removed comments with replies keep their place.
+
+    With a viewer, comments by people on the other side of a block are left out; a top comment with
+    replies keeps its place as a hidden one (`Thread.blocked`). Muted people's comments are the
+    template's to collapse (see muted_ids).
+    """
+    hidden = blocked_ids(viewer) if viewer is not None else set()
     comments = list(
         artifact.comments.select_related("author")
         .prefetch_related(
@@ -150,10 +180,62 @@ def comment_threads(artifact: Artifact) -> list[Thread]:
     )
     threads = []
     for comment in comments:
-        replies = [r for r in comment.replies.all() if r.removed_at is None]
-        if comment.removed_at is None or replies:
-            threads.append(Thread(comment=comment, replies=replies))
+        replies = [r for r in comment.replies.all() if r.removed_at is None and r.author_id not in hidden]
+        blocked = comment.author_id in hidden
+        if (comment.removed_at is None and not blocked) or replies:
+            threads.append(Thread(comment=comment, replies=replies, blocked=blocked))
     return threads
+
+
+RELATIONSHIP_WINDOW = 5
+
+
+def recent_challenges_to(*, writer: User, recipient: User, limit: int = RELATIONSHIP_WINDOW) -> bool:
+    """True when the writer's last `limit` comments addressed to `recipient` were all challenges.
+
+    A comment is addressed to the artifact's author, or, for a reply, to the author of the comment it
+    replies to. Fewer than `limit` such comments is never a streak; nobody is warned about themselves.
+    """
+    if writer.pk == recipient.pk:
+        return False
+    tones = list(
+        Comment.objects.shown()
+        .filter(author=writer)
+        .filter(Q(parent__isnull=True, artifact__author=recipient) | Q(parent__author=recipient))
+        .order_by("-created_at", "-id")
+        .values_list("tone", flat=True)[:limit]
+    )
+    return len(tones) == limit and all(tone == Tone.CHALLENGE for tone in tones)
+
+
+@dataclass
+class ToneNudge:
+    """The "seek first to understand" confirm step for a comment about to be posted."""
+
+    rewordings: list[str]
+    streak_with: User | None = None
+    streak_length: int = RELATIONSHIP_WINDOW
+
+    @property
+    def streak_words(self) -> str:
+        """The streak's length in words, as in "your last five replies"."""
+        words = {3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+        return words.get(self.streak_length, str(self.streak_length))
+
+
+def tone_nudge_for(*, course: Course, writer: User, body: str, recipient: User) -> ToneNudge | None:
+    """The nudge to show before posting `body`, or None to post straight away.
+
+    Only a comment that reads as a challenge is nudged: with rewordings as questions when the course's
+    tone nudge is on, and with the relationship note when the writer's last five comments to the same
+    person were all challenges and the course's relationship nudge is on. Never refuses anything.
+    """
+    if classify(body).label != Tone.CHALLENGE:
+        return None
+    streak = course.relationship_nudge != HabitMode.OFF and recent_challenges_to(writer=writer, recipient=recipient)
+    if course.tone_nudge == HabitMode.OFF and not streak:
+        return None
+    return ToneNudge(rewordings=question_rewordings(body)[:3], streak_with=recipient if streak else None)
 
 
 @dataclass
@@ -220,6 +302,7 @@ def latest_responses(prompts: list[Prompt], viewer: Viewer, limit: int = 3) -> d
         return {}
     ranked = (
         Artifact.objects.visible_to(viewer)
+        .unmuted_for(viewer)
         .published()
         .filter(prompt__in=prompts)
         .select_related("author")

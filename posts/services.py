@@ -17,7 +17,7 @@ from core.video import parse_video_url
 from courses.models import Course, Prompt
 from courses.selectors import can_facilitate, is_member
 from posts.models import Artifact, Comment, Kind, Tag, Tone, Visibility
-from posts.selectors import can_see
+from posts.selectors import can_see, is_blocked_between
 
 
 class CommentsClosed(NotAllowed):
@@ -171,14 +171,21 @@ def add_comment(
     *, artifact: Artifact, author: User, body: str, parent: Comment | None = None, tone: str | None = None
 ) -> Comment:
     """Reply to an artifact (or to a comment on it), labelled with its tone by the offline classifier;
-    `tone` is the writer's own label when they corrected it. Refused after the comment window closes."""
+    `tone` is the writer's own label when they corrected it. Refused after the comment window closes,
+    and across a block (NotAllowed) either way between the writer and the artifact's or comment's author."""
     if not can_see(artifact, author) or artifact.visibility == Visibility.DRAFT:
+        raise NotAllowed("You cannot comment on that.")
+    if is_blocked_between(author, artifact.author):
         raise NotAllowed("You cannot comment on that.")
     if not artifact.comments_open():
         raise CommentsClosed()
     if parent is not None:
         if parent.artifact_id != artifact.pk or parent.removed_at is not None:
             raise Invalid("That comment is no longer there to reply to.")
+        if is_blocked_between(author, parent.author) or (
+            parent.parent is not None and is_blocked_between(author, parent.parent.author)
+        ):
+            raise NotAllowed("You cannot reply to that comment.")
         parent = parent.parent or parent  # one level deep: replies join the top comment's thread
     body = _check_comment_body(body)
     predicted = classify(body).label

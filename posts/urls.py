@@ -15,6 +15,7 @@ urlpatterns = [
     path("a/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("comments/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
+    path("comments/<int:pk>/tone/", views.comment_tone, name="comment_tone"),
     path("tags/<str:name>/", views.tag, name="tag"),
     path("people/<str:username>/", views.person, name="person"),
 ]

@@ -18,18 +18,21 @@ from core.text import normalize_tag
 from courses.models import Course
 from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in
 from posts import services
-from posts.forms import ArtifactForm, CommentForm, StreamFilterForm, split_tags
-from posts.models import Artifact, Comment, Visibility
+from posts.forms import ArtifactForm, CommentForm, StreamFilterForm, ToneForm, split_tags
+from posts.models import Artifact, Comment, Tone, Visibility
 from posts.selectors import (
     Page,
+    ToneNudge,
     artifact_for,
     comment_for,
     comment_threads,
     course_stream,
+    muted_ids,
     person_artifacts,
     prompt_of,
     prompt_responses,
     tag_artifacts,
+    tone_nudge_for,
     week_of,
     week_overview,
 )
@@ -130,7 +133,8 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
 def person(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User, username=username)
     page: Page = person_artifacts(person=person, viewer=request.user, cursor=_cursor(request))
-    return _list_page(request, "posts/person.html", {"person": person, "page": page})
+    context = {"person": person, "page": page, "is_muted": person.pk in muted_ids(request.user), "here": request.path}
+    return _list_page(request, "posts/person.html", context)
 
 
 # Publishing and editing artifacts
@@ -249,42 +253,52 @@ def artifact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # The artifact page and its comments
 
 
+def _composer_id(parent_id: int | None) -> str:
+    """Form ids for the top composer and for each thread's reply composer, unique on the page."""
+    return f"id_reply{parent_id}_%s" if parent_id else "id_comment_%s"
+
+
 def _artifact_page(
-    request: HttpRequest, artifact: Artifact, *, comment_form: CommentForm | None = None, status: int = 200
+    request: HttpRequest,
+    artifact: Artifact,
+    *,
+    composer: CommentForm | None = None,
+    composer_parent: int | None = None,
+    nudge: ToneNudge | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    """The artifact with its comments. `composer` (for the top form, or for the reply form of the thread
+    `composer_parent`) keeps what was typed; `nudge` turns it into the "seek first to understand" step."""
     viewer = request.user
     is_facilitator = can_facilitate(artifact.course, viewer)
     comments_open = artifact.comments_open()
     can_comment = comments_open and viewer.is_authenticated and artifact.visibility != Visibility.DRAFT
-    failed_parent = None
-    if comment_form is not None and comment_form.is_bound:
-        failed_parent = comment_form.data.get("parent") or None
     threads = []
-    for thread in comment_threads(artifact):
+    for thread in comment_threads(artifact, viewer):
         reply_form = None
-        if can_comment and thread.comment.removed_at is None:
-            if comment_form is not None and failed_parent == str(thread.comment.pk):
-                reply_form = comment_form
+        if can_comment and thread.comment.removed_at is None and not thread.blocked:
+            if composer is not None and composer_parent == thread.comment.pk:
+                reply_form = composer
             else:
-                reply_form = CommentForm(
-                    initial={"parent": thread.comment.pk}, auto_id=f"id_reply{thread.comment.pk}_%s"
-                )
+                reply_form = CommentForm(initial={"parent": thread.comment.pk}, auto_id=_composer_id(thread.comment.pk))
             reply_form.fields["body"].label = "Your reply"
         threads.append((thread, reply_form))
-    top_form = (
-        comment_form if comment_form is not None and failed_parent is None else CommentForm(auto_id="id_comment_%s")
-    )
+    top_form = composer if composer is not None and composer_parent is None else CommentForm(auto_id=_composer_id(None))
     context = {
         "artifact": artifact,
         "course": artifact.course,
         "threads": threads,
         "comment_form": top_form,
-        "failed_parent": failed_parent,
+        "failed_parent": composer_parent,
+        "nudge": nudge,
         "comments_open": comments_open,
         "can_comment": can_comment,
         "is_facilitator": is_facilitator,
         "can_edit": viewer.is_authenticated and artifact.author_id == viewer.pk,
         "can_delete": viewer.is_authenticated and (artifact.author_id == viewer.pk or is_facilitator),
+        "muted_ids": muted_ids(viewer),
+        "tone_choices": Tone.choices,
+        "here": request.path,
     }
     return render(request, "posts/artifact.html", context, status=status)
 
@@ -293,26 +307,45 @@ def artifact(request: HttpRequest, pk: int) -> HttpResponse:
     return _artifact_page(request, _own_artifact(request, pk))
 
 
+def _posted_parent(request: HttpRequest) -> int | None:
+    raw = request.POST.get("parent", "")
+    return int(raw) if raw.isdigit() else None
+
+
 @require_POST
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Post a comment or reply. One that reads as a challenge first gets the "seek first to understand"
+    step (when the course turns it on): the same composer, the text kept, rewordings and "Post as is"."""
     artifact = _own_artifact(request, pk)
     if not request.user.is_authenticated:
         return redirect_to_login(artifact.get_absolute_url(), settings.LOGIN_URL)
     user = _user(request)
-    form = CommentForm(request.POST, auto_id="id_comment_%s")
+    parent_id = _posted_parent(request)
+    form = CommentForm(request.POST, auto_id=_composer_id(parent_id))
     status = 400
     if form.is_valid():
-        parent = None
-        parent_id = form.cleaned_data.get("parent")
-        if parent_id:
-            parent = Comment.objects.filter(pk=parent_id, artifact=artifact).first()
+        data = form.cleaned_data
+        parent = Comment.objects.filter(pk=parent_id, artifact=artifact).first() if parent_id else None
+        # The composer that comes back is the thread's reply form (replies join the top comment's thread).
+        thread_id = (parent.parent_id or parent.pk) if parent is not None else None
         if parent_id and parent is None:
             form.add_error(None, "That comment is no longer there to reply to.")
+        elif data["edit"]:
+            again = CommentForm(initial={"body": data["body"], "parent": thread_id}, auto_id=_composer_id(thread_id))
+            return _artifact_page(request, artifact, composer=again, composer_parent=thread_id)
         else:
-            try:
-                comment = services.add_comment(
-                    artifact=artifact, author=user, body=form.cleaned_data["body"], parent=parent
+            recipient = parent.author if parent is not None else artifact.author
+            nudge = None
+            if not data["confirmed"]:
+                nudge = tone_nudge_for(course=artifact.course, writer=user, body=data["body"], recipient=recipient)
+            if nudge is not None:
+                confirm = CommentForm(
+                    initial={"body": data["body"], "parent": thread_id, "confirmed": "1"},
+                    auto_id=_composer_id(thread_id),
                 )
+                return _artifact_page(request, artifact, composer=confirm, composer_parent=thread_id, nudge=nudge)
+            try:
+                comment = services.add_comment(artifact=artifact, author=user, body=data["body"], parent=parent)
             except services.CommentsClosed as exc:
                 messages.error(request, exc.message)
                 status = 403
@@ -324,7 +357,31 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Your comment is posted.")
                 return redirect(comment)
-    return _artifact_page(request, artifact, comment_form=form, status=status)
+    # A reply whose thread is gone (or hidden) comes back in the top composer, so the text is never lost.
+    thread_there = parent_id is not None and any(t.comment.pk == parent_id for t in comment_threads(artifact, user))
+    return _artifact_page(
+        request, artifact, composer=form, composer_parent=parent_id if thread_there else None, status=status
+    )
+
+
+@login_required
+@require_POST
+def comment_tone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The writer corrects the tone label on their own comment."""
+    comment = _comment(request, pk)
+    form = ToneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose support, question, challenge or neutral.")
+        return redirect(comment)
+    try:
+        services.correct_tone(comment=comment, actor=_user(request), tone=form.cleaned_data["tone"])
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Thanks: your comment is now labelled {comment.get_tone_display()}.")
+    return redirect(comment)
 
 
 def _comment(request: HttpRequest, pk: int) -> Comment:

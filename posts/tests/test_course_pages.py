@@ -67,7 +67,8 @@ def test_course_page_checklist_counts_the_viewers_posts_and_comments(login, mari
     html = login(maria).get(course.get_absolute_url()).content.decode()
     assert 'class="done">Posts: 1 of 1' in html
     assert 'class="todo">Comments on others\' work: 2 of 3' in html
-    assert "Goal: share 3 posts by others" in html
+    assert "Share 3 posts by others" in html
+    assert reverse("network:my_week", args=[course.slug]) in html
 
 
 def test_course_page_for_visitors_offers_sign_up_and_no_checklist(client, course) -> None:

@@ -146,8 +146,8 @@ def test_stream_and_course_page_query_counts_do_not_grow_with_page_size(
         artifact.tags.create(name=f"tag{n}")
     client = login(maria)
     url = reverse("posts:stream", args=[course.slug])
-    # session, user, course, weeks, prompts (filter form), artifacts, tags
-    with django_assert_max_num_queries(7):
+    # session, user, unread notifications (nav), course, weeks, prompts (filter form), artifacts, tags
+    with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get(course.get_absolute_url()).status_code == 200

@@ -1,0 +1,14 @@
+"""Template context for every page: the signed-in person's unread notification count for the nav."""
+
+from django.http import HttpRequest
+
+from accounts.models import User
+from network.selectors import unread_count
+
+
+def notifications(request: HttpRequest) -> dict[str, int]:
+    """One query, and only for signed-in people."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, User):
+        return {}
+    return {"unread_notifications": unread_count(user)}

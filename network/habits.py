@@ -1,0 +1,253 @@
+"""Reads for consistency over time: the weekly goal, week streaks that forgive, and the next step."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from courses.models import Course, Prompt, Week
+from network.models import Open, Share, WeeklyGoal
+from posts.models import Artifact, Comment
+
+FORGIVENESS_WINDOW = 4  # one missed week is forgiven in any four consecutive weeks
+SUGGESTIONS = 3
+HISTORY_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Goal:
+    posts: int
+    comments: int
+    shares: int
+    custom: bool = False  # False: the course norm
+
+
+@dataclass(frozen=True)
+class Counts:
+    posts: int = 0
+    comments: int = 0
+    shares: int = 0
+
+    def meets(self, goal: Goal) -> bool:
+        return self.posts >= goal.posts and self.comments >= goal.comments and self.shares >= goal.shares
+
+
+class Status(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    FORGIVEN = "forgiven"
+
+
+def goal_for(*, user: User, course: Course) -> Goal:
+    """The person's own weekly goal in the course, or the course norm when they have not set one."""
+    own = WeeklyGoal.objects.filter(user=user, course=course).first()
+    if own is None:
+        return Goal(course.norm_posts, course.norm_comments, course.norm_shares)
+    return Goal(own.posts, own.comments, own.shares, custom=True)
+
+
+def week_statuses(met: Sequence[bool]) -> list[Status]:
+    """Label each week (oldest first) met, forgiven or missed.
+
+    Walking back from the newest week, a miss is forgiven unless an earlier-forgiven miss lies within the
+    same window of four consecutive weeks; such a second miss breaks the streak, and the walk starts afresh
+    before it.
+    """
+    labels: list[Status] = [Status.MET] * len(met)
+    forgiven_at: int | None = None
+    for i in range(len(met) - 1, -1, -1):
+        if met[i]:
+            continue
+        if forgiven_at is not None and forgiven_at - i < FORGIVENESS_WINDOW:
+            labels[i] = Status.MISSED
+            forgiven_at = None  # the streak broke here; an older streak gets its own forgiveness
+        else:
+            labels[i] = Status.FORGIVEN
+            forgiven_at = i
+    return labels
+
+
+def streak_from(met: Sequence[bool]) -> int:
+    """How many met weeks in a row (oldest first in `met`) end the list, a miss in any four forgiven."""
+    streak = 0
+    for label in reversed(week_statuses(met)):
+        if label is Status.MISSED:
+            break
+        if label is Status.MET:
+            streak += 1
+    return streak
+
+
+def _bounds(week: Week) -> tuple[dt.datetime, dt.datetime]:
+    """The week's first and last-plus-one instants in the current time zone (as `week_progress` counts)."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(week.starts_on, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(week.ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+def week_counts(*, user: User, course: Course, weeks: Sequence[Week]) -> dict[int, Counts]:
+    """Posts, comments on others' work and shares per week (by week id), in three aggregate queries.
+
+    Posts are the person's published (not draft) artifacts in the course by `published_at`; comments are
+    shown comments on others' artifacts in the course by `created_at`; shares are their Share rows of
+    artifacts in the course by `created_at`.
+    """
+    if not weeks:
+        return {}
+    windows = {week.pk: _bounds(week) for week in weeks}
+
+    def per_week(prefix: str) -> dict[str, Count]:
+        return {
+            f"w{pk}": Count("pk", filter=Q(**{f"{prefix}__gte": start, f"{prefix}__lt": end}))
+            for pk, (start, end) in windows.items()
+        }
+
+    posts = Artifact.objects.published().filter(course=course, author=user).aggregate(**per_week("published_at"))
+    comments = (
+        Comment.objects.shown()
+        .filter(artifact__course=course, author=user)
+        .exclude(artifact__author=user)
+        .aggregate(**per_week("created_at"))
+    )
+    shares = Share.objects.filter(sharer=user, artifact__course=course).aggregate(**per_week("created_at"))
+    return {pk: Counts(posts[f"w{pk}"] or 0, comments[f"w{pk}"] or 0, shares[f"w{pk}"] or 0) for pk in windows}
+
+
+@dataclass(frozen=True)
+class WeekRecord:
+    week: Week
+    counts: Counts
+    status: Status
+
+
+@dataclass(frozen=True)
+class Streak:
+    weeks: int
+    history: list[WeekRecord]  # newest first, at most HISTORY_WEEKS
+
+    @property
+    def text(self) -> str:
+        if self.weeks == 0:
+            return "No streak yet — meet your goal this week to start one."
+        unit = "1-week streak" if self.weeks == 1 else f"{self.weeks}-week streak"
+        return f"{unit} — one missed week is forgiven in any four"
+
+
+def streak_for(
+    *, user: User, course: Course, goal: Goal, weeks: Sequence[Week], counts: dict[int, Counts], today: dt.date
+) -> Streak:
+    """The streak over completed weeks, plus the current week once its goal is met (it never breaks one)."""
+    counted: list[tuple[Week, Counts, bool]] = []
+    for week in sorted(weeks, key=lambda w: w.starts_on):
+        got = counts.get(week.pk, Counts())
+        if week.ends_on < today or (week.starts_on <= today and got.meets(goal)):
+            counted.append((week, got, got.meets(goal)))
+    labels = week_statuses([met for _, _, met in counted])
+    history = [WeekRecord(week, got, label) for (week, got, _), label in zip(counted, labels, strict=True)]
+    return Streak(streak_from([met for _, _, met in counted]), history[::-1][:HISTORY_WEEKS])
+
+
+@dataclass(frozen=True)
+class NextStep:
+    kind: str  # "post", "comment", "share" or "done"
+    text: str
+    link: str = ""
+    artifacts: list[Artifact] = field(default_factory=list)
+
+
+_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def _say(n: int) -> str:
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+def comment_suggestions(*, user: User, course: Course, limit: int = SUGGESTIONS) -> list[Artifact]:
+    """Recent work by others in the course, still open for comments, that the person can see and has not
+    commented on — fewest comments first, so quiet posts get company."""
+    now = timezone.now()
+    return list(
+        Artifact.objects.visible_to(user)
+        .unmuted_for(user, now)
+        .published()
+        .filter(course=course, published_at__gte=now - dt.timedelta(days=course.comment_window_days))
+        .exclude(author=user)
+        .exclude(comments__author=user)
+        .select_related("author")
+        .annotate(comment_count=Count("comments", filter=Q(comments__removed_at__isnull=True)))
+        .order_by("comment_count", "-published_at", "-id")[:limit]
+    )
+
+
+def share_suggestions(*, user: User, course: Course, limit: int = SUGGESTIONS) -> list[Artifact]:
+    """Others' work in the course the person opened but has not shared yet, most recently opened first."""
+    opened = Open.objects.filter(user=user).values("artifact_id")
+    return list(
+        Artifact.objects.visible_to(user)
+        .unmuted_for(user)
+        .published()
+        .filter(course=course, pk__in=opened)
+        .exclude(author=user)
+        .exclude(shares__sharer=user)
+        .select_related("author")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+def next_step(*, user: User, course: Course, goal: Goal, counts: Counts, week: Week | None) -> NextStep:
+    """The first unmet part of this week's goal, in plain words, with a link or a few suggestions."""
+    if week is None:
+        return NextStep("done", "No course week is running today. Come back when the next one starts.")
+    if counts.posts < goal.posts:
+        prompt = Prompt.objects.filter(week=week).order_by("number").first()
+        link = reverse("posts:publish", kwargs={"slug": course.slug})
+        if prompt is not None:
+            link += f"?prompt={prompt.pk}"
+        text = "Write this week's post" if goal.posts - counts.posts == 1 else "Write this week's posts"
+        return NextStep("post", text, link=link)
+    if counts.comments < goal.comments:
+        left = goal.comments - counts.comments
+        text = f"Comment on {_say(left)} other{'s' if left != 1 else ''}"
+        return NextStep("comment", text, artifacts=comment_suggestions(user=user, course=course))
+    if counts.shares < goal.shares:
+        left = goal.shares - counts.shares
+        text = f"Share others' work — {_say(left)} more this week"
+        return NextStep("share", text, artifacts=share_suggestions(user=user, course=course))
+    return NextStep("done", "You have met this week's goal. Keep it going next week.")
+
+
+@dataclass(frozen=True)
+class MyWeek:
+    goal: Goal
+    week: Week | None
+    counts: Counts
+    streak: Streak
+    next_step: NextStep
+
+    @property
+    def progress(self) -> list[tuple[str, int, int]]:
+        """(label, done, goal) for each part of the goal."""
+        return [
+            ("Posts", self.counts.posts, self.goal.posts),
+            ("Comments on others' work", self.counts.comments, self.goal.comments),
+            ("Shares", self.counts.shares, self.goal.shares),
+        ]
+
+
+def my_week(*, user: User, course: Course, today: dt.date | None = None) -> MyWeek:
+    """Everything the "your week at a glance" page shows, in a handful of queries."""
+    today = today or timezone.localdate()
+    goal = goal_for(user=user, course=course)
+    weeks = list(course.weeks.order_by("starts_on", "number"))
+    counts = week_counts(user=user, course=course, weeks=weeks)
+    current = next((w for w in weeks if w.contains(today)), None)
+    this_week = counts.get(current.pk, Counts()) if current else Counts()
+    streak = streak_for(user=user, course=course, goal=goal, weeks=weeks, counts=counts, today=today)
+    step = next_step(user=user, course=course, goal=goal, counts=this_week, week=current)
+    return MyWeek(goal, current, this_week, streak, step)

@@ -1,0 +1,133 @@
+"""Who to follow: people worth following, each with the reasons in words."""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Block, Mute, User
+from courses.models import Course, Enrollment
+from network.models import Follow, Open, Share
+from posts.models import Artifact, Comment
+
+LIMIT = 20
+STRENGTH_CAP = 5  # many opens of one person count, but not without bound
+OFTEN = 3  # replies from a followee that make it "often"
+_PROMPT_TAG = re.compile(r"-w\d+-p\d+$")
+
+
+@dataclass
+class Suggestion:
+    person: User
+    reasons: list[str] = field(default_factory=list)
+    score: int = 0
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
+    """Up to `limit` people to follow, strongest reasons first, in a fixed handful of queries.
+
+    Reasons: sharing a course; having opened or shared their work; people the viewer follows replying to
+    them; writing on the viewer's own tags. Leaves out the viewer, people they follow, blocks either way
+    and people they mute.
+    """
+    reasons: dict[int, list[tuple[int, str]]] = defaultdict(list)
+
+    # People in your courses.
+    courses: dict[int, list[str]] = defaultdict(list)
+    for person_id, title in (
+        Enrollment.objects.filter(course__in=Enrollment.objects.filter(user=user).values("course_id"))
+        .exclude(user=user)
+        .order_by("course__title")
+        .values_list("user_id", "course__title")
+    ):
+        courses[person_id].append(title)
+    for person_id, titles in courses.items():
+        reasons[person_id].append((len(titles), f"In {_and(titles)} with you"))
+
+    # People whose work you opened or shared.
+    for model, who, verb, weight in ((Open, "user", "opened", 1), (Share, "sharer", "shared", 2)):
+        rows = (
+            model.objects.filter(**{who: user})  # type: ignore[attr-defined]
+            .exclude(artifact__author=user)
+            .values("artifact__author_id", "artifact__author__display_name", "artifact__author__username")
+            .annotate(n=Count("pk"))
+        )
+        for row in rows:
+            n, name = row["n"], row["artifact__author__display_name"] or row["artifact__author__username"]
+            text = f"You {verb} {name}'s post" if n == 1 else f"You {verb} {n} of {name}'s posts"
+            reasons[row["artifact__author_id"]].append((weight * min(n, STRENGTH_CAP), text))
+
+    # People your connections converse with: the followee who replies to them most.
+    best: dict[int, tuple[int, str]] = {}
+    for reply in (
+        Comment.objects.shown()
+        .filter(author__in=Follow.objects.filter(follower=user).values("followee_id"))
+        .exclude(artifact__author_id=user.pk)
+        .values("artifact__author_id", "author_id", "author__display_name", "author__username")
+        .annotate(n=Count("pk"))
+    ):
+        person_id = reply["artifact__author_id"]
+        if person_id == reply["author_id"]:
+            continue
+        if reply["n"] > best.get(person_id, (0, ""))[0]:
+            best[person_id] = (reply["n"], reply["author__display_name"] or reply["author__username"])
+    for person_id, (n, name) in best.items():
+        how = "replies to them often" if n >= OFTEN else "has replied to them"
+        reasons[person_id].append((min(n, STRENGTH_CAP), f"{name}, whom you follow, {how}"))
+
+    # People who write on your tags (not course hashtags or prompt tags, which everyone shares).
+    own_tags = {
+        name
+        for name in Artifact.objects.published().filter(author=user).values_list("tags__name", flat=True)
+        if name and not _PROMPT_TAG.search(name)
+    }
+    if own_tags:
+        hashtags = Q()
+        for name in own_tags:
+            hashtags |= Q(hashtag__iexact=name) | Q(hashtag__iexact="#" + name)
+        own_tags -= {c.tag for c in Course.objects.filter(hashtags).only("hashtag")}
+    if own_tags:
+        tagged: dict[int, set[str]] = defaultdict(set)
+        for person_id, name in (
+            Artifact.objects.visible_to(user)
+            .published()
+            .filter(tags__name__in=own_tags)
+            .exclude(author=user)
+            .values_list("author_id", "tags__name")
+            .distinct()
+        ):
+            tagged[person_id].add(name)
+        for person_id, names in tagged.items():
+            shown = sorted(names)[:3]
+            reasons[person_id].append((len(names), f"Writes about {_and(['#' + n for n in shown])}, like you"))
+
+    if not reasons:
+        return []
+    people = (
+        User.objects.filter(pk__in=list(reasons), is_active=True)
+        .exclude(pk=user.pk)
+        .exclude(pk__in=Follow.objects.filter(follower=user).values("followee_id"))
+        .exclude(pk__in=Block.objects.filter(blocker=user).values("blocked_id"))
+        .exclude(pk__in=Block.objects.filter(blocked=user).values("blocker_id"))
+        .exclude(pk__in=Mute.objects.active(timezone.now()).filter(muter=user).values("muted_id"))
+    )
+    found = [
+        Suggestion(
+            person,
+            [text for _, text in sorted(reasons[person.pk], key=lambda r: -r[0])],
+            len(reasons[person.pk]) * 10 + sum(s for s, _ in reasons[person.pk]),
+        )
+        for person in people
+    ]
+    found.sort(key=lambda s: (-s.score, s.person.name.lower(), s.person.pk))
+    return found[:limit]

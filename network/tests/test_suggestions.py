@@ -1,0 +1,116 @@
+"""Who to follow: reasons in words, exclusions, ranking and a fixed number of queries."""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Block, Mute, User
+from accounts.tests.factories import UserFactory
+from courses.models import Course
+from courses.tests.factories import EnrollmentFactory
+from network.models import Follow, Open, Share
+from network.suggestions import who_to_follow
+from posts.models import Tag
+from posts.tests.factories import ArtifactFactory, CommentFactory
+
+
+def _reasons(user: User) -> dict[str, list[str]]:
+    return {s.person.username: s.reasons for s in who_to_follow(user)}
+
+
+def test_people_in_your_courses_are_suggested(course: Course, maria: User) -> None:
+    found = _reasons(maria)
+    assert found["devon"] == ["In Innovator's Mindset MOOC with you"]
+    assert found["george"] == ["In Innovator's Mindset MOOC with you"]
+    assert "maria" not in found
+
+
+def test_opened_and_shared_work_gives_a_reason(course: Course, maria: User, outsider: User) -> None:
+    posts = ArtifactFactory.create_batch(3, author=outsider, course=course)
+    for artifact in posts:
+        Open.objects.create(user=maria, artifact=artifact)
+    Share.objects.create(sharer=maria, artifact=posts[0])
+    reasons = _reasons(maria)["olive"]
+    assert "You opened 3 of Olive Outsider's posts" in reasons
+    assert "You shared Olive Outsider's post" in reasons
+
+
+def test_people_your_connections_reply_to(course: Course, maria: User, devon: User, outsider: User) -> None:
+    Follow.objects.create(follower=maria, followee=devon)
+    theirs = ArtifactFactory.create(author=outsider, course=course)
+    CommentFactory.create_batch(3, artifact=theirs, author=devon)
+    assert _reasons(maria)["olive"] == ["Devon Clarke, whom you follow, replies to them often"]
+
+
+def test_people_who_write_on_your_tags(course: Course, maria: User, outsider: User) -> None:
+    assessment, immooc = Tag.objects.create(name="assessment"), Tag.objects.create(name="immooc")
+    mine = ArtifactFactory.create(author=maria, course=course)
+    mine.tags.set([assessment, immooc])
+    theirs = ArtifactFactory.create(author=outsider, course=course)
+    theirs.tags.set([assessment, immooc])
+    assert _reasons(maria)["olive"] == ["Writes about #assessment, like you"]
+
+
+def test_leaves_out_followed_blocked_and_muted_people(course: Course, maria: User, devon: User, george: User) -> None:
+    friend = UserFactory.create(username="friend")
+    blocker = UserFactory.create(username="blocker")
+    for person in (friend, blocker):
+        EnrollmentFactory.create(course=course, user=person)
+    Follow.objects.create(follower=maria, followee=friend)
+    Block.objects.create(blocker=blocker, blocked=maria)
+    Block.objects.create(blocker=maria, blocked=devon)
+    Mute.objects.create(muter=maria, muted=george)
+    assert _reasons(maria) == {}
+
+
+def test_more_and_stronger_reasons_rank_first(course: Course, maria: User, devon: User, george: User) -> None:
+    Open.objects.create(user=maria, artifact=ArtifactFactory.create(author=devon, course=course))
+    assert [s.person.username for s in who_to_follow(maria)] == ["devon", "george"]
+
+
+def test_at_most_twenty_in_a_fixed_number_of_queries(
+    course: Course, maria: User, devon: User, django_assert_max_num_queries: Callable
+) -> None:
+    Follow.objects.create(follower=maria, followee=devon)
+    tag = Tag.objects.create(name="feedback")
+    ArtifactFactory.create(author=maria, course=course).tags.add(tag)
+    for n in range(25):
+        person = UserFactory.create(username=f"p{n}")
+        EnrollmentFactory.create(course=course, user=person)
+        artifact = ArtifactFactory.create(author=person, course=course)
+        artifact.tags.add(tag)
+        Open.objects.create(user=maria, artifact=artifact)
+        CommentFactory.create(artifact=artifact, author=devon)
+    with django_assert_max_num_queries(9):
+        found = who_to_follow(maria)
+    assert len(found) == 20
+    assert len(found[0].reasons) == 4
+
+
+def test_page_lists_suggestions_with_follow_buttons(
+    login: Callable[[User], Client], course: Course, maria: User, valid_html: Callable[[bytes], None]
+) -> None:
+    page = login(maria).get(reverse("network:who_to_follow"))
+    assert page.status_code == 200
+    valid_html(page.content)
+    html = page.content.decode()
+    assert "In Innovator&#x27;s Mindset MOOC with you" in html
+    assert f'action="{reverse("network:follow", kwargs={"username": "devon"})}"' in html
+    assert f'name="next" value="{reverse("network:who_to_follow")}"' in html
+
+
+@pytest.mark.django_db
+def test_page_asks_visitors_to_log_in(client: Client) -> None:
+    response = client.get(reverse("network:who_to_follow"))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_page_with_no_suggestions(
+    login: Callable[[User], Client], outsider: User, valid_html: Callable[[bytes], None]
+) -> None:
+    page = login(outsider).get(reverse("network:who_to_follow"))
+    valid_html(page.content)
+    assert "No suggestions yet." in page.content.decode()
