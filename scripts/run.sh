@@ -18,7 +18,16 @@ worker=$!
   --blocking-threads 8 --backpressure 16 --no-ws --respawn-failed-workers --log-level warning config.wsgi:application &
 web=$!
 
-stop() { kill -TERM "$web" "$worker" 2>/dev/null || true; wait "$web" "$worker" 2>/dev/null || true; }
+stop() {
+  kill -TERM "$web" "$worker" 2>/dev/null || true
+  for _ in $(seq 20); do
+    kill -0 "$web" 2>/dev/null || kill -0 "$worker" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  # Still running after 10 s: stop them for good (and granian's worker processes with them).
+  pkill -KILL -P "$web" 2>/dev/null || true
+  kill -KILL "$web" "$worker" 2>/dev/null || true
+}
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
@@ -30,4 +39,5 @@ cat <<MSG
   Admin: http://$HOST:$PORT/admin/ as @george.  Press Ctrl-C to stop.
 
 MSG
-wait -n "$web" "$worker"
+wait -n "$web" "$worker" || true
+echo "One of the two processes stopped; stopping Commonplace." >&2
