@@ -43,13 +43,21 @@ class ProfileForm(forms.ModelForm[User]):
             "website",
             "blog_url",
             "avatar_alt",
+            "notification_email",
         )
         labels = {"avatar_alt": "Avatar description"}
         help_texts = {"avatar_alt": "Describe your avatar for people using screen readers."}
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A post without the field (an older form, a script) keeps the current setting.
+        self.fields["notification_email"].required = False
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not data.get("notification_email"):
+            data["notification_email"] = self.instance.notification_email
         if data.get("avatar_file") and not data.get("avatar_alt"):
             self.add_error("avatar_alt", "Please describe your avatar for people who cannot see it.")
         return data

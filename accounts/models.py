@@ -33,6 +33,12 @@ def avatar_path(instance: "User", filename: str) -> str:
     return f"avatars/{filename}"
 
 
+class NotificationEmail(models.TextChoices):
+    OFF = "off", "Off"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
 class User(AbstractUser):
     """A person on Commonplace. `username` is the @handle people see and mention."""
 
@@ -57,6 +63,13 @@ class User(AbstractUser):
     blog_url = models.URLField("blog address", blank=True, max_length=300)
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
     avatar_alt = models.CharField(max_length=200, blank=True)
+    notification_email = models.CharField(
+        "notification emails",
+        max_length=10,
+        choices=NotificationEmail.choices,
+        default=NotificationEmail.WEEKLY,
+        help_text="A summary of unread notifications by email: daily, weekly or off.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique")]

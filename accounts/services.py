@@ -21,6 +21,7 @@ PROFILE_FIELDS = (
     "website",
     "blog_url",
     "avatar_alt",
+    "notification_email",
 )
 
 

@@ -129,3 +129,22 @@ class NotificationsSeen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read up to {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class SummaryEmail(models.Model):
+    """A notification summary sent to a person for one period; the constraint makes sending it twice impossible."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_emails")
+    period = models.CharField(max_length=10)
+    period_start = models.DateField(help_text="The UTC day (daily) or the Monday of the week (weekly).")
+    sent_at = models.DateTimeField(default=timezone.now)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period", "period_start"], name="one_summary_per_period")
+        ]
+        indexes = [models.Index(fields=["user", "-sent_at"], name="summary_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.period} summary for {self.user_id} ({self.period_start})"

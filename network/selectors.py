@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Block, Mute, User
 from courses.models import HabitMode
+from network.mentions import mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from posts.models import Artifact, Comment, Tag
 from posts.selectors import PAGE_SIZE, decode_cursor
@@ -290,8 +291,9 @@ def _seen_at(user: User) -> Subquery:
 
 
 def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
-    """The newest notifications: follows and shares (rows) and replies (comments), muted and blocked left out."""
+    """The newest notifications: follows and shares (rows), replies and mentions (computed), muted and blocked out."""
     seen = NotificationsSeen.objects.filter(user=user).values_list("seen_at", flat=True).first()
+    # Mentions are computed below, so stored mention rows (if any appear) are not counted twice.
     items = [
         NotificationItem(
             kind=n.kind,
@@ -303,6 +305,7 @@ def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
             unread=n.read_at is None,
         )
         for n in _stored(user)
+        .exclude(kind=NotificationKind.MENTION)
         .select_related("actor", "artifact", "comment__artifact")
         .order_by("-created_at", "-id")[:limit]
     ]
@@ -319,6 +322,30 @@ def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
                 unread=seen is None or c.created_at > seen,
             )
         )
+    comments, artifacts = mentions_of(user, hidden=_hidden_people(user), limit=limit)
+    items += [
+        NotificationItem(
+            NotificationKind.MENTION,
+            "mentioned you in a comment on",
+            c.author,
+            c.artifact,
+            c,
+            c.created_at,
+            seen is None or c.created_at > seen,
+        )
+        for c in comments
+    ] + [
+        NotificationItem(
+            NotificationKind.MENTION,
+            "mentioned you in",
+            a.author,
+            a,
+            None,
+            a.published_at,
+            seen is None or a.published_at > seen,
+        )
+        for a in artifacts
+    ]
     items.sort(key=lambda item: item.created_at, reverse=True)
     return items[:limit]
 
