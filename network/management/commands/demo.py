@@ -24,7 +24,9 @@ from courses.services import (
     save_prompt,
     save_week,
 )
-from posts.management import demo_content as content
+from network import services as network_services
+from network.management import demo_content as content
+from network.models import Share
 from posts.models import Artifact, Comment
 from posts.services import add_comment, publish
 
@@ -82,6 +84,7 @@ class Loader:
         self.prompts: dict[tuple[int, int], Prompt] = {}
         self.artifact_count = 0
         self.comment_count = 0
+        self.share_count = 0
 
     def ago(self, days: float) -> dt.datetime:
         return self.now - dt.timedelta(days=days)
@@ -90,7 +93,33 @@ class Loader:
         self.load_people()
         course = self.load_course()
         self.load_artifacts(course)
+        self.load_network(course)
         return course
+
+    def load_network(self, course: Course) -> None:
+        """Follows, opens and shares with notes, so Home, the share page and Your week have something to show."""
+        handles = [p.handle for p in content.PEOPLE]
+        for i, handle in enumerate(handles):
+            person = self.people[handle]
+            # Everyone follows the facilitator and the next three people round the circle.
+            others = {content.FACILITATOR, *(handles[(i + k) % len(handles)] for k in (1, 2, 3))} - {handle}
+            for other in sorted(others):
+                network_services.follow(follower=person, followee=self.people[other])
+        published = list(
+            Artifact.objects.filter(course=course).exclude(visibility="draft").select_related("author", "course")
+        )
+        for i, handle in enumerate(handles):
+            person = self.people[handle]
+            by_others = [a for a in published if a.author_id != person.pk]
+            # Each person has read a few things by others, and shares some of them with a note.
+            for j, artifact in enumerate(by_others[i % 3 :: 4][:4]):
+                network_services.record_open(user=person, artifact=artifact)
+                if j < 2:
+                    network_services.share(
+                        sharer=person, artifact=artifact, note=content.SHARE_NOTES[(i + j) % len(content.SHARE_NOTES)]
+                    )
+                    self.share_count += 1
+        Share.objects.filter(artifact__course=course).update(created_at=self.ago(2))
 
     def load_people(self) -> None:
         for person in content.PEOPLE:
@@ -230,7 +259,8 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         summary = (
             f"Loaded the demo season “{course.title}” at {course.get_absolute_url()}: {len(loader.people)} people, "
-            f"{len(loader.weeks)} weeks, {loader.artifact_count} artifacts, {loader.comment_count} comments "
+            f"{len(loader.weeks)} weeks, {loader.artifact_count} artifacts, {loader.comment_count} comments, "
+            f"{loader.share_count} shares "
             f"in {elapsed:.1f}s."
         )
         if options["if_empty"]:

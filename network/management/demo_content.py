@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from posts.management import demo_images
+from network.management import demo_images
 
 COURSE_SLUG = "immooc"
 EMAIL_DOMAIN = "demo.example.org"
@@ -718,3 +718,13 @@ LIVE_QUESTIONS = [
     ("liam", "What can a student teacher do to build relationships in a placement of only eight weeks?"),
     ("grace", "How do you keep relationships strong with staff you only see online?"),
 ]
+
+
+# Notes people add when they share someone else's work: why it is worth your time.
+SHARE_NOTES = (
+    "Read this before Thursday's staff meeting: the part about asking students first changed my plan.",
+    "A calm, honest account of something that did not work, and what came next.",
+    "Short and practical. I am stealing the checklist for my team.",
+    "The question at the end is the one I keep coming back to this week.",
+    "Worth ten minutes: it made me rethink how I give feedback.",
+)

@@ -172,3 +172,18 @@ def test_reset_refuses_when_a_real_account_holds_a_demo_handle() -> None:
 
     assert User.objects.get(username="maria").email == "maria@school.example.net"
     assert not Course.objects.exists()
+
+
+def test_demo_has_a_network_of_follows_opens_and_shares_with_notes() -> None:
+    from network.models import Follow, Open, Share
+
+    run_demo()
+    george = User.objects.get(username="george")
+    assert Follow.objects.filter(followee=george).count() >= 10
+    shares = list(Share.objects.select_related("artifact"))
+    assert len(shares) >= 10
+    for share in shares:
+        # Read before you share holds in the demo too: every share follows an open, and none is own work.
+        assert Open.objects.filter(user_id=share.sharer_id, artifact_id=share.artifact_id).exists()
+        assert share.note
+        assert not share.own_work
