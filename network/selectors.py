@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Case,
+    Count,
     DateTimeField,
     Exists,
     F,
@@ -23,7 +24,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Block, Mute, User
-from courses.models import HabitMode
+from courses.models import Course, HabitMode, Week
+from network import habits
 from network.mentions import mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from posts.models import Artifact, Comment, Tag
@@ -370,3 +372,156 @@ def unread_count(user: User) -> int:
         .first()
     )
     return total or 0
+
+
+# The person page and the course stream (network views over posts' pages)
+
+
+def share_counts(artifact_ids: list[int]) -> dict[int, int]:
+    """How many times each artifact was shared, by artifact id, in one aggregate query (none for no ids).
+
+    Every share counts, whoever made it: the number is a public fact about the artifact, like its comments.
+    Artifacts nobody shared are missing from the dict (read them as 0).
+    """
+    if not artifact_ids:
+        return {}
+    rows = Share.objects.filter(artifact_id__in=artifact_ids).values("artifact_id").annotate(n=Count("id")).order_by()
+    return {row["artifact_id"]: row["n"] for row in rows}
+
+
+def with_share_counts(artifacts: list[Artifact]) -> list[Artifact]:
+    """Set `share_count` on each artifact (in place, one query) and return the same list."""
+    counts = share_counts([a.pk for a in artifacts])
+    for artifact in artifacts:
+        artifact.share_count = counts.get(artifact.pk, 0)  # type: ignore[attr-defined]
+    return artifacts
+
+
+def course_with_weeks(slug: str) -> tuple[Course, list[Week]] | None:
+    """The course and its weeks (oldest first, prompts loaded) for the stream's filters; None for no such course.
+
+    Weeks are read with their course joined, so a course with weeks costs two queries (weeks, prompts) and
+    a course without any costs one more to find the course itself.
+    """
+    weeks = list(
+        Week.objects.filter(course__slug=slug).select_related("course").prefetch_related("prompts").order_by("number")
+    )
+    if weeks:
+        course = weeks[0].course
+        for week in weeks:
+            week.course = course  # one instance for all, as course.weeks would give
+        return course, weeks
+    found = Course.objects.filter(slug=slug).first()
+    return (found, []) if found is not None else None
+
+
+def profile_of(username: str, viewer: Viewer) -> User | None:
+    """The person for the profile page with network facts annotated, in one query; None when there is nobody
+    to show: no such username, or the person blocked the viewer (unless the viewer blocked them too, so they
+    can still find the way to unblock — as on the connect page).
+
+    Annotates `follower_total`, `following_total`, `viewer_follows` and `viewer_blocked` (the last two are
+    False for an anonymous viewer).
+    """
+    followers = Follow.objects.filter(followee=OuterRef("pk")).order_by().values("followee")
+    following = Follow.objects.filter(follower=OuterRef("pk")).order_by().values("follower")
+    counted = {
+        "follower_total": Coalesce(
+            Subquery(followers.annotate(n=Count("id")).values("n")[:1], output_field=IntegerField()), Value(0)
+        ),
+        "following_total": Coalesce(
+            Subquery(following.annotate(n=Count("id")).values("n")[:1], output_field=IntegerField()), Value(0)
+        ),
+    }
+    qs = User.objects.filter(username=username).annotate(**counted)
+    if viewer.is_authenticated:
+        qs = qs.annotate(
+            viewer_follows=Exists(Follow.objects.filter(follower_id=viewer.pk, followee=OuterRef("pk"))),
+            viewer_blocked=Exists(Block.objects.filter(blocker_id=viewer.pk, blocked=OuterRef("pk"))),
+            blocked_viewer=Exists(Block.objects.filter(blocker=OuterRef("pk"), blocked_id=viewer.pk)),
+        )
+    else:
+        qs = qs.annotate(viewer_follows=Value(False), viewer_blocked=Value(False), blocked_viewer=Value(False))
+    person = qs.first()
+    if person is None or (person.blocked_viewer and not person.viewer_blocked):  # type: ignore[attr-defined]
+        return None
+    return person
+
+
+def balance_words(balance: Balance, *, days: int = BALANCE_DAYS) -> str:
+    """The giving balance as one sentence: others' work and own work shared in the last `days` days."""
+    if balance.total == 0:
+        return f"You have not shared anything in the last {days} days."
+    others = f"{balance.others} piece{'s' if balance.others != 1 else ''} of others' work"
+    return f"In the last {days} days you shared {others} and {balance.own} of your own."
+
+
+@dataclass(frozen=True)
+class CurationReach:
+    """Who opened something through the person's shares, against who follows them now.
+
+    `openers`: distinct people (not the sharer) with an Open credited to one of the sharer's shares
+    (`Open.via_share.sharer`). An Open is one row per person and artifact, credited to the share they first
+    came through, so each person counts once however often they opened. `follower_openers`: those openers
+    who follow the sharer today. `followers`: how many follow the sharer today — past followers are not
+    recorded (unfollowing deletes the row), so the rate is against current followers, and it can only
+    count opens made through a share link (`/go/<id>?via=`), not people who read a shared item another way.
+    """
+
+    openers: int
+    follower_openers: int
+    followers: int
+
+    @property
+    def rate(self) -> float:
+        """The share of current followers who opened something through the person's shares (0 without any)."""
+        return self.follower_openers / self.followers if self.followers else 0.0
+
+    @property
+    def text(self) -> str:
+        if self.openers == 0:
+            return "Nobody has opened anything you shared yet."
+        people = "person" if self.openers == 1 else "people"
+        text = f"Of the {self.openers} {people} who opened something you shared, {self.follower_openers} follow you"
+        if self.followers:
+            text += f": {self.follower_openers} of your {self.followers} followers ({self.rate:.0%})."
+        else:
+            text += "."
+        return text
+
+
+def curation_reach(user: User) -> CurationReach:
+    """How far the person's shares reach (see CurationReach for the definitions), in two queries."""
+    followers = Follow.objects.filter(followee=user)
+    found = (
+        Open.objects.filter(via_share__sharer=user)
+        .exclude(user=user)
+        .aggregate(
+            openers=Count("user", distinct=True),
+            follower_openers=Count("user", distinct=True, filter=Q(user__in=followers.values("follower_id"))),
+        )
+    )
+    return CurationReach(found["openers"] or 0, found["follower_openers"] or 0, followers.count())
+
+
+@dataclass(frozen=True)
+class CourseStreak:
+    course: Course
+    streak: habits.Streak
+
+
+def course_streaks(user: User, *, today: dt.date | None = None) -> list[CourseStreak]:
+    """The person's current streak in each course they are enrolled in, newest season first.
+
+    One query for the courses, then five per course (goal, weeks, three weekly counts): meant for the
+    person's own profile, where the courses are a handful.
+    """
+    today = today or timezone.localdate()
+    found = []
+    for course in Course.objects.filter(enrollments__user=user).order_by("-start_date"):
+        goal = habits.goal_for(user=user, course=course)
+        weeks = list(course.weeks.order_by("starts_on", "number"))
+        counts = habits.week_counts(user=user, course=course, weeks=weeks)
+        streak = habits.streak_for(user=user, course=course, goal=goal, weeks=weeks, counts=counts, today=today)
+        found.append(CourseStreak(course, streak))
+    return found

@@ -1,9 +1,12 @@
 from django.urls import path
 
-from network.views import habits, people, sharing, timeline
+from network.views import habits, pages, people, sharing, timeline
 
 app_name = "network"
 urlpatterns = [
+    # posts' stream and person page at the same paths (posts:stream, posts:person), with the network's counts.
+    path("courses/<slug:slug>/stream/", pages.stream, name="stream"),
+    path("people/<str:username>/", pages.person, name="person"),
     path("home/", timeline.home_timeline, name="home"),
     path("notifications/", timeline.notifications, name="notifications"),
     path("notifications/read/", timeline.mark_read, name="mark_read"),

@@ -1,0 +1,73 @@
+"""The course stream and the person page, with the network's counts (posts' pages at the same paths)."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import User
+from network.selectors import (
+    balance_words,
+    course_streaks,
+    course_with_weeks,
+    curation_reach,
+    giving_balance,
+    profile_of,
+    with_share_counts,
+)
+from posts.forms import StreamFilterForm
+from posts.selectors import Page, course_stream, muted_ids, person_artifacts
+
+PAGE_PARTIAL = "network/stream.html#artifact-page"
+
+
+def _cursor(request: HttpRequest) -> str | None:
+    return request.GET.get("after") or None
+
+
+def _list_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A page with a paginated artifact list; htmx asking for the next page gets only the list partial."""
+    with_share_counts(context["page"].items)
+    if request.headers.get("HX-Request") == "true" and _cursor(request):
+        return render(request, PAGE_PARTIAL, context)
+    return render(request, template, context)
+
+
+def stream(request: HttpRequest, slug: str) -> HttpResponse:
+    """posts' course stream (filters, keyset pages, htmx) with each card's share count."""
+    found = course_with_weeks(slug)
+    if found is None:
+        raise Http404("No such course")
+    course, weeks = found
+    filters = StreamFilterForm(request.GET, weeks=weeks).filters()
+    # Shown unbound with only the filters in use: an ignored value is dropped, not flagged as an error.
+    form = StreamFilterForm(initial=StreamFilterForm.initial_for(filters), weeks=weeks)
+    page = course_stream(course=course, viewer=request.user, cursor=_cursor(request), **filters)
+    return _list_page(request, "network/stream.html", {"course": course, "form": form, "page": page})
+
+
+def person(request: HttpRequest, username: str) -> HttpResponse:
+    """posts' person page plus follows, the follow button and, on your own page, how your giving is going.
+
+    Someone who blocked the viewer gives the same 404 as a missing person.
+    """
+    viewer = request.user
+    found = profile_of(username, viewer)
+    if found is None:
+        raise Http404("No such person")
+    page: Page = person_artifacts(person=found, viewer=viewer, cursor=_cursor(request))
+    context: dict[str, Any] = {
+        "person": found,
+        "page": page,
+        "is_muted": found.pk in muted_ids(viewer),
+        "here": request.path,
+        "is_self": viewer.is_authenticated and viewer.pk == found.pk,
+    }
+    if context["is_self"] and not _cursor(request):
+        assert isinstance(viewer, User)
+        context.update(
+            balance_text=balance_words(giving_balance(viewer)),
+            reach=curation_reach(viewer),
+            streaks=course_streaks(viewer),
+        )
+    return _list_page(request, "network/person.html", context)
