@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "courses",
     "posts",
     "network",
+    "syndication",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,14 @@ IMAGE_UPLOADS_PER_DAY = int(env("IMAGE_UPLOADS_PER_DAY", "30"))
 MAX_REQUEST_BYTES = int(env("MAX_REQUEST_BYTES", str(IMAGE_MAX_BYTES + 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
+
+# Outbound fetching (feeds, link titles): every request goes through core/fetch.py.
+# Loopback, private and other non-public addresses are refused unless listed here
+# (comma-separated hosts, host:port or CIDR); tests and benchmarks list their 127.0.0.1 servers.
+COMMONPLACE_FETCH_ALLOW_HOSTS = env_list("COMMONPLACE_FETCH_ALLOW_HOSTS", "")
+FETCH_MAX_BYTES = int(env("FETCH_MAX_BYTES", str(10 * 1024 * 1024)))
+FETCH_TIMEOUT_SECONDS = float(env("FETCH_TIMEOUT_SECONDS", "30"))
+FETCH_USER_AGENT = env("FETCH_USER_AGENT", "Commonplace feed harvester (+" + SITE_URL + ")")
 
 # Background work: Django's Tasks API backed by Huey (SQLite file, or Redis).
 REDIS_URL = env("REDIS_URL")
