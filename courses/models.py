@@ -75,6 +75,15 @@ class Course(models.Model):
     daily_share_limit = models.PositiveSmallIntegerField(
         "shares per person a day", default=25, validators=[MinValueValidator(1), MaxValueValidator(500)]
     )
+    # Blogs gathered into the course (syndication).
+    require_feed_approval = models.BooleanField(
+        "approve blogs first", default=False, help_text="A facilitator approves each blog before its posts are gathered."
+    )
+    show_full_posts = models.BooleanField(
+        "show gathered posts in full",
+        default=False,
+        help_text="Off: the course shows an excerpt and links to the author's blog, where the reading happens.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = CourseQuerySet.as_manager()

@@ -21,6 +21,11 @@ class Kind(models.TextChoices):
     LINK = "link", "Link"
 
 
+class Origin(models.TextChoices):
+    NATIVE = "native", "Posted here"
+    HARVESTED = "harvested", "Gathered from the author's blog"
+
+
 class Visibility(models.TextChoices):
     PUBLIC = "public", "Public — anyone can see it"
     COURSE = "course", "Course members only"
@@ -83,6 +88,10 @@ class Artifact(models.Model):
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_alt = models.CharField("image description", max_length=500, blank=True)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    # Harvested from the author's blog (syndication): the original stays where the reading happens.
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.NATIVE)
+    source_name = models.CharField("blog name", max_length=200, blank=True)
+    excerpt = models.TextField(blank=True, editable=False, help_text="Plain-text opening of a harvested post.")
     tags = models.ManyToManyField(Tag, blank=True, related_name="artifacts")
     published_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
@@ -108,6 +117,10 @@ class Artifact(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("posts:artifact", kwargs={"pk": self.pk})
+
+    @property
+    def harvested(self) -> bool:
+        return self.origin == Origin.HARVESTED
 
     @property
     def video(self) -> Video | None:
