@@ -53,6 +53,9 @@ class Feed(models.Model):
     etag = models.CharField(max_length=300, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     failure_notified = models.BooleanField(default=False)
+    leased_at = models.DateTimeField(
+        null=True, blank=True, help_text="Handed to a worker; cleared when its result is stored."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
