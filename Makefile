@@ -18,6 +18,10 @@ lint: setup
 	$(VENV)/lint-imports
 	$(VENV)/mypy .
 
+bench: setup
+	$(VENV)/python bench/tone_eval.py
+	$(VENV)/python bench/harvest_bench.py
+
 demo: setup
 	$(VENV)/commonplace migrate --noinput
 	$(VENV)/commonplace demo --reset

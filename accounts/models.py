@@ -82,7 +82,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("posts:person", kwargs={"username": self.username})
+        return reverse("network:person", kwargs={"username": self.username})
 
     def subject_list(self) -> list[str]:
         return [s.strip() for s in self.subjects.split(",") if s.strip()]

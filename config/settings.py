@@ -178,6 +178,10 @@ COMMONPLACE_FETCH_ALLOW_HOSTS = env_list("COMMONPLACE_FETCH_ALLOW_HOSTS", "")
 FETCH_MAX_BYTES = int(env("FETCH_MAX_BYTES", str(10 * 1024 * 1024)))
 FETCH_TIMEOUT_SECONDS = float(env("FETCH_TIMEOUT_SECONDS", "30"))
 FETCH_USER_AGENT = env("FETCH_USER_AGENT", "Commonplace feed harvester (+" + SITE_URL + ")")
+FETCH_PER_HOST = int(env("FETCH_PER_HOST", "8"))  # connections at once to one host
+# Harvest: processes that parse feeds (0 = one per core); check a blog as soon as it is registered.
+HARVEST_WORKERS = int(env("HARVEST_WORKERS", "0"))
+HARVEST_ON_REGISTER = env_bool("HARVEST_ON_REGISTER", True)
 
 # Background work: Django's Tasks API backed by Huey (SQLite file, or Redis).
 REDIS_URL = env("REDIS_URL")

@@ -9,6 +9,8 @@ from posts import views as posts_views
 urlpatterns = [
     path("", posts_views.home, name="home"),
     path("", include("network.urls")),
+    path("", include("syndication.urls_out")),
+    path("", include("syndication.urls")),
     path("", include("courses.urls")),  # first: /courses/new/ must not be read as a course slug
     path("", include("posts.urls")),
     path("accounts/", include("accounts.urls")),

@@ -42,6 +42,8 @@ class CourseForm(forms.ModelForm[Course]):
             "norm_comments",
             "norm_shares",
             "comment_window_days",
+            "require_feed_approval",
+            "show_full_posts",
             *HABIT_FIELDS,
         )
         labels = {

@@ -77,7 +77,9 @@ class Course(models.Model):
     )
     # Blogs gathered into the course (syndication).
     require_feed_approval = models.BooleanField(
-        "approve blogs first", default=False, help_text="A facilitator approves each blog before its posts are gathered."
+        "approve blogs first",
+        default=False,
+        help_text="A facilitator approves each blog before its posts are gathered.",
     )
     show_full_posts = models.BooleanField(
         "show gathered posts in full",

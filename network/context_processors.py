@@ -1,4 +1,4 @@
-"""Template context for every page: the signed-in person's unread notification count for the nav."""
+"""Template context for every page: the signed-in person's unread notification count (mentions too) for the nav."""
 
 from django.http import HttpRequest
 
@@ -7,7 +7,7 @@ from network.selectors import unread_count
 
 
 def notifications(request: HttpRequest) -> dict[str, int]:
-    """One query, and only for signed-in people."""
+    """Only for signed-in people; a fixed number of queries however many notifications (see unread_count)."""
     user = getattr(request, "user", None)
     if not isinstance(user, User):
         return {}

@@ -1,5 +1,6 @@
 """@mentions: finding handles in text, and the comments and artifacts that mention a person (computed when read)."""
 
+import datetime as dt
 import re
 
 from django.db.models import Q, QuerySet
@@ -33,11 +34,14 @@ def mentioned_people(text: str) -> QuerySet[User]:
     return User.objects.filter(query)
 
 
-def mentions_of(user: User, *, hidden: QuerySet[User], limit: int = 50) -> tuple[list[Comment], list[Artifact]]:
+def mentions_of(
+    user: User, *, hidden: QuerySet[User], since: dt.datetime | None = None, limit: int = 50
+) -> tuple[list[Comment], list[Artifact]]:
     """Comments and published artifacts the user may see that mention them, newest first. Two queries.
 
     `hidden` is the people the user does not hear from (active mutes, blocks either way). Comments that are
     already replies to the user (on their work or to their comment) are left out: those notify as replies.
+    `since` keeps only mentions made after it (the unread ones, for the unread count); at most `limit` of each.
     The database narrows by `@handle` in the text; the regex then drops look-alikes (`@handlebar`, e-mails).
     """
     needle = f"@{user.username}"
@@ -48,16 +52,13 @@ def mentions_of(user: User, *, hidden: QuerySet[User], limit: int = 50) -> tuple
         .exclude(author=user)
         .exclude(author__in=hidden)
         .exclude(Q(artifact__author=user) | Q(parent__author=user))
-        .select_related("author", "artifact")
-        .order_by("-created_at", "-id")[:limit]
     )
-    artifacts = (
-        visible.filter(body__icontains=needle)
-        .exclude(author=user)
-        .exclude(author__in=hidden)
-        .select_related("author")
-        .order_by("-published_at", "-id")[:limit]
-    )
+    artifacts = visible.filter(body__icontains=needle).exclude(author=user).exclude(author__in=hidden)
+    if since is not None:
+        comments = comments.filter(created_at__gt=since)
+        artifacts = artifacts.filter(published_at__gt=since)
+    comments = comments.select_related("author", "artifact").order_by("-created_at", "-id")[:limit]
+    artifacts = artifacts.select_related("author").order_by("-published_at", "-id")[:limit]
     return (
         [c for c in comments if mentions(c.body, user.username)],
         [a for a in artifacts if mentions(a.body, user.username)],

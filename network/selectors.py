@@ -288,18 +288,19 @@ def _replies(user: User) -> QuerySet[Comment]:
     )
 
 
-def _seen_at(user: User) -> Subquery:
-    return Subquery(NotificationsSeen.objects.filter(user=user).values("seen_at")[:1])
+def _last_seen(user: User) -> dt.datetime | None:
+    """When the person last marked all read: replies and mentions after it are unread (None: all are)."""
+    return NotificationsSeen.objects.filter(user=user).values_list("seen_at", flat=True).first()
 
 
 def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
     """The newest notifications: follows and shares (rows), replies and mentions (computed), muted and blocked out."""
-    seen = NotificationsSeen.objects.filter(user=user).values_list("seen_at", flat=True).first()
+    seen = _last_seen(user)
     # Mentions are computed below, so stored mention rows (if any appear) are not counted twice.
     items = [
         NotificationItem(
             kind=n.kind,
-            text=n.get_kind_display(),
+            text=n.message or n.get_kind_display(),
             actor=n.actor,
             artifact=n.artifact,
             comment=n.comment,
@@ -353,15 +354,15 @@ def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
 
 
 def unread_count(user: User) -> int:
-    """Unread notifications (stored and replies since the last "mark all read") in one query."""
+    """Unread notifications: stored rows, and replies and mentions since the last "mark all read". Four queries.
+
+    Mentions come from `mentions_of`, as on the notifications page, so the count matches what the page marks
+    unread (up to the page's limit of mentions of each kind).
+    """
+    seen = _last_seen(user)
     stored = _stored(user).filter(read_at__isnull=True).order_by().annotate(n=Func(F("id"), function="COUNT"))
-    replies = (
-        _replies(user)
-        .annotate(seen=_seen_at(user))
-        .filter(Q(seen__isnull=True) | Q(created_at__gt=F("seen")))
-        .order_by()
-        .annotate(n=Func(F("id"), function="COUNT"))
-    )
+    replies = _replies(user) if seen is None else _replies(user).filter(created_at__gt=seen)
+    replies = replies.order_by().annotate(n=Func(F("id"), function="COUNT"))
     total = (
         User.objects.filter(pk=user.pk)
         .annotate(
@@ -371,10 +372,11 @@ def unread_count(user: User) -> int:
         .values_list("unread", flat=True)
         .first()
     )
-    return total or 0
+    comments, artifacts = mentions_of(user, hidden=_hidden_people(user), since=seen)
+    return (total or 0) + len(comments) + len(artifacts)
 
 
-# The person page and the course stream (network views over posts' pages)
+# The person page and the course stream (posts' artifact lists with the network's counts)
 
 
 def share_counts(artifact_ids: list[int]) -> dict[int, int]:

@@ -32,6 +32,14 @@ def _notify(
     return Notification.objects.create(recipient=recipient, actor=actor, kind=kind, artifact=artifact, comment=comment)
 
 
+def notify_feed_failed(*, recipient: User, feed_name: str, message: str) -> Notification:
+    """The harvester could not read someone's blog several times in a row: tell them, in words."""
+    text = f"We could not read your blog “{feed_name}” for a while: {message} We will keep trying."
+    return Notification.objects.create(
+        recipient=recipient, actor=None, kind=NotificationKind.FEED_FAILED, message=text[:400]
+    )
+
+
 @transaction.atomic
 def follow(*, follower: User, followee: User) -> Follow:
     """Follow someone. Refused for yourself and across a block."""

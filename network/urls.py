@@ -4,7 +4,7 @@ from network.views import habits, pages, people, sharing, timeline
 
 app_name = "network"
 urlpatterns = [
-    # posts' stream and person page at the same paths (posts:stream, posts:person), with the network's counts.
+    # The course stream and the person page: posts' lists with the network's counts and follows.
     path("courses/<slug:slug>/stream/", pages.stream, name="stream"),
     path("people/<str:username>/", pages.person, name="person"),
     path("home/", timeline.home_timeline, name="home"),

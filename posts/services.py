@@ -16,7 +16,7 @@ from core.tone import classify
 from core.video import parse_video_url
 from courses.models import Course, Prompt
 from courses.selectors import can_facilitate, is_member
-from posts.models import Artifact, Comment, Kind, Tag, Tone, Visibility
+from posts.models import Artifact, Comment, Kind, Origin, Tag, Tone, Visibility
 from posts.selectors import can_see, is_blocked_between
 
 
@@ -127,6 +127,8 @@ def edit_artifact(
     """Change your own artifact. A draft made visible is published now."""
     if artifact.author_id != actor.pk:
         raise NotAllowed("You can only edit your own work.")
+    if artifact.origin == Origin.HARVESTED:
+        raise Invalid("This post was gathered from your blog: edit it there, and the change is gathered here too.")
     allowed = {"title", "body", "url", "image_alt", "prompt", "visibility", "kind"}
     if set(fields) - allowed:
         raise Invalid("Unknown fields.")

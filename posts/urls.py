@@ -5,7 +5,6 @@ from posts import views
 app_name = "posts"
 urlpatterns = [
     path("courses/<slug:slug>/", views.course_home, name="course"),
-    path("courses/<slug:slug>/stream/", views.stream, name="stream"),
     path("courses/<slug:slug>/publish/", views.publish, name="publish"),
     path("courses/<slug:slug>/weeks/<int:number>/", views.week, name="week"),
     path("courses/<slug:slug>/weeks/<int:number>/prompts/<int:prompt>/", views.prompt, name="prompt"),
@@ -17,5 +16,4 @@ urlpatterns = [
     path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/tone/", views.comment_tone, name="comment_tone"),
     path("tags/<str:name>/", views.tag, name="tag"),
-    path("people/<str:username>/", views.person, name="person"),
 ]

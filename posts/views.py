@@ -1,4 +1,4 @@
-"""Pages for learning artifacts: course page, stream, prompts, artifacts and comments."""
+"""Pages for learning artifacts: home, course page, weeks, prompts, tags, artifacts and comments."""
 
 from typing import Any
 
@@ -18,17 +18,15 @@ from core.text import normalize_tag
 from courses.models import Course
 from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in
 from posts import services
-from posts.forms import ArtifactForm, CommentForm, StreamFilterForm, ToneForm, split_tags
+from posts.forms import ArtifactForm, CommentForm, ToneForm, split_tags
 from posts.models import Artifact, Comment, Tone, Visibility
 from posts.selectors import (
-    Page,
     ToneNudge,
     artifact_for,
     comment_for,
     comment_threads,
     course_stream,
     muted_ids,
-    person_artifacts,
     prompt_of,
     prompt_responses,
     tag_artifacts,
@@ -103,16 +101,6 @@ def week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return _list_page(request, "posts/week.html", context)
 
 
-def stream(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _course(slug)
-    weeks = list(course.weeks.prefetch_related("prompts").order_by("number"))
-    filters = StreamFilterForm(request.GET, weeks=weeks).filters()
-    # Shown unbound with only the filters in use: an ignored value is dropped, not flagged as an error.
-    form = StreamFilterForm(initial=StreamFilterForm.initial_for(filters), weeks=weeks)
-    page = course_stream(course=course, viewer=request.user, cursor=_cursor(request), **filters)
-    return _list_page(request, "posts/stream.html", {"course": course, "form": form, "page": page})
-
-
 def prompt(request: HttpRequest, slug: str, number: int, prompt: int) -> HttpResponse:
     course = _course(slug)
     found = prompt_of(course, number, prompt)
@@ -128,13 +116,6 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404("No such tag")
     page = tag_artifacts(name=tag_name, viewer=request.user, cursor=_cursor(request))
     return _list_page(request, "posts/tag.html", {"tag_name": tag_name, "page": page})
-
-
-def person(request: HttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(User, username=username)
-    page: Page = person_artifacts(person=person, viewer=request.user, cursor=_cursor(request))
-    context = {"person": person, "page": page, "is_muted": person.pk in muted_ids(request.user), "here": request.path}
-    return _list_page(request, "posts/person.html", context)
 
 
 # Publishing and editing artifacts
@@ -294,7 +275,7 @@ def _artifact_page(
         "comments_open": comments_open,
         "can_comment": can_comment,
         "is_facilitator": is_facilitator,
-        "can_edit": viewer.is_authenticated and artifact.author_id == viewer.pk,
+        "can_edit": viewer.is_authenticated and artifact.author_id == viewer.pk and not artifact.harvested,
         "can_delete": viewer.is_authenticated and (artifact.author_id == viewer.pk or is_facilitator),
         "muted_ids": muted_ids(viewer),
         "tone_choices": Tone.choices,

@@ -110,3 +110,17 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return self.title or self.guid
 
+
+class DigestSubscription(models.Model):
+    """A member's opt-in to The Daily, a course's morning email; `last_sent_on` makes a rerun send nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscriptions")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="digest_subscriptions")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_on = models.DateField(null=True, blank=True, help_text="The day (UTC) of the last digest sent.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="digest_once_per_course")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} gets The Daily of {self.course_id}"

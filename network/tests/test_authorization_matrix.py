@@ -164,8 +164,8 @@ def test_A5_the_muted_person_sees_no_difference(cast: dict[str, User | None], co
         client_for(maria).get(url).content
         for url in (
             reverse("posts:artifact", args=[theirs.pk]),
-            reverse("posts:stream", args=[course.slug]),
-            reverse("posts:person", args=[muter.username]),
+            reverse("network:stream", args=[course.slug]),
+            reverse("network:person", args=[muter.username]),
         )
     ]
     with_mute = pages()

@@ -1,4 +1,4 @@
-"""Notifications: follows and shares (rows) and replies (computed), unread count in the nav, mark all read."""
+"""Notifications: follows and shares (rows), replies and mentions (computed), unread count in the nav, mark all read."""
 
 import datetime as dt
 
@@ -104,13 +104,33 @@ def test_replies_on_work_the_person_can_no_longer_see_are_left_out(maria, devon,
     assert notifications_for(maria) == []
 
 
-def test_nav_shows_unread_count_cheaply(login, maria, devon, django_assert_max_num_queries) -> None:
-    services.follow(follower=devon, followee=maria)
+def test_nav_unread_count_includes_mentions_as_the_notifications_page_does(login, maria, devon, george, course) -> None:
+    theirs = ArtifactFactory.create(course=course, author=george, body="Ideas from @maria.")
+    CommentFactory.create(artifact=theirs, author=devon, body="@maria what do you think?")
+    CommentFactory.create(artifact=theirs, author=devon, body="@mariana and maria@example.org are not her")
+    assert unread_count(maria) == 2 == sum(item.unread for item in notifications_for(maria))
     client = login(maria)
-    # session, user, the course list, and one query for the unread count
-    with django_assert_max_num_queries(4):
+    assert "Notifications (2 unread)" in client.get(reverse("courses:list")).content.decode()
+    client.post(reverse("network:mark_read"))
+    assert unread_count(maria) == 0
+    CommentFactory.create(artifact=theirs, author=devon, body="Still keen to hear from you, @Maria")
+    assert unread_count(maria) == 1 == sum(item.unread for item in notifications_for(maria))
+    Mute.objects.create(muter=maria, muted=devon)
+    assert unread_count(maria) == 0
+
+
+@pytest.mark.parametrize("mentions", [1, 10])
+def test_nav_shows_unread_count_cheaply(login, maria, devon, course, django_assert_max_num_queries, mentions) -> None:
+    services.follow(follower=devon, followee=maria)
+    CommentFactory.create(artifact=ArtifactFactory.create(course=course, author=maria), author=devon)
+    for n in range(mentions):
+        theirs = ArtifactFactory.create(course=course, author=devon, body=f"Idea {n} for @maria")
+        CommentFactory.create(artifact=theirs, author=devon, body="What do you think, @maria?")
+    client = login(maria)
+    # session, user, the course list; the unread count: last read, stored rows and replies, mentions (two)
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("courses:list"))
-    assert "Notifications (1 unread)" in response.content.decode()
+    assert f"Notifications ({2 + 2 * mentions} unread)" in response.content.decode()
 
 
 def test_notifications_need_login(client) -> None:

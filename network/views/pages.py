@@ -1,4 +1,4 @@
-"""The course stream and the person page, with the network's counts (posts' pages at the same paths)."""
+"""The course stream and the person page: posts' artifact lists with the network's counts and follows."""
 
 from typing import Any
 
@@ -18,7 +18,7 @@ from network.selectors import (
 from posts.forms import StreamFilterForm
 from posts.selectors import Page, course_stream, muted_ids, person_artifacts
 
-PAGE_PARTIAL = "network/stream.html#artifact-page"
+PAGE_PARTIAL = "posts/partials.html#artifact-page"
 
 
 def _cursor(request: HttpRequest) -> str | None:
@@ -28,13 +28,14 @@ def _cursor(request: HttpRequest) -> str | None:
 def _list_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """A page with a paginated artifact list; htmx asking for the next page gets only the list partial."""
     with_share_counts(context["page"].items)
+    context["show_shares"] = True
     if request.headers.get("HX-Request") == "true" and _cursor(request):
         return render(request, PAGE_PARTIAL, context)
     return render(request, template, context)
 
 
 def stream(request: HttpRequest, slug: str) -> HttpResponse:
-    """posts' course stream (filters, keyset pages, htmx) with each card's share count."""
+    """The course stream (filters, keyset pages, htmx) with each card's share and reply counts."""
     found = course_with_weeks(slug)
     if found is None:
         raise Http404("No such course")
@@ -47,7 +48,7 @@ def stream(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def person(request: HttpRequest, username: str) -> HttpResponse:
-    """posts' person page plus follows, the follow button and, on your own page, how your giving is going.
+    """A person's profile and artifacts, with follows, the follow button and, on your own page, your giving.
 
     Someone who blocked the viewer gives the same 404 as a missing person.
     """

@@ -217,7 +217,7 @@ def test_malicious_markdown_and_titles_render_no_script(client, course, maria, v
     )
     for url in (
         artifact.get_absolute_url(),
-        reverse("posts:stream", args=[course.slug]),
+        reverse("network:stream", args=[course.slug]),
         course.get_absolute_url(),
         maria.get_absolute_url(),
     ):

@@ -26,7 +26,7 @@ def devons_post(course: Course, devon: User, prompt: Prompt) -> Artifact:
 
 def _list_urls(course: Course) -> list[str]:
     return [
-        reverse("posts:stream", args=[course.slug]),
+        reverse("network:stream", args=[course.slug]),
         reverse("posts:course", args=[course.slug]),
         reverse("posts:week", args=[course.slug, 1]),
         reverse("posts:prompt", args=[course.slug, 1, 1]),

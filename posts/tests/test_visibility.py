@@ -69,7 +69,7 @@ def test_artifact_page_respects_visibility(course, maria, prompt, viewer_client,
 def test_lists_respect_visibility(course, maria, prompt, viewer_client, surface, visibility, viewer, visible) -> None:
     _artifact(course, maria, prompt, visibility)
     url = {
-        "stream": reverse("posts:stream", args=[course.slug]),
+        "stream": reverse("network:stream", args=[course.slug]),
         "tag": reverse("posts:tag", args=["zebras"]),
         "prompt": prompt.get_absolute_url(),
         "course": course.get_absolute_url(),

@@ -1,0 +1,204 @@
+"""Atom and RSS feeds out: a course, a person, a tag and a prompt, with only what anyone may see.
+
+Every feed starts from `Artifact.objects.visible_to(AnonymousUser()).published()`: a feed reader is
+nobody in particular, so course-only posts and drafts never leave the site this way (SECURITY-TESTS X8).
+Titles and names are plain text, escaped by the XML writer (X3); descriptions are sanitised HTML.
+"""
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import format_html
+
+from accounts.models import User
+from core.text import normalize_tag, sanitize_html
+from courses.models import Course, Prompt
+from posts.models import Artifact, ArtifactQuerySet, Kind
+from posts.selectors import prompt_of
+from syndication.opml import xml_text
+
+FEED_LENGTH = 30
+FeedKind = Literal["atom", "rss"]
+
+
+def absolute(path: str) -> str:
+    """A site path as a full URL on the canonical address (SITE_URL), never the request's Host header."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def public_artifacts() -> ArtifactQuerySet:
+    """What a signed-out visitor may see: public and published (a deleted artifact has no row left)."""
+    return Artifact.objects.visible_to(AnonymousUser()).published()
+
+
+def newest(qs: ArtifactQuerySet) -> list[Artifact]:
+    return list(qs.select_related("author").prefetch_related("tags").order_by("-published_at", "-id")[:FEED_LENGTH])
+
+
+def artifact_html(artifact: Artifact) -> str:
+    """The item's description: a harvested post's excerpt and a link to the original, else the post's own HTML."""
+    if artifact.harvested:
+        parts = [format_html("<p>{}</p>", artifact.excerpt)] if artifact.excerpt else []
+        if artifact.url:
+            where = artifact.source_name or "the author's blog"
+            parts.append(format_html('<p><a href="{}">Read it on {}</a></p>', artifact.url, where))
+        html = "".join(parts)
+    else:
+        html = artifact.body_html
+        if artifact.url and artifact.kind in (Kind.LINK, Kind.VIDEO):
+            html += format_html('<p><a href="{}">{}</a></p>', artifact.url, artifact.url)
+        elif artifact.kind == Kind.IMAGE and artifact.image_alt:
+            html += format_html("<p>Image: {}</p>", artifact.image_alt)
+    return xml_text(sanitize_html(html))
+
+
+class ArtifactFeed[T](Feed[Artifact, T]):
+    """The shared item fields; subclasses say which object the feed is about and which artifacts it lists."""
+
+    def __init__(self, kind: FeedKind) -> None:
+        self.kind = kind
+        self.feed_type = Atom1Feed if kind == "atom" else Rss201rev2Feed
+
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> T:
+        raise NotImplementedError
+
+    def items(self, obj: T) -> list[Artifact]:
+        raise NotImplementedError
+
+    def feed_path(self, obj: T) -> str:
+        raise NotImplementedError
+
+    def link(self, obj: T) -> str:
+        raise NotImplementedError
+
+    def feed_url(self, obj: T) -> str:
+        return absolute(self.feed_path(obj))
+
+    def subtitle(self, obj: T) -> str:
+        return self.description(obj)
+
+    def description(self, obj: T) -> str:
+        raise NotImplementedError
+
+    def item_title(self, item: Artifact) -> str:
+        return xml_text(item.title)
+
+    def item_link(self, item: Artifact) -> str:
+        return absolute(item.get_absolute_url())
+
+    def item_guid(self, item: Artifact) -> str:
+        return absolute(item.get_absolute_url())
+
+    def item_description(self, item: Artifact) -> str:
+        return artifact_html(item)
+
+    def item_author_name(self, item: Artifact) -> str:
+        return xml_text(item.author.name)
+
+    def item_author_link(self, item: Artifact) -> str:
+        return absolute(item.author.get_absolute_url())
+
+    def item_pubdate(self, item: Artifact) -> dt.datetime:
+        return item.published_at
+
+    def item_updateddate(self, item: Artifact) -> dt.datetime:
+        return max(item.updated_at, item.published_at)
+
+    def item_categories(self, item: Artifact) -> list[str]:
+        return [xml_text(tag.name) for tag in item.tags.all()]
+
+
+class CourseFeed(ArtifactFeed[Course]):
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Course:
+        return get_object_or_404(Course, slug=kwargs["slug"])
+
+    def items(self, obj: Course) -> list[Artifact]:
+        return newest(public_artifacts().filter(course=obj))
+
+    def title(self, obj: Course) -> str:
+        return xml_text(f"{obj.title} · Commonplace")
+
+    def description(self, obj: Course) -> str:
+        return xml_text(f"The newest public posts in {obj.title} ({obj.display_hashtag}).")
+
+    def link(self, obj: Course) -> str:
+        return absolute(obj.get_absolute_url())
+
+    def feed_path(self, obj: Course) -> str:
+        return reverse(f"syndication_out:course_{self.kind}", kwargs={"slug": obj.slug})
+
+
+class PersonFeed(ArtifactFeed[User]):
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> User:
+        return get_object_or_404(User, username=kwargs["username"])
+
+    def items(self, obj: User) -> list[Artifact]:
+        return newest(public_artifacts().filter(author=obj))
+
+    def title(self, obj: User) -> str:
+        return xml_text(f"{obj.name} · Commonplace")
+
+    def description(self, obj: User) -> str:
+        return xml_text(f"The newest public posts by {obj.name} (@{obj.username}).")
+
+    def link(self, obj: User) -> str:
+        return absolute(obj.get_absolute_url())
+
+    def feed_path(self, obj: User) -> str:
+        return reverse(f"syndication_out:person_{self.kind}", kwargs={"username": obj.username})
+
+
+class TagFeed(ArtifactFeed[str]):
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        """The tag's name; a tag with nothing public gives the same 404 as one that does not exist (A2)."""
+        name = normalize_tag(str(kwargs["name"]))
+        if not name or not public_artifacts().filter(tags__name=name).exists():
+            raise Http404("No such tag")
+        return name
+
+    def items(self, obj: str) -> list[Artifact]:
+        return newest(public_artifacts().filter(tags__name=obj))
+
+    def title(self, obj: str) -> str:
+        return xml_text(f"#{obj} · Commonplace")
+
+    def description(self, obj: str) -> str:
+        return xml_text(f"The newest public posts tagged #{obj}.")
+
+    def link(self, obj: str) -> str:
+        return absolute(reverse("posts:tag", kwargs={"name": obj}))
+
+    def feed_path(self, obj: str) -> str:
+        return reverse(f"syndication_out:tag_{self.kind}", kwargs={"name": obj})
+
+
+class PromptFeed(ArtifactFeed[Prompt]):
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Prompt:
+        course = get_object_or_404(Course, slug=kwargs["slug"])
+        found = prompt_of(course, int(kwargs["number"]), int(kwargs["prompt"]))
+        if found is None:
+            raise Http404("No such prompt")
+        return found
+
+    def items(self, obj: Prompt) -> list[Artifact]:
+        return newest(public_artifacts().filter(prompt=obj))
+
+    def title(self, obj: Prompt) -> str:
+        return xml_text(f"Week {obj.week.number}, prompt {obj.number} · {obj.week.course.title} · Commonplace")
+
+    def description(self, obj: Prompt) -> str:
+        return xml_text(f"The newest public responses to week {obj.week.number}, prompt {obj.number}: {obj.text}")
+
+    def link(self, obj: Prompt) -> str:
+        return absolute(obj.get_absolute_url())
+
+    def feed_path(self, obj: Prompt) -> str:
+        kwargs = {"slug": obj.week.course.slug, "number": obj.week.number, "prompt": obj.number}
+        return reverse(f"syndication_out:prompt_{self.kind}", kwargs=kwargs)

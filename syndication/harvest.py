@@ -1,0 +1,430 @@
+"""The harvester: fetch many feeds at once, parse them on every core, store each entry exactly once.
+
+Three stages run side by side:
+
+1. a fetch thread runs one asyncio loop with the guarded client (core.fetch), many feeds at a time,
+   sending conditional GETs;
+2. each fetched body is parsed (syndication.parsing) in a process pool when there are enough feeds
+   to make it worth it, so parsing uses every core;
+3. this (the calling) thread stores the results: feeds in groups, one transaction per group and a
+   savepoint per feed, so a feed's entries and its schedule are written together or not at all.
+
+A worker killed at any point leaves no half-written entry: what was not committed is fetched and
+stored again on the next run, and entries are keyed by (feed, guid), so each is stored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import multiprocessing
+import os
+import queue
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import unescape
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.fetch import Fetcher, FetchError
+from core.text import extract_hashtags, normalize_tag
+from courses.models import Course, Prompt
+from posts.services_harvested import HarvestedPost, create_harvested, update_harvested
+from syndication.jobs import Job, Outcome, parse_job
+from syndication.models import MAX_BACKOFF, MAX_INTERVAL, MIN_INTERVAL, Entry, Feed, FeedStatus
+from syndication.parsing import ParsedEntry, ParsedFeed
+
+log = logging.getLogger(__name__)
+
+GROUP_SIZE = 50  # feeds stored per transaction
+POOL_THRESHOLD = 40  # fewer feeds than this are parsed in this process
+NOTIFY_AFTER_FAILURES = 3
+SCHEDULE_FIELDS = [
+    "failures",
+    "failure_notified",
+    "last_error",
+    "last_checked_at",
+    "last_success_at",
+    "last_new_entry_at",
+    "leased_at",
+    "interval",
+    "next_check_at",
+]
+
+
+@dataclass
+class HarvestSummary:
+    feeds: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    new: int = 0
+    updated: int = 0
+    failed: int = 0
+    entries_seen: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.feeds} feed{'' if self.feeds == 1 else 's'}: {self.fetched} fetched, "
+            f"{self.not_modified} not modified, {self.new} new, {self.updated} updated, {self.failed} failed"
+        )
+
+
+# --- Stage 1 and 2: fetching and parsing ------------------------------------------------------
+
+
+class _Pipeline:
+    """Fetch (asyncio, one thread) and parse (process pool or inline), handing Outcomes to a queue."""
+
+    def __init__(self, jobs: Sequence[Job], workers: int, window: int) -> None:
+        self.jobs = jobs
+        self.workers = workers
+        self.window = window
+        self.results: queue.Queue[Outcome] = queue.Queue()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.slots: asyncio.Semaphore | None = None
+        self.started = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="harvest-fetch", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        self.started.wait()
+
+    def done_with_one(self) -> None:
+        """The storing thread finished an outcome: let the fetcher start another feed."""
+        if self.loop is not None and self.slots is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already finished: every feed was fetched
+                self.loop.call_soon_threadsafe(self.slots.release)
+
+    def _run(self) -> None:
+        pool: concurrent.futures.Executor | None = None
+        if self.workers > 1 and len(self.jobs) >= POOL_THRESHOLD:
+            # forkserver: never fork a process that has threads and open database connections.
+            context = multiprocessing.get_context("forkserver")
+            pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
+        try:
+            asyncio.run(self._main(pool))
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    async def _main(self, pool: concurrent.futures.Executor | None) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.slots = asyncio.Semaphore(self.window)
+        self.started.set()
+        async with Fetcher() as fetcher:
+            tasks = []
+            for job in self.jobs:
+                await self.slots.acquire()
+                tasks.append(asyncio.create_task(self._one(fetcher, pool, job)))
+            await asyncio.gather(*tasks)
+
+    async def _one(self, fetcher: Fetcher, pool: concurrent.futures.Executor | None, job: Job) -> None:
+        try:
+            outcome = await self._fetch_and_parse(fetcher, pool, job)
+        except Exception:  # a bug must not stop the other feeds
+            log.exception("Harvest of feed %s failed unexpectedly", job.feed_id)
+            outcome = Outcome(job, error="Something went wrong on our side while reading this feed.", error_kind="bug")
+        self.results.put(outcome)
+
+    async def _fetch_and_parse(self, fetcher: Fetcher, pool: concurrent.futures.Executor | None, job: Job) -> Outcome:
+        try:
+            result = await fetcher.fetch(job.url, etag=job.etag, last_modified=job.last_modified)
+        except FetchError as exc:
+            return Outcome(job, error=exc.message, error_kind=exc.kind, retry_after=exc.retry_after)
+        if result.status == 304:
+            return Outcome(job, status=304, etag=result.etag or job.etag, last_modified=result.last_modified)
+        content_type = result.headers.get("content-type", result.content_type)  # with its charset
+        args = (job, result.body, result.url, content_type, result.etag, result.last_modified)
+        if pool is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(pool, parse_job, *args)
+            except concurrent.futures.process.BrokenProcessPool:
+                log.warning("The parsing pool broke; parsing feed %s here instead", job.feed_id)
+        return parse_job(*args)
+
+
+# --- Stage 3: storing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    taken: bool
+    tags: tuple[str, ...]
+    prompt_id: int | None
+
+
+_TAG_RE = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
+def visible_text(html: str) -> str:
+    """The text of already-sanitised HTML, quickly: tags become spaces, entities are decoded."""
+    return " ".join(unescape(_TAG_RE.sub(" ", html)).split()) if html else ""
+
+
+def _first_words(text: str, words: int = 60) -> str:
+    parts = text.split(maxsplit=words)
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def decide(
+    entry: ParsedEntry, *, course_tag: str, prompts: dict[str, int], take_all: bool, text: str | None = None
+) -> Decision:
+    """What the course takes: entries tagged with its hashtag (any case, as a category or a #hashtag in the
+    title or text), or everything when the feed is set to take all. A prompt's tag makes it a response."""
+    if text is None:
+        text = visible_text(entry.content_html or entry.summary_html)
+    tags = {normalize_tag(c) for c in entry.categories}
+    tags.update(extract_hashtags(entry.title, text))
+    tags.discard("")
+    prompt_id = next((prompts[t] for t in sorted(tags) if t in prompts), None)
+    taken = take_all or course_tag in tags or prompt_id is not None
+    return Decision(taken, tuple(sorted(t for t in tags if len(t) <= 50)), prompt_id)
+
+
+@dataclass
+class _CourseRules:
+    tag: str
+    prompts: dict[str, int]  # prompt tag → prompt id
+
+
+class _Store:
+    def __init__(self, summary: HarvestSummary, now: Callable[[], dt.datetime]) -> None:
+        self.summary = summary
+        self.now = now
+        self.courses: dict[int, _CourseRules] = {}
+
+    def rules(self, course_id: int) -> _CourseRules:
+        if course_id not in self.courses:
+            course = Course.objects.get(pk=course_id)
+            prompts = Prompt.objects.filter(week__course_id=course_id).select_related("week__course")
+            self.courses[course_id] = _CourseRules(tag=course.tag, prompts={p.tag: p.pk for p in prompts})
+        return self.courses[course_id]
+
+    def group(self, outcomes: Sequence[Outcome]) -> None:
+        feeds = Feed.objects.in_bulk([o.job.feed_id for o in outcomes])
+        now = self.now()
+        with transaction.atomic():
+            for outcome in outcomes:
+                feed = feeds.get(outcome.job.feed_id)
+                if feed is None:  # removed while we were fetching
+                    continue
+                self.one(feed, outcome, now)
+
+    def one(self, feed: Feed, outcome: Outcome, now: dt.datetime) -> None:
+        if outcome.status == 0:
+            self.failure(feed, outcome.error, outcome.retry_after, now)
+            return
+        try:
+            with transaction.atomic():  # a savepoint: this feed's entries and schedule, or nothing
+                new = 0
+                if outcome.status == 304:
+                    self.summary.not_modified += 1
+                elif outcome.parsed is not None:
+                    self.summary.fetched += 1
+                    new = self.entries(feed, outcome.parsed, now)
+                self.success(feed, outcome, new, now)
+        except Exception:
+            log.exception("Storing feed %s failed", feed.pk)
+            self.failure(feed, "Something went wrong on our side while storing this feed.", None, now)
+
+    def entries(self, feed: Feed, parsed: ParsedFeed, now: dt.datetime) -> int:
+        rules = self.rules(feed.course_id)
+        self.summary.entries_seen += len(parsed.entries)
+        by_guid: dict[str, ParsedEntry] = {}
+        for entry in parsed.entries:
+            by_guid.setdefault(entry.guid[:500], entry)
+        known = {
+            guid: (pk, fingerprint, artifact_id, was_taken)
+            for pk, guid, fingerprint, artifact_id, was_taken in Entry.objects.filter(
+                feed=feed, guid__in=list(by_guid)
+            ).values_list("pk", "guid", "fingerprint", "artifact_id", "taken")
+        }
+        if not feed.title and parsed.title:
+            feed.title = parsed.title[:200]
+        if not feed.site_url and parsed.link:
+            feed.site_url = parsed.link[:1000]
+        source = feed.display_name
+        new_entries: list[Entry] = []
+        to_create: list[tuple[Entry, HarvestedPost]] = []
+        for guid, entry in by_guid.items():
+            fingerprint = _fingerprint(entry)
+            taken, post = self.post(feed, entry, rules, source, now)
+            if guid in known:
+                pk, old_fingerprint, artifact_id, was_taken = known[guid]
+                if old_fingerprint == fingerprint:
+                    continue
+                self.summary.updated += 1
+                changes: dict[str, object] = {
+                    "fingerprint": fingerprint,
+                    "link": entry.link[:1000],
+                    "title": entry.title[:200],
+                    "updated_at": entry.updated,
+                }
+                if artifact_id and post:
+                    update_harvested(artifact_id, post)
+                elif post and not was_taken:
+                    # Newly tagged for the course. (Taken before but no artifact: its author deleted it here;
+                    # it stays deleted.)
+                    [changes["artifact_id"]] = create_harvested([post], now=now)
+                    changes["taken"] = True
+                Entry.objects.filter(pk=pk).update(**changes)
+                continue
+            row = Entry(
+                feed=feed,
+                guid=guid,
+                link=entry.link[:1000],
+                title=entry.title[:200],
+                published_at=entry.published,
+                updated_at=entry.updated,
+                fingerprint=fingerprint,
+                taken=taken,
+                first_seen_at=now,
+            )
+            new_entries.append(row)
+            if taken and post:
+                to_create.append((row, post))
+        ids = create_harvested([post for _, post in to_create], now=now)
+        for (row, _), artifact_id in zip(to_create, ids, strict=True):
+            row.artifact_id = artifact_id
+        Entry.objects.bulk_create(new_entries)
+        self.summary.new += len(new_entries)
+        return len(new_entries)
+
+    def post(
+        self, feed: Feed, entry: ParsedEntry, rules: _CourseRules, source: str, now: dt.datetime
+    ) -> tuple[bool, HarvestedPost | None]:
+        """Whether the course takes this entry, and the artifact it becomes."""
+        text = visible_text(entry.content_html or entry.summary_html)
+        decision = decide(entry, course_tag=rules.tag, prompts=rules.prompts, take_all=feed.take_all, text=text)
+        if not decision.taken:
+            return False, None
+        published = entry.published or entry.updated or now
+        return True, HarvestedPost(
+            author_id=feed.owner_id,
+            course_id=feed.course_id,
+            prompt_id=decision.prompt_id,
+            title=entry.title,
+            url=entry.link,
+            source_name=source,
+            body_html=entry.content_html or entry.summary_html,
+            excerpt=_first_words(visible_text(entry.summary_html) if entry.summary_html else text),
+            published_at=min(published, now),
+            updated_at=entry.updated or published,
+            tags=decision.tags,
+        )
+
+    def success(self, feed: Feed, outcome: Outcome, new: int, now: dt.datetime) -> None:
+        feed.failures = 0
+        feed.failure_notified = False
+        feed.last_error = ""
+        feed.last_checked_at = feed.last_success_at = now
+        feed.leased_at = None
+        if outcome.status == 200:
+            feed.etag = outcome.etag[:300]
+            feed.last_modified = outcome.last_modified[:100]
+            feed.warnings = "; ".join(outcome.parsed.warnings)[:300] if outcome.parsed else ""
+        if new:
+            feed.last_new_entry_at = now
+            feed.interval = max(MIN_INTERVAL, feed.interval / 2)  # busy blogs are checked more often
+        else:
+            feed.interval = min(MAX_INTERVAL, feed.interval * 1.5)  # dormant ones less
+        feed.next_check_at = now + feed.interval
+        feed.save(update_fields=[*SCHEDULE_FIELDS, "title", "site_url", "etag", "last_modified", "warnings"])
+
+    def failure(self, feed: Feed, message: str, retry_after: float | None, now: dt.datetime) -> None:
+        self.summary.failed += 1
+        self.summary.errors.append(f"{feed.url}: {message}")
+        feed.failures += 1
+        feed.last_error = message[:300]
+        feed.last_checked_at = now
+        feed.leased_at = None
+        feed.next_check_at = now + backoff(feed.interval, feed.failures, retry_after)
+        notify = feed.failures >= NOTIFY_AFTER_FAILURES and not feed.failure_notified
+        feed.failure_notified = feed.failure_notified or notify
+        feed.save(update_fields=SCHEDULE_FIELDS)
+        if notify:
+            _notify_failure(feed)
+
+
+def backoff(interval: dt.timedelta, failures: int, retry_after: float | None = None) -> dt.timedelta:
+    """Doubling waits after each failure in a row, capped at 48 hours; never less than Retry-After."""
+    wait = min(MAX_BACKOFF, interval * (2 ** min(failures, 16)))
+    if retry_after:
+        wait = max(wait, min(MAX_BACKOFF, dt.timedelta(seconds=retry_after)))
+    return wait
+
+
+def _notify_failure(feed: Feed) -> None:
+    from network.services import notify_feed_failed
+
+    notify_feed_failed(recipient=feed.owner, feed_name=feed.display_name, message=feed.last_error)
+
+
+def _fingerprint(entry: ParsedEntry) -> str:
+    digest = hashlib.sha256()
+    for part in (
+        entry.title,
+        entry.link,
+        entry.author,
+        entry.published.isoformat() if entry.published else "",
+        entry.updated.isoformat() if entry.updated else "",
+        "\x1f".join(entry.categories),
+        entry.summary_html,
+        entry.content_html,
+    ):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+# --- The entry point ----------------------------------------------------------------------------
+
+
+def default_workers() -> int:
+    return int(getattr(settings, "HARVEST_WORKERS", 0)) or os.cpu_count() or 1
+
+
+def harvest_feeds(
+    feed_ids: Sequence[int] | None = None,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    now: Callable[[], dt.datetime] = timezone.now,
+) -> HarvestSummary:
+    """Check the given feeds (default: every active feed) now; returns what happened."""
+    feeds = Feed.objects.filter(status=FeedStatus.ACTIVE)
+    if feed_ids is not None:
+        feeds = feeds.filter(pk__in=list(feed_ids))
+    jobs = [Job(*row) for row in feeds.order_by("pk").values_list("pk", "url", "etag", "last_modified")]
+    summary = HarvestSummary(feeds=len(jobs))
+    if not jobs:
+        return summary
+    workers = workers or default_workers()
+    pipeline = _Pipeline(jobs, workers=workers, window=max(GROUP_SIZE * 2, 64))
+    store = _Store(summary, now)
+    pipeline.start()
+    remaining = len(jobs)
+    while remaining:
+        group = [pipeline.results.get()]
+        while len(group) < GROUP_SIZE:
+            try:
+                group.append(pipeline.results.get_nowait())
+            except queue.Empty:
+                break
+        store.group(group)
+        remaining -= len(group)
+        for _ in group:
+            pipeline.done_with_one()
+        if progress:
+            progress(len(group))
+    pipeline.thread.join()
+    return summary
