@@ -79,3 +79,11 @@ def assert_valid_html(content: bytes | str) -> None:
 @pytest.fixture
 def valid_html() -> Callable[[bytes | str], None]:
     return assert_valid_html
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser journeys run last. Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, and code under test that runs its own loop (asyncio.run in the guarded
+    fetch client) must not meet it; pytest-django would otherwise put database-free tests after them."""
+    items.sort(key=lambda item: item.nodeid.startswith("e2e/"))
