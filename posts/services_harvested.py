@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from core.bulk import insert_rows
 from posts.models import Artifact, Kind, Origin, Tag, Visibility
 
 MAX_TAGS = 20
@@ -32,7 +33,7 @@ class HarvestedPost:
 def _fields(post: HarvestedPost) -> dict[str, object]:
     return {
         "prompt_id": post.prompt_id,
-        "kind": Kind.LINK if post.url else Kind.POST,
+        "kind": (Kind.LINK if post.url else Kind.POST).value,
         "title": (post.title or "Untitled post").strip()[:200],
         "url": post.url[:1000],
         "source_name": post.source_name[:200],
@@ -46,20 +47,19 @@ def create_harvested(posts: Sequence[HarvestedPost], *, now: dt.datetime) -> lis
     """Insert the posts as public, harvested artifacts of their authors; returns their ids in order."""
     if not posts:
         return []
-    artifacts = [
-        Artifact(
-            author_id=post.author_id,
-            course_id=post.course_id,
-            visibility=Visibility.PUBLIC,
-            origin=Origin.HARVESTED,
-            published_at=post.published_at,
-            created_at=now,
+    rows = [
+        {
+            "author_id": post.author_id,
+            "course_id": post.course_id,
+            "visibility": Visibility.PUBLIC.value,
+            "origin": Origin.HARVESTED.value,
+            "published_at": post.published_at,
+            "created_at": now,
             **_fields(post),
-        )
+        }
         for post in posts
     ]
-    Artifact.objects.bulk_create(artifacts)
-    ids = [a.pk for a in artifacts]
+    ids = insert_rows(Artifact, rows, returning=True)
     _add_tags(zip(ids, (post.tags for post in posts), strict=True))
     return ids
 
@@ -81,7 +81,4 @@ def _add_tags(rows: Iterable[tuple[int, tuple[str, ...]]]) -> None:
     if missing:
         Tag.objects.bulk_create([Tag(name=name) for name in missing], ignore_conflicts=True)
         ids.update(Tag.objects.filter(name__in=missing).values_list("name", "id"))
-    through = Artifact.tags.through
-    through.objects.bulk_create(
-        [through(artifact_id=artifact_id, tag_id=ids[name]) for artifact_id, name in pairs], ignore_conflicts=True
-    )
+    insert_rows(Artifact.tags.through, [{"artifact_id": a, "tag_id": ids[name]} for a, name in pairs])

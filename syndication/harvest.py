@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from html import unescape
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from core.fetch import Fetcher, FetchError
 from core.text import extract_hashtags, normalize_tag
 from courses.models import Course, Prompt
@@ -183,7 +184,8 @@ def decide(
     if text is None:
         text = visible_text(entry.content_html or entry.summary_html)
     tags = {normalize_tag(c) for c in entry.categories}
-    tags.update(extract_hashtags(entry.title, text))
+    if "#" in entry.title or "#" in text:
+        tags.update(extract_hashtags(entry.title, text))
     tags.discard("")
     prompt_id = next((prompts[t] for t in sorted(tags) if t in prompts), None)
     taken = take_all or course_tag in tags or prompt_id is not None
@@ -212,12 +214,44 @@ class _Store:
     def group(self, outcomes: Sequence[Outcome]) -> None:
         feeds = Feed.objects.in_bulk([o.job.feed_id for o in outcomes])
         now = self.now()
+        unchanged: list[Feed] = []
         with transaction.atomic():
             for outcome in outcomes:
                 feed = feeds.get(outcome.job.feed_id)
                 if feed is None:  # removed while we were fetching
                     continue
-                self.one(feed, outcome, now)
+                if outcome.status == 304:
+                    self.summary.not_modified += 1
+                    unchanged.append(feed)
+                else:
+                    self.one(feed, outcome, now)
+            self.not_modified(unchanged, now)
+
+    def not_modified(self, feeds: Sequence[Feed], now: dt.datetime) -> None:
+        """Feeds that answered 304 only move their schedule on: one statement for the whole group."""
+        if not feeds:
+            return
+        interval_field = Feed._meta.get_field("interval")
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = []
+        for feed in feeds:
+            interval = min(MAX_INTERVAL, feed.interval * 1.5)
+            rows.append(
+                (
+                    adapt(now),
+                    adapt(now),
+                    interval_field.get_db_prep_save(interval, connection),
+                    adapt(now + interval),
+                    feed.pk,
+                )
+            )
+        q = connection.ops.quote_name  # only our own table and column names go into the statement
+        columns = ("failures", "failure_notified", "last_error", "leased_at", "last_checked_at", "last_success_at")
+        columns += ("interval", "next_check_at")
+        assignments = ", ".join(f"{q(c)} = %s" for c in columns)
+        sql = f"UPDATE {q(Feed._meta.db_table)} SET {assignments} WHERE {q('id')} = %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [(0, False, "", None, *row) for row in rows])
 
     def one(self, feed: Feed, outcome: Outcome, now: dt.datetime) -> None:
         if outcome.status == 0:
@@ -226,9 +260,7 @@ class _Store:
         try:
             with transaction.atomic():  # a savepoint: this feed's entries and schedule, or nothing
                 new = 0
-                if outcome.status == 304:
-                    self.summary.not_modified += 1
-                elif outcome.parsed is not None:
+                if outcome.parsed is not None:
                     self.summary.fetched += 1
                     new = self.entries(feed, outcome.parsed, now)
                 self.success(feed, outcome, new, now)
@@ -253,16 +285,16 @@ class _Store:
         if not feed.site_url and parsed.link:
             feed.site_url = parsed.link[:1000]
         source = feed.display_name
-        new_entries: list[Entry] = []
-        to_create: list[tuple[Entry, HarvestedPost]] = []
+        new_entries: list[dict[str, object]] = []
+        to_create: list[tuple[dict[str, object], HarvestedPost]] = []
         for guid, entry in by_guid.items():
             fingerprint = _fingerprint(entry)
-            taken, post = self.post(feed, entry, rules, source, now)
             if guid in known:
                 pk, old_fingerprint, artifact_id, was_taken = known[guid]
                 if old_fingerprint == fingerprint:
                     continue
                 self.summary.updated += 1
+                taken, post = self.post(feed, entry, rules, source, now)
                 changes: dict[str, object] = {
                     "fingerprint": fingerprint,
                     "link": entry.link[:1000],
@@ -278,24 +310,25 @@ class _Store:
                     changes["taken"] = True
                 Entry.objects.filter(pk=pk).update(**changes)
                 continue
-            row = Entry(
-                feed=feed,
-                guid=guid,
-                link=entry.link[:1000],
-                title=entry.title[:200],
-                published_at=entry.published,
-                updated_at=entry.updated,
-                fingerprint=fingerprint,
-                taken=taken,
-                first_seen_at=now,
-            )
+            taken, post = self.post(feed, entry, rules, source, now)
+            row: dict[str, object] = {
+                "feed_id": feed.pk,
+                "guid": guid,
+                "link": entry.link[:1000],
+                "title": entry.title[:200],
+                "published_at": entry.published,
+                "updated_at": entry.updated,
+                "fingerprint": fingerprint,
+                "taken": taken,
+                "first_seen_at": now,
+            }
             new_entries.append(row)
-            if taken and post:
+            if post is not None:
                 to_create.append((row, post))
         ids = create_harvested([post for _, post in to_create], now=now)
         for (row, _), artifact_id in zip(to_create, ids, strict=True):
-            row.artifact_id = artifact_id
-        Entry.objects.bulk_create(new_entries)
+            row["artifact_id"] = artifact_id
+        insert_rows(Entry, new_entries)
         self.summary.new += len(new_entries)
         return len(new_entries)
 

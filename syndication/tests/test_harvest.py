@@ -185,19 +185,19 @@ def test_busy_blogs_are_checked_more_often_and_dormant_ones_less(maria_feed, blo
 
 
 def test_D2_a_crash_while_storing_leaves_nothing_half_written(maria_feed, monkeypatch):
-    real = Entry.objects.bulk_create
+    real = harvest_module.insert_rows
 
     def crash(*args, **kwargs):
         raise RuntimeError("worker died")
 
-    monkeypatch.setattr(Entry.objects, "bulk_create", crash)
+    monkeypatch.setattr(harvest_module, "insert_rows", crash)
     summary = harvest_feeds([maria_feed.pk], workers=1)
     assert summary.failed == 1
     # The artifacts created before the crash were rolled back with the feed's savepoint.
     assert not Artifact.objects.filter(origin=Origin.HARVESTED).exists()
     assert not Entry.objects.exists()
 
-    monkeypatch.setattr(Entry.objects, "bulk_create", real)
+    monkeypatch.setattr(harvest_module, "insert_rows", real)
     Feed.objects.filter(pk=maria_feed.pk).update(etag="", last_modified="")
     harvest_feeds([maria_feed.pk], workers=1)
     harvest_feeds([maria_feed.pk], workers=1)
