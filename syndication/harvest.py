@@ -19,16 +19,13 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
-import hashlib
 import logging
 import multiprocessing
 import os
 import queue
-import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from html import unescape
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -36,10 +33,9 @@ from django.utils import timezone
 
 from core.bulk import insert_rows
 from core.fetch import Fetcher, FetchError
-from core.text import extract_hashtags, normalize_tag
 from courses.models import Course, Prompt
 from posts.services_harvested import HarvestedPost, create_harvested, update_harvested
-from syndication.jobs import Job, Outcome, parse_job
+from syndication.jobs import Job, Outcome, Prepared, parse_job
 from syndication.models import MAX_BACKOFF, MAX_INTERVAL, MIN_INTERVAL, Entry, Feed, FeedStatus
 from syndication.parsing import ParsedEntry, ParsedFeed
 
@@ -163,33 +159,13 @@ class Decision:
     prompt_id: int | None
 
 
-_TAG_RE = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
-
-
-def visible_text(html: str) -> str:
-    """The text of already-sanitised HTML, quickly: tags become spaces, entities are decoded."""
-    return " ".join(unescape(_TAG_RE.sub(" ", html)).split()) if html else ""
-
-
-def _first_words(text: str, words: int = 60) -> str:
-    parts = text.split(maxsplit=words)
-    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
-
-
-def decide(
-    entry: ParsedEntry, *, course_tag: str, prompts: dict[str, int], take_all: bool, text: str | None = None
-) -> Decision:
+def decide(tags: Iterable[str], *, course_tag: str, prompts: dict[str, int], take_all: bool) -> Decision:
     """What the course takes: entries tagged with its hashtag (any case, as a category or a #hashtag in the
-    title or text), or everything when the feed is set to take all. A prompt's tag makes it a response."""
-    if text is None:
-        text = visible_text(entry.content_html or entry.summary_html)
-    tags = {normalize_tag(c) for c in entry.categories}
-    if "#" in entry.title or "#" in text:
-        tags.update(extract_hashtags(entry.title, text))
-    tags.discard("")
+    title or text), or everything when the feed is set to take all. A prompt's tag makes it a response.
+    `tags` are an entry's tags as `syndication.jobs.prepare` finds them."""
     prompt_id = next((prompts[t] for t in sorted(tags) if t in prompts), None)
     taken = take_all or course_tag in tags or prompt_id is not None
-    return Decision(taken, tuple(sorted(t for t in tags if len(t) <= 50)), prompt_id)
+    return Decision(taken, tuple(tags), prompt_id)
 
 
 @dataclass
@@ -246,8 +222,8 @@ class _Store:
                 )
             )
         q = connection.ops.quote_name  # only our own table and column names go into the statement
-        columns = ("failures", "failure_notified", "last_error", "leased_at", "last_checked_at", "last_success_at")
-        columns += ("interval", "next_check_at")
+        columns = ["failures", "failure_notified", "last_error", "leased_at", "last_checked_at", "last_success_at"]
+        columns += ["interval", "next_check_at"]
         assignments = ", ".join(f"{q(c)} = %s" for c in columns)
         sql = f"UPDATE {q(Feed._meta.db_table)} SET {assignments} WHERE {q('id')} = %s"  # noqa: S608
         with connection.cursor() as cursor:
@@ -262,18 +238,18 @@ class _Store:
                 new = 0
                 if outcome.parsed is not None:
                     self.summary.fetched += 1
-                    new = self.entries(feed, outcome.parsed, now)
+                    new = self.entries(feed, outcome.parsed, outcome.prepared, now)
                 self.success(feed, outcome, new, now)
         except Exception:
             log.exception("Storing feed %s failed", feed.pk)
             self.failure(feed, "Something went wrong on our side while storing this feed.", None, now)
 
-    def entries(self, feed: Feed, parsed: ParsedFeed, now: dt.datetime) -> int:
+    def entries(self, feed: Feed, parsed: ParsedFeed, extras: Sequence[Prepared], now: dt.datetime) -> int:
         rules = self.rules(feed.course_id)
         self.summary.entries_seen += len(parsed.entries)
-        by_guid: dict[str, ParsedEntry] = {}
-        for entry in parsed.entries:
-            by_guid.setdefault(entry.guid[:500], entry)
+        by_guid: dict[str, tuple[ParsedEntry, Prepared]] = {}
+        for entry, prepared in zip(parsed.entries, extras, strict=True):
+            by_guid.setdefault(entry.guid[:500], (entry, prepared))
         known = {
             guid: (pk, fingerprint, artifact_id, was_taken)
             for pk, guid, fingerprint, artifact_id, was_taken in Entry.objects.filter(
@@ -287,14 +263,14 @@ class _Store:
         source = feed.display_name
         new_entries: list[dict[str, object]] = []
         to_create: list[tuple[dict[str, object], HarvestedPost]] = []
-        for guid, entry in by_guid.items():
-            fingerprint = _fingerprint(entry)
+        for guid, (entry, prepared) in by_guid.items():
+            fingerprint = prepared.fingerprint
             if guid in known:
                 pk, old_fingerprint, artifact_id, was_taken = known[guid]
                 if old_fingerprint == fingerprint:
                     continue
                 self.summary.updated += 1
-                taken, post = self.post(feed, entry, rules, source, now)
+                taken, post = self.post(feed, entry, prepared, rules, source, now)
                 changes: dict[str, object] = {
                     "fingerprint": fingerprint,
                     "link": entry.link[:1000],
@@ -310,7 +286,7 @@ class _Store:
                     changes["taken"] = True
                 Entry.objects.filter(pk=pk).update(**changes)
                 continue
-            taken, post = self.post(feed, entry, rules, source, now)
+            taken, post = self.post(feed, entry, prepared, rules, source, now)
             row: dict[str, object] = {
                 "feed_id": feed.pk,
                 "guid": guid,
@@ -333,11 +309,10 @@ class _Store:
         return len(new_entries)
 
     def post(
-        self, feed: Feed, entry: ParsedEntry, rules: _CourseRules, source: str, now: dt.datetime
+        self, feed: Feed, entry: ParsedEntry, prepared: Prepared, rules: _CourseRules, source: str, now: dt.datetime
     ) -> tuple[bool, HarvestedPost | None]:
         """Whether the course takes this entry, and the artifact it becomes."""
-        text = visible_text(entry.content_html or entry.summary_html)
-        decision = decide(entry, course_tag=rules.tag, prompts=rules.prompts, take_all=feed.take_all, text=text)
+        decision = decide(prepared.tags, course_tag=rules.tag, prompts=rules.prompts, take_all=feed.take_all)
         if not decision.taken:
             return False, None
         published = entry.published or entry.updated or now
@@ -349,7 +324,7 @@ class _Store:
             url=entry.link,
             source_name=source,
             body_html=entry.content_html or entry.summary_html,
-            excerpt=_first_words(visible_text(entry.summary_html) if entry.summary_html else text),
+            excerpt=prepared.excerpt,
             published_at=min(published, now),
             updated_at=entry.updated or published,
             tags=decision.tags,
@@ -400,23 +375,6 @@ def _notify_failure(feed: Feed) -> None:
     from network.services import notify_feed_failed
 
     notify_feed_failed(recipient=feed.owner, feed_name=feed.display_name, message=feed.last_error)
-
-
-def _fingerprint(entry: ParsedEntry) -> str:
-    digest = hashlib.sha256()
-    for part in (
-        entry.title,
-        entry.link,
-        entry.author,
-        entry.published.isoformat() if entry.published else "",
-        entry.updated.isoformat() if entry.updated else "",
-        "\x1f".join(entry.categories),
-        entry.summary_html,
-        entry.content_html,
-    ):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1e")
-    return digest.hexdigest()
 
 
 # --- The entry point ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from courses.models import Course, Prompt
 from courses.selectors import can_facilitate, is_member
 from syndication.discovery import fallback_candidates, feed_links, looks_like_feed
 from syndication.harvest import decide
+from syndication.jobs import prepare
 from syndication.models import Feed, FeedStatus
 from syndication.parsing import FeedError, ParsedFeed, parse_feed
 
@@ -108,7 +109,7 @@ def preview_feed(*, course: Course, page_url: str, take_all: bool = False) -> Pr
     by_id = {p.pk: p for p in prompts.values()}
     entries = []
     for entry in parsed.entries[:PREVIEW_ENTRIES]:
-        decision = decide(entry, course_tag=course.tag, prompts=prompt_ids, take_all=take_all)
+        decision = decide(prepare(entry).tags, course_tag=course.tag, prompts=prompt_ids, take_all=take_all)
         entries.append(
             PreviewEntry(
                 title=entry.title or "Untitled post",

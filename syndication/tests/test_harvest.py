@@ -9,7 +9,7 @@ from django.utils import timezone
 from network.models import Notification, NotificationKind
 from posts.models import Artifact, Origin
 from syndication import harvest as harvest_module
-from syndication import tasks
+from syndication import jobs, tasks
 from syndication.harvest import backoff, harvest_feeds
 from syndication.models import MAX_BACKOFF, Entry, Feed, FeedStatus
 from syndication.tasks import LEASE, LOST_MESSAGE, enqueue_due
@@ -246,9 +246,9 @@ def test_harvest_with_a_process_pool_gives_the_same_result(course, maria, blog_s
 
 def test_visible_text_reads_sanitised_html_quickly_and_correctly():
     html = '<p>Caf&eacute; &amp; <a href="https://x.example/#immooc" title="a > b">link</a></p><ul><li>one</li></ul>'
-    assert harvest_module.visible_text(html) == "Café & link one"
-    assert harvest_module._first_words("a b c", 2) == "a b…"
-    assert harvest_module._first_words("a b", 2) == "a b"
+    assert jobs.visible_text(html) == "Café & link one"
+    assert jobs.first_words("a b c", 2) == "a b…"
+    assert jobs.first_words("a b", 2) == "a b"
 
 
 def test_a_hashtag_only_inside_a_link_address_does_not_tag_the_entry(maria_feed, blog_server):
