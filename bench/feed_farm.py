@@ -24,11 +24,13 @@ import contextlib
 import gzip
 import hashlib
 import json
+import os
 import random
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -804,12 +806,32 @@ async def _serve_aiohttp(sock: socket.socket, responder: _Responder, base_url: s
 SERVERS = ("raw", "aiohttp")
 
 
-def serve(n_blogs: int, n_items: int, seed: int, port: int = 0, use_gzip: bool = True, server: str = "raw") -> None:
+def _exit_when_stdin_closes() -> None:
+    """Stop the farm when whoever started it goes away (start_farm keeps our stdin open until then)."""
+
+    def watch() -> None:
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def serve(
+    n_blogs: int,
+    n_items: int,
+    seed: int,
+    port: int = 0,
+    use_gzip: bool = True,
+    server: str = "raw",
+    watch_stdin: bool = False,
+) -> None:
     """Bind 127.0.0.1:port, render the farm, print the base URL on stdout, then serve until killed.
 
     `server`: "raw" (a minimal asyncio.Protocol HTTP/1.1 server over pre-built responses, the default: it
     leaves more of the machine to the measured process) or "aiohttp" (aiohttp.web's low-level server).
     """
+    if watch_stdin:
+        _exit_when_stdin_closes()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
@@ -852,8 +874,9 @@ class FarmProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
 
 
 def start_farm(
@@ -879,10 +902,12 @@ def start_farm(
         str(port),
         "--server",
         server,
+        "--watch-stdin",
     ]
     if not use_gzip:
         command.append("--no-gzip")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603 (our own script)
+    # The farm exits when its stdin closes: when stop() runs, or when this process dies without calling it.
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # noqa: S603
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line.startswith("http://127.0.0.1:"):
@@ -977,6 +1002,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-gzip", action="store_true", help="never compress responses")
     parser.add_argument("--server", choices=SERVERS, default="raw", help="HTTP server (default: raw)")
     parser.add_argument("--self-test", action="store_true", help="start a farm, measure its throughput, stop")
+    parser.add_argument("--watch-stdin", action="store_true", help=argparse.SUPPRESS)  # used by start_farm()
     args = parser.parse_args(argv)
     if args.self_test:
         base_url, farm = start_farm(
@@ -989,7 +1015,7 @@ def main(argv: list[str] | None = None) -> int:
             farm()
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return 0
-    serve(args.blogs, args.items, args.seed, args.port, not args.no_gzip, args.server)
+    serve(args.blogs, args.items, args.seed, args.port, not args.no_gzip, args.server, args.watch_stdin)
     return 0
 
 

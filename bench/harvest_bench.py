@@ -3,12 +3,12 @@
 Starts bench/feed_farm.py (2,000 blogs x 20 items by default, in its own process), then, each in a fresh
 subprocess so that peak memory is its own:
 
-  reader   reader.make_reader() on a temporary SQLite file, the feeds added, update_feeds() twice;
-  ours     syndication.harvest.harvest_feeds() twice on a fresh database (SQLite file, then PostgreSQL),
-           after migrate, one course, one user and one feed (take_all) per blog.
+  reader   reader.make_reader() on a temporary SQLite file, the feeds added, then update_feeds_iter();
+  ours     syndication.harvest.harvest_feeds() on a fresh database (SQLite file, then PostgreSQL), after
+           migrate, one course, one enrolled user and one feed (take_all) per blog.
 
-The first pass stores every entry; the second finds every feed unchanged (304). Prints a table and writes
-bench/results/harvest.json (bench/results/harvest-quick.json with --quick).
+The first pass stores every entry; the second finds every feed unchanged (304) and runs --repeat-304 times
+(the fastest counts). Prints a table and writes bench/results/harvest.json (harvest-quick.json with --quick).
 
     .venv/bin/python bench/harvest_bench.py                  # 2,000 blogs, SQLite and PostgreSQL
     .venv/bin/python bench/harvest_bench.py --quick          # 200 blogs, a smoke run
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import resource
@@ -120,6 +121,21 @@ class _Pass:
         }
 
 
+def _pass_names(args: argparse.Namespace) -> list[str]:
+    """The first harvest once, then the 304 pass `--repeat-304` times (the fastest is reported)."""
+    return ["first"] + ["not_modified"] * max(1, args.repeat_304)
+
+
+def _best(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of repeated passes (the least disturbed by other work), keeping every run's wall time."""
+    best = dict(min(results, key=lambda result: result["wall_s"]))
+    if len(results) > 1:
+        best["runs_wall_s"] = [result["wall_s"] for result in results]
+        best["runs_farm_responses"] = [result["farm_responses"] for result in results]
+        best["runs_failed"] = [result["outcome"].get("failed") for result in results]
+    return best
+
+
 def feed_urls(base_url: str, n_blogs: int) -> list[str]:
     return [f"{base_url}/blog/{i}/feed" for i in range(n_blogs)]
 
@@ -132,8 +148,9 @@ def worker_reader(args: argparse.Namespace) -> dict[str, Any]:
         reader = make_reader(str(Path(tmp) / "reader.sqlite"))
         for url in urls:
             reader.add_feed(url)
-        passes = {}
-        for name, scheduled in (("first", True), ("not_modified", False)):
+        runs: dict[str, list[dict[str, Any]]] = {"first": [], "not_modified": []}
+        for name in _pass_names(args):
+            scheduled = name == "first"
             before = reader.get_entry_counts().total or 0
             outcome = {"updated": 0, "not_modified": 0, "failed": 0, "new": 0, "modified": 0}
             with _Pass(args.base_url, args.farm_pid) as measured:
@@ -148,8 +165,9 @@ def worker_reader(args: argparse.Namespace) -> dict[str, Any]:
                     else:
                         outcome["failed"] += 1
             stored = reader.get_entry_counts().total or 0
-            passes[name] = measured.result(len(urls), stored - before, outcome=outcome)
-            say(f"  reader {name}: {passes[name]['wall_s']} s, {outcome}")
+            runs[name].append(measured.result(len(urls), stored - before, outcome=outcome))
+            say(f"  reader {name}: {runs[name][-1]['wall_s']} s, {outcome}")
+        passes = {name: _best(results) for name, results in runs.items()}
         stored_total = reader.get_entry_counts().total or 0
         reader.close()
     return {"passes": passes, "stored_entries": stored_total, "stored_artifacts": None}
@@ -159,6 +177,9 @@ def _database_settings(args: argparse.Namespace) -> None:
     """Point Django at the benchmark's database and a throw-away var/ directory, before setup."""
     os.environ["DATABASE_URL"] = args.database
     os.environ["COMMONPLACE_FETCH_ALLOW_HOSTS"] = "127.0.0.1"
+    # The farm's 2,000 blogs share one address; in the wild they are spread over many hosts. Let the
+    # harvester open as many connections to it as it would to 2,000 hosts at once (its window of 64).
+    os.environ["FETCH_PER_HOST"] = "64"
     os.environ["COMMONPLACE_VAR_DIR"] = args.var_dir
     os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory
     os.environ["HUEY_IMMEDIATE"] = "0"  # enqueue follow-up tasks as production does, never run them inline
@@ -231,17 +252,18 @@ def worker_ours(args: argparse.Namespace) -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             server_pid = cursor.fetchone()[0]
-    passes = {}
     counts_after = {}
-    for name in ("first", "not_modified"):
+    runs: dict[str, list[dict[str, Any]]] = {"first": [], "not_modified": []}
+    for name in _pass_names(args):
         before = Entry.objects.count()
         with _Pass(args.base_url, args.farm_pid, server_pid) as measured:
             summary = harvest_feeds(feed_ids, workers=args.ours_workers)
         stored = Entry.objects.count()
         outcome = {field: getattr(summary, field, None) for field in SUMMARY_FIELDS}
-        passes[name] = measured.result(args.blogs, stored - before, outcome=outcome)
+        runs[name].append(measured.result(args.blogs, stored - before, outcome=outcome))
         counts_after[name] = {"entries": stored, "artifacts": Artifact.objects.count()}
-        say(f"  ours/{connection.vendor} {name}: {passes[name]['wall_s']} s, {outcome}")
+        say(f"  ours/{connection.vendor} {name}: {runs[name][-1]['wall_s']} s, {outcome}")
+    passes = {name: _best(results) for name, results in runs.items()}
     artifacts = Artifact.objects.count()
     distinct = Artifact.objects.values("author", "url").distinct().count()
     feeds_failing = Feed.objects.exclude(last_error="").count()
@@ -306,6 +328,8 @@ def measure(
             str(Path(tmp) / "var"),
             "--reader-workers",
             str(args.reader_workers),
+            "--repeat-304",
+            str(args.repeat_304),
         ]
         if args.ours_workers is not None:
             command += ["--ours-workers", str(args.ours_workers)]
@@ -357,9 +381,13 @@ def _check(result: dict[str, Any], args: argparse.Namespace) -> None:
     result["checks"] = checks = {
         "every_entry_stored_exactly_once": stored_ok,
         "first_pass_all_200": first["farm_responses"].get("200", 0) == args.blogs,
-        "second_pass_all_304": nm["farm_responses"].get("304", 0) == args.blogs
-        and nm["farm_responses"].get("200", 0) == 0,
-        "no_feed_failed": all((p["outcome"].get("failed") or 0) == 0 for p in passes.values()),
+        "second_pass_all_304": all(
+            responses.get("304", 0) == args.blogs and responses.get("200", 0) == 0
+            for responses in nm.get("runs_farm_responses", [nm["farm_responses"]])
+        ),
+        "no_feed_failed": all(
+            not failed for p in passes.values() for failed in p.get("runs_failed", [p["outcome"].get("failed")])
+        ),
     }
     problems = []
     if not stored_ok:
@@ -374,6 +402,28 @@ def _check(result: dict[str, Any], args: argparse.Namespace) -> None:
     if problems:
         result["status"] = "failed"
         result["reason"] = "; ".join(problems)
+
+
+HARVESTER_FILES = ["syndication/*.py", "core/fetch.py", "core/netguard.py", "posts/services_harvested.py"]
+
+
+def code_state() -> dict[str, Any]:
+    """Which code was measured: the commit, and a digest of the harvester's files (they may be uncommitted)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 (git from PATH, read-only)
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        head = ""
+    files = sorted(path for pattern in HARVESTER_FILES for path in ROOT.glob(pattern))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return {"git_head": head, "harvester_files_sha256": digest.hexdigest()[:16], "harvester_files": len(files)}
 
 
 def postgres_server(args: argparse.Namespace) -> str | None:
@@ -521,6 +571,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="a loopback PostgreSQL server (else BENCH_DATABASE_URL)")
     parser.add_argument("--reader-workers", type=int, default=16, help="reader's update_feeds(workers=...)")
     parser.add_argument("--ours-workers", type=int, default=None, help="harvest_feeds(workers=...); default: its own")
+    parser.add_argument(
+        "--repeat-304", type=int, default=3, metavar="N", help="run the 304 pass N times, report the fastest"
+    )
     parser.add_argument("--skip-farm-test", action="store_true", help="do not measure the farm's own throughput")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed to each measured process")
     parser.add_argument(
@@ -546,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     install_loopback_guard()
     postgres = postgres_server(args)
     machine = machine_info(PACKAGES)
+    code = code_state()
     say(f"starting the feed farm: {args.blogs} blogs x {args.items} items (seed {args.seed})...")
     base_url, farm = start_farm(args.blogs, args.items, args.seed)
     runs: list[dict[str, Any]] = []
@@ -577,12 +631,14 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "benchmark": "harvest",
         "machine": machine,
+        "code": code,
         "farm": {**farm_info, "self_test": farm_test},
         "config": {
             "blogs": args.blogs,
             "items": args.items,
             "seed": args.seed,
             "reader_workers": args.reader_workers,
+            "repeat_304": args.repeat_304,
             "ours_workers": args.ours_workers,
             "take_all": True,
         },

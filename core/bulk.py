@@ -10,26 +10,36 @@ calls for it: no signals, no `save()`, no validation — callers pass values alr
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from django.db import connection, models
 
 
-def _column_plan(model: type[models.Model]) -> tuple[list[models.Field[Any, Any]], dict[str, Any]]:
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
-    return fields, defaults
+@cache
+def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _defaults(fields: list[models.Field[Any, Any]], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Each missing column's default, prepared once per call (a callable default is called once)."""
+    return {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields if f.attname not in given}
+
+
+def _default_for(field: models.Field[Any, Any]) -> Any:
+    return field.get_db_prep_save(field.get_default(), connection)
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, returning: bool = False) -> list[int]:
     """Insert rows (attname → value; missing columns get their field default); the new ids if asked."""
     if not rows:
         return []
-    fields, defaults = _column_plan(model)
+    fields = _fields(model)
+    defaults = _defaults(fields, rows[0])
     adapt = connection.ops.adapt_datetimefield_value
     datetime_columns = {f.attname for f in fields if isinstance(f, models.DateTimeField)}
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     per_row = len(fields)
     max_params = connection.features.max_query_params or 30_000
     chunk = max(1, min(500, max_params // per_row))
@@ -47,11 +57,11 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *,
                             value = adapt(value)
                         params.append(value)
                     else:
-                        params.append(defaults[name])
+                        params.append(defaults[name] if name in defaults else _default_for(f))
             placeholders = "(" + ", ".join(["%s"] * per_row) + ")"
             sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(part))}"  # noqa: S608
             if returning:
-                sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"  # type: ignore[union-attr]
+                sql += f" RETURNING {connection.ops.quote_name(str(model._meta.pk.column))}"  # type: ignore[union-attr]
             cursor.execute(sql, params)
             if returning:
                 ids.extend(row[0] for row in cursor.fetchall())

@@ -43,7 +43,9 @@ def _fields(post: HarvestedPost) -> dict[str, object]:
     }
 
 
-def create_harvested(posts: Sequence[HarvestedPost], *, now: dt.datetime) -> list[int]:
+def create_harvested(
+    posts: Sequence[HarvestedPost], *, now: dt.datetime, tag_ids: dict[str, int] | None = None
+) -> list[int]:
     """Insert the posts as public, harvested artifacts of their authors; returns their ids in order."""
     if not posts:
         return []
@@ -60,7 +62,7 @@ def create_harvested(posts: Sequence[HarvestedPost], *, now: dt.datetime) -> lis
         for post in posts
     ]
     ids = insert_rows(Artifact, rows, returning=True)
-    _add_tags(zip(ids, (post.tags for post in posts), strict=True))
+    _add_tags(zip(ids, (post.tags for post in posts), strict=True), tag_ids)
     return ids
 
 
@@ -71,12 +73,15 @@ def update_harvested(artifact_id: int, post: HarvestedPost) -> None:
     _add_tags([(artifact_id, post.tags)])
 
 
-def _add_tags(rows: Iterable[tuple[int, tuple[str, ...]]]) -> None:
+def _add_tags(rows: Iterable[tuple[int, tuple[str, ...]]], known: dict[str, int] | None = None) -> None:
+    """Tag the artifacts; `known` (tag name → id) saves lookups across calls and is extended here."""
     pairs = [(artifact_id, name) for artifact_id, names in rows for name in dict.fromkeys(names[:MAX_TAGS])]
     if not pairs:
         return
-    names = {name for _, name in pairs}
-    ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
+    ids = known if known is not None else {}
+    names = {name for _, name in pairs} - ids.keys()
+    if names:
+        ids.update(Tag.objects.filter(name__in=names).values_list("name", "id"))
     missing = names - ids.keys()
     if missing:
         Tag.objects.bulk_create([Tag(name=name) for name in missing], ignore_conflicts=True)

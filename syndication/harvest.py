@@ -16,7 +16,6 @@ stored again on the next run, and entries are keyed by (feed, guid), so each is 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import datetime as dt
 import logging
@@ -24,7 +23,7 @@ import multiprocessing
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -32,18 +31,36 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.bulk import insert_rows
-from core.fetch import Fetcher, FetchError
+from core.fetch import Fetcher
 from courses.models import Course, Prompt
 from posts.services_harvested import HarvestedPost, create_harvested, update_harvested
-from syndication.jobs import Job, Outcome, Prepared, parse_job
+from syndication.jobs import Job, Outcome, Prepared, fetch_and_parse, fetch_config, worker_main
 from syndication.models import MAX_BACKOFF, MAX_INTERVAL, MIN_INTERVAL, Entry, Feed, FeedStatus
 from syndication.parsing import ParsedEntry, ParsedFeed
 
 log = logging.getLogger(__name__)
 
 GROUP_SIZE = 50  # feeds stored per transaction
-POOL_THRESHOLD = 40  # fewer feeds than this are parsed in this process
+PROCESS_THRESHOLD = 40  # fewer feeds than this are fetched and parsed in this process
+WINDOW = 64  # feeds being fetched or parsed at once, per process
+OUTBOX_SIZE = 64  # parsed feeds waiting to be stored
 NOTIFY_AFTER_FAILURES = 3
+SUCCESS_FIELDS = [
+    "failures",
+    "failure_notified",
+    "last_error",
+    "last_checked_at",
+    "last_success_at",
+    "last_new_entry_at",
+    "leased_at",
+    "interval",
+    "next_check_at",
+    "title",
+    "site_url",
+    "etag",
+    "last_modified",
+    "warnings",
+]
 SCHEDULE_FIELDS = [
     "failures",
     "failure_notified",
@@ -75,45 +92,43 @@ class HarvestSummary:
         )
 
 
-# --- Stage 1 and 2: fetching and parsing ------------------------------------------------------
+# --- Stages 1 and 2: fetching and parsing -----------------------------------------------------------
 
 
-class _Pipeline:
-    """Fetch (asyncio, one thread) and parse (process pool or inline), handing Outcomes to a queue."""
+class _ThreadPipeline:
+    """In this process: one thread fetches and parses (an asyncio loop), the calling thread stores.
 
-    def __init__(self, jobs: Sequence[Job], workers: int, window: int) -> None:
+    Used for small harvests (a worker's batch, one feed after registration), where starting processes
+    would cost more than it saves."""
+
+    def __init__(self, jobs: Sequence[Job], window: int) -> None:
         self.jobs = jobs
-        self.workers = workers
         self.window = window
         self.results: queue.Queue[Outcome] = queue.Queue()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.slots: asyncio.Semaphore | None = None
         self.started = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="harvest-fetch", daemon=True)
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="harvest-fetch", daemon=True)
 
-    def start(self) -> None:
+    def batches(self, size: int) -> Iterator[list[Outcome]]:
         self.thread.start()
         self.started.wait()
+        remaining = len(self.jobs)
+        while remaining:
+            group = [self.results.get()]
+            while len(group) < size:
+                try:
+                    group.append(self.results.get_nowait())
+                except queue.Empty:
+                    break
+            yield group
+            remaining -= len(group)
+            for _ in group:  # stored: let the fetcher start as many more feeds
+                with contextlib.suppress(RuntimeError):  # the loop already finished: every feed was fetched
+                    self.loop.call_soon_threadsafe(self.slots.release)  # type: ignore[union-attr]
+        self.thread.join()
 
-    def done_with_one(self) -> None:
-        """The storing thread finished an outcome: let the fetcher start another feed."""
-        if self.loop is not None and self.slots is not None:
-            with contextlib.suppress(RuntimeError):  # the loop already finished: every feed was fetched
-                self.loop.call_soon_threadsafe(self.slots.release)
-
-    def _run(self) -> None:
-        pool: concurrent.futures.Executor | None = None
-        if self.workers > 1 and len(self.jobs) >= POOL_THRESHOLD:
-            # forkserver: never fork a process that has threads and open database connections.
-            context = multiprocessing.get_context("forkserver")
-            pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
-        try:
-            asyncio.run(self._main(pool))
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
-
-    async def _main(self, pool: concurrent.futures.Executor | None) -> None:
+    async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.slots = asyncio.Semaphore(self.window)
         self.started.set()
@@ -121,32 +136,112 @@ class _Pipeline:
             tasks = []
             for job in self.jobs:
                 await self.slots.acquire()
-                tasks.append(asyncio.create_task(self._one(fetcher, pool, job)))
+                tasks.append(asyncio.create_task(self._one(fetcher, job)))
             await asyncio.gather(*tasks)
 
-    async def _one(self, fetcher: Fetcher, pool: concurrent.futures.Executor | None, job: Job) -> None:
-        try:
-            outcome = await self._fetch_and_parse(fetcher, pool, job)
-        except Exception:  # a bug must not stop the other feeds
-            log.exception("Harvest of feed %s failed unexpectedly", job.feed_id)
-            outcome = Outcome(job, error="Something went wrong on our side while reading this feed.", error_kind="bug")
-        self.results.put(outcome)
+    async def _one(self, fetcher: Fetcher, job: Job) -> None:
+        self.results.put(await fetch_and_parse(fetcher, job))
 
-    async def _fetch_and_parse(self, fetcher: Fetcher, pool: concurrent.futures.Executor | None, job: Job) -> Outcome:
+
+class _Workers:
+    """Worker processes that fetch and parse (syndication.jobs.worker_main), one per core.
+
+    Started on first use and kept for the life of this process, so the next harvest does not pay for
+    starting them again; replaced when one has died. forkserver: never fork a process that has threads
+    and open database connections."""
+
+    lock = threading.Lock()
+    current: _Workers | None = None
+
+    def __init__(self, count: int) -> None:
+        context = multiprocessing.get_context("forkserver")
+        self.inboxes = [context.Queue() for _ in range(count)]
+        self.outbox = context.Queue(maxsize=OUTBOX_SIZE)
+        self.processes = [
+            context.Process(target=worker_main, args=(inbox, self.outbox), name=f"harvest-{i}", daemon=True)
+            for i, inbox in enumerate(self.inboxes)
+        ]
+        for process in self.processes:
+            process.start()
+
+    @classmethod
+    def get(cls, count: int) -> _Workers:
+        workers = cls.current
+        if workers is None or len(workers.processes) != count or not workers.alive():
+            if workers is not None:
+                workers.stop()
+            workers = cls.current = cls(count)
+        return workers
+
+    def alive(self) -> bool:
+        return all(p.is_alive() for p in self.processes)
+
+    def stop(self) -> None:
+        for inbox, process in zip(self.inboxes, self.processes, strict=True):
+            if process.is_alive():
+                with contextlib.suppress(Exception):
+                    inbox.put(None)
+        for process in self.processes:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.kill()
+        if _Workers.current is self:
+            _Workers.current = None
+
+
+class _ProcessPipeline:
+    """Fetching and parsing spread over the worker processes; this process only stores."""
+
+    def __init__(self, jobs: Sequence[Job], workers: _Workers, window: int) -> None:
+        self.jobs = jobs
+        self.workers = workers
+        self.window = window
+
+    def batches(self, size: int) -> Iterator[list[Outcome]]:
+        count = len(self.workers.processes)
+        config = fetch_config()
+        for i, inbox in enumerate(self.workers.inboxes):
+            inbox.put(("harvest", config, list(self.jobs[i::count]), self.window))
+        waiting = {job.feed_id: job for job in self.jobs}
+        finished = False
         try:
-            result = await fetcher.fetch(job.url, etag=job.etag, last_modified=job.last_modified)
-        except FetchError as exc:
-            return Outcome(job, error=exc.message, error_kind=exc.kind, retry_after=exc.retry_after)
-        if result.status == 304:
-            return Outcome(job, status=304, etag=result.etag or job.etag, last_modified=result.last_modified)
-        content_type = result.headers.get("content-type", result.content_type)  # with its charset
-        args = (job, result.body, result.url, content_type, result.etag, result.last_modified)
-        if pool is not None:
+            yield from self._collect(waiting, count, size)
+            finished = True
+        finally:
+            if not finished:  # stopped half-way: leftovers must not reach the next harvest
+                self.workers.stop()
+
+    def _collect(self, waiting: dict[int, Job], count: int, size: int) -> Iterator[list[Outcome]]:
+        done = 0
+        outbox = self.workers.outbox
+        group: list[Outcome] = []
+        while done < count:
             try:
-                return await asyncio.get_running_loop().run_in_executor(pool, parse_job, *args)
-            except concurrent.futures.process.BrokenProcessPool:
-                log.warning("The parsing pool broke; parsing feed %s here instead", job.feed_id)
-        return parse_job(*args)
+                message = outbox.get(timeout=0.05 if group else 1.0)
+            except queue.Empty:
+                if group:
+                    yield group
+                    group = []
+                elif not self.workers.alive():
+                    break
+                continue
+            if isinstance(message, Outcome):
+                if waiting.pop(message.job.feed_id, None) is not None:
+                    group.append(message)
+                if len(group) >= size:
+                    yield group
+                    group = []
+            else:  # ("done", n): that worker has sent everything
+                done += 1
+        if group:
+            yield group
+        if waiting:  # a worker died: what it still held is recorded as failed, and checked again later
+            log.error("A harvest worker stopped; %s feeds were not checked", len(waiting))
+            self.workers.stop()
+            message = "The check of this feed stopped unexpectedly; we will try again."
+            lost = [Outcome(job, error=message, error_kind="bug") for job in waiting.values()]
+            for start in range(0, len(lost), size):
+                yield lost[start : start + size]
 
 
 # --- Stage 3: storing ---------------------------------------------------------------------------
@@ -179,6 +274,7 @@ class _Store:
         self.summary = summary
         self.now = now
         self.courses: dict[int, _CourseRules] = {}
+        self.tag_ids: dict[str, int] = {}
 
     def rules(self, course_id: int) -> _CourseRules:
         if course_id not in self.courses:
@@ -188,9 +284,10 @@ class _Store:
         return self.courses[course_id]
 
     def group(self, outcomes: Sequence[Outcome]) -> None:
+        """Store a group of feeds in one transaction; their new schedules are written together at its end."""
         feeds = Feed.objects.in_bulk([o.job.feed_id for o in outcomes])
         now = self.now()
-        unchanged: list[Feed] = []
+        checked: list[Feed] = []
         with transaction.atomic():
             for outcome in outcomes:
                 feed = feeds.get(outcome.job.feed_id)
@@ -198,51 +295,45 @@ class _Store:
                     continue
                 if outcome.status == 304:
                     self.summary.not_modified += 1
-                    unchanged.append(feed)
-                else:
-                    self.one(feed, outcome, now)
-            self.not_modified(unchanged, now)
+                    self.success(feed, outcome, 0, now)
+                    checked.append(feed)
+                elif self.one(feed, outcome, now):
+                    checked.append(feed)
+            self.save_schedules(checked)
 
-    def not_modified(self, feeds: Sequence[Feed], now: dt.datetime) -> None:
-        """Feeds that answered 304 only move their schedule on: one statement for the whole group."""
+    def save_schedules(self, feeds: Sequence[Feed]) -> None:
+        """One UPDATE statement, run for every feed checked successfully (instead of a save() each)."""
         if not feeds:
             return
-        interval_field = Feed._meta.get_field("interval")
-        adapt = connection.ops.adapt_datetimefield_value
-        rows = []
-        for feed in feeds:
-            interval = min(MAX_INTERVAL, feed.interval * 1.5)
-            rows.append(
-                (
-                    adapt(now),
-                    adapt(now),
-                    interval_field.get_db_prep_save(interval, connection),
-                    adapt(now + interval),
-                    feed.pk,
-                )
-            )
+        fields = [f for f in Feed._meta.concrete_fields if f.name in SUCCESS_FIELDS]
+        rows = [
+            [field.get_db_prep_save(getattr(feed, field.attname), connection) for field in fields] + [feed.pk]
+            for feed in feeds
+        ]
         q = connection.ops.quote_name  # only our own table and column names go into the statement
-        columns = ["failures", "failure_notified", "last_error", "leased_at", "last_checked_at", "last_success_at"]
-        columns += ["interval", "next_check_at"]
-        assignments = ", ".join(f"{q(c)} = %s" for c in columns)
+        assignments = ", ".join(f"{q(str(field.column))} = %s" for field in fields)
         sql = f"UPDATE {q(Feed._meta.db_table)} SET {assignments} WHERE {q('id')} = %s"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.executemany(sql, [(0, False, "", None, *row) for row in rows])
+            cursor.executemany(sql, rows)
 
-    def one(self, feed: Feed, outcome: Outcome, now: dt.datetime) -> None:
+    def one(self, feed: Feed, outcome: Outcome, now: dt.datetime) -> bool:
+        """Store one fetched feed's entries (a savepoint: all or nothing); False when it failed."""
         if outcome.status == 0:
             self.failure(feed, outcome.error, outcome.retry_after, now)
-            return
+            return False
         try:
-            with transaction.atomic():  # a savepoint: this feed's entries and schedule, or nothing
+            with transaction.atomic():
                 new = 0
                 if outcome.parsed is not None:
                     self.summary.fetched += 1
                     new = self.entries(feed, outcome.parsed, outcome.prepared, now)
-                self.success(feed, outcome, new, now)
         except Exception:
+            self.tag_ids.clear()  # tags created in the rolled-back savepoint are gone
             log.exception("Storing feed %s failed", feed.pk)
             self.failure(feed, "Something went wrong on our side while storing this feed.", None, now)
+            return False
+        self.success(feed, outcome, new, now)
+        return True
 
     def entries(self, feed: Feed, parsed: ParsedFeed, extras: Sequence[Prepared], now: dt.datetime) -> int:
         rules = self.rules(feed.course_id)
@@ -301,7 +392,7 @@ class _Store:
             new_entries.append(row)
             if post is not None:
                 to_create.append((row, post))
-        ids = create_harvested([post for _, post in to_create], now=now)
+        ids = create_harvested([post for _, post in to_create], now=now, tag_ids=self.tag_ids)
         for (row, _), artifact_id in zip(to_create, ids, strict=True):
             row["artifact_id"] = artifact_id
         insert_rows(Entry, new_entries)
@@ -345,8 +436,7 @@ class _Store:
             feed.interval = max(MIN_INTERVAL, feed.interval / 2)  # busy blogs are checked more often
         else:
             feed.interval = min(MAX_INTERVAL, feed.interval * 1.5)  # dormant ones less
-        feed.next_check_at = now + feed.interval
-        feed.save(update_fields=[*SCHEDULE_FIELDS, "title", "site_url", "etag", "last_modified", "warnings"])
+        feed.next_check_at = now + feed.interval  # written by save_schedules, with the group
 
     def failure(self, feed: Feed, message: str, retry_after: float | None, now: dt.datetime) -> None:
         self.summary.failed += 1
@@ -384,6 +474,13 @@ def default_workers() -> int:
     return int(getattr(settings, "HARVEST_WORKERS", 0)) or os.cpu_count() or 1
 
 
+def _run(pipeline: _ThreadPipeline | _ProcessPipeline, store: _Store, progress: Callable[[int], None] | None) -> None:
+    for group in pipeline.batches(GROUP_SIZE):
+        store.group(group)
+        if progress:
+            progress(len(group))
+
+
 def harvest_feeds(
     feed_ids: Sequence[int] | None = None,
     *,
@@ -400,22 +497,12 @@ def harvest_feeds(
     if not jobs:
         return summary
     workers = workers or default_workers()
-    pipeline = _Pipeline(jobs, workers=workers, window=max(GROUP_SIZE * 2, 64))
     store = _Store(summary, now)
-    pipeline.start()
-    remaining = len(jobs)
-    while remaining:
-        group = [pipeline.results.get()]
-        while len(group) < GROUP_SIZE:
-            try:
-                group.append(pipeline.results.get_nowait())
-            except queue.Empty:
-                break
-        store.group(group)
-        remaining -= len(group)
-        for _ in group:
-            pipeline.done_with_one()
-        if progress:
-            progress(len(group))
-    pipeline.thread.join()
+    if workers > 1 and len(jobs) >= PROCESS_THRESHOLD and _Workers.lock.acquire(blocking=False):
+        try:
+            _run(_ProcessPipeline(jobs, _Workers.get(workers), WINDOW), store, progress)
+        finally:
+            _Workers.lock.release()
+    else:
+        _run(_ThreadPipeline(jobs, WINDOW), store, progress)
     return summary

@@ -230,14 +230,14 @@ def test_paused_and_pending_feeds_are_not_harvested(maria_feed):
     assert not Artifact.objects.exists()
 
 
-def test_harvest_with_a_process_pool_gives_the_same_result(course, maria, blog_server):
+def test_harvest_in_worker_processes_gives_the_same_result(course, maria, blog_server):
     feeds = [
         Feed.objects.create(
             course=course,
             owner=maria,
             url=blog_server.serve(f"/f{i}", rss(*(item(f"{i}-{j}", f"Post {i}.{j} #immooc") for j in range(3)))),
         )
-        for i in range(harvest_module.POOL_THRESHOLD)
+        for i in range(harvest_module.PROCESS_THRESHOLD)
     ]
     summary = harvest_feeds([f.pk for f in feeds], workers=2)
     assert (summary.fetched, summary.new, summary.failed) == (len(feeds), 3 * len(feeds), 0)
@@ -255,3 +255,21 @@ def test_a_hashtag_only_inside_a_link_address_does_not_tag_the_entry(maria_feed,
     blog_server.serve("/feed", rss(item("h", "Link only", body='<p><a href="https://x.example/#immooc">x</a></p>')))
     harvest_feeds([maria_feed.pk], workers=1)
     assert not Artifact.objects.filter(title="Link only").exists()
+
+
+def test_a_dead_worker_process_is_replaced_on_the_next_harvest(course, maria, blog_server):
+    feeds = [
+        Feed.objects.create(
+            course=course, owner=maria, url=blog_server.serve(f"/w{i}", rss(item(f"w{i}", f"Post {i} #immooc")))
+        )
+        for i in range(harvest_module.PROCESS_THRESHOLD)
+    ]
+    workers = harvest_module._Workers.get(2)
+    workers.processes[0].kill()
+    workers.processes[0].join()
+    summary = harvest_feeds([f.pk for f in feeds], workers=2)
+    assert (summary.new, summary.failed) == (len(feeds), 0)
+    replaced = harvest_module._Workers.current
+    assert replaced is not None
+    assert replaced is not workers
+    assert replaced.alive()
