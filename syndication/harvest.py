@@ -85,6 +85,12 @@ class HarvestSummary:
     entries_seen: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def add(self, other: HarvestSummary) -> None:
+        """Count another part of the same harvest in (everything but `feeds`)."""
+        for name in ("fetched", "not_modified", "new", "updated", "failed", "entries_seen"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+
     def __str__(self) -> str:
         return (
             f"{self.feeds} feed{'' if self.feeds == 1 else 's'}: {self.fetched} fetched, "
@@ -264,6 +270,14 @@ def decide(tags: Iterable[str], *, course_tag: str, prompts: dict[str, int], tak
 
 
 @dataclass
+class _Pending:
+    """New entries (and the artifacts some become) waiting to be inserted together."""
+
+    entries: list[dict[str, object]] = field(default_factory=list)
+    to_create: list[tuple[dict[str, object], HarvestedPost]] = field(default_factory=list)
+
+
+@dataclass
 class _CourseRules:
     tag: str
     prompts: dict[str, int]  # prompt tag → prompt id
@@ -284,22 +298,78 @@ class _Store:
         return self.courses[course_id]
 
     def group(self, outcomes: Sequence[Outcome]) -> None:
-        """Store a group of feeds in one transaction; their new schedules are written together at its end."""
-        feeds = Feed.objects.in_bulk([o.job.feed_id for o in outcomes])
+        """Store a group of feeds in one transaction. First all together (a few statements for the whole
+        group); if anything in that fails, again one feed at a time, each in its own savepoint, so one
+        feed's trouble never costs the others. New schedules are written together at the end."""
+        base = self.summary
         now = self.now()
+        try:
+            with transaction.atomic():
+                try:
+                    self.summary = HarvestSummary()
+                    with transaction.atomic():
+                        checked = self.store(outcomes, now, batched=True)
+                except Exception:
+                    log.warning("Storing a group of feeds together failed; storing them one by one", exc_info=True)
+                    self.tag_ids.clear()  # tags created in the rolled-back savepoint are gone
+                    self.summary = HarvestSummary()
+                    checked = self.store(outcomes, now, batched=False)
+                self.save_schedules(checked)
+            base.add(self.summary)
+        finally:
+            self.summary = base
+
+    def store(self, outcomes: Sequence[Outcome], now: dt.datetime, *, batched: bool) -> list[Feed]:
+        feeds = Feed.objects.in_bulk([o.job.feed_id for o in outcomes])
+        known = self.known(outcomes) if batched else {}
+        pending = _Pending()
         checked: list[Feed] = []
-        with transaction.atomic():
-            for outcome in outcomes:
-                feed = feeds.get(outcome.job.feed_id)
-                if feed is None:  # removed while we were fetching
-                    continue
-                if outcome.status == 304:
-                    self.summary.not_modified += 1
-                    self.success(feed, outcome, 0, now)
+        for outcome in outcomes:
+            feed = feeds.get(outcome.job.feed_id)
+            if feed is None:  # removed while we were fetching
+                continue
+            if outcome.status == 304:
+                self.summary.not_modified += 1
+                self.success(feed, outcome, 0, now)
+                checked.append(feed)
+            elif not batched:
+                if self.one(feed, outcome, now):
                     checked.append(feed)
-                elif self.one(feed, outcome, now):
-                    checked.append(feed)
-            self.save_schedules(checked)
+            elif outcome.status == 0:
+                self.failure(feed, outcome.error, outcome.retry_after, now)
+            else:
+                new = 0
+                if outcome.parsed is not None:
+                    self.summary.fetched += 1
+                    new = self.entries(feed, outcome.parsed, outcome.prepared, now, known.get(feed.pk, {}), pending)
+                self.success(feed, outcome, new, now)
+                checked.append(feed)
+        self.write(pending, now)
+        return checked
+
+    def known(self, outcomes: Sequence[Outcome]) -> dict[int, dict[str, tuple[int, str, int | None, bool]]]:
+        """The entries already stored for the group's fetched feeds, by feed and guid (one query)."""
+        guids = {e.guid[:500] for o in outcomes if o.parsed is not None for e in o.parsed.entries}
+        ids = [o.job.feed_id for o in outcomes if o.parsed is not None]
+        found: dict[int, dict[str, tuple[int, str, int | None, bool]]] = {}
+        if not guids:
+            return found
+        rows = Entry.objects.filter(feed_id__in=ids, guid__in=guids).values_list(
+            "feed_id", "guid", "pk", "fingerprint", "artifact_id", "taken"
+        )
+        for feed_id, guid, pk, fingerprint, artifact_id, taken in rows:
+            found.setdefault(feed_id, {})[guid] = (pk, fingerprint, artifact_id, taken)
+        return found
+
+    def write(self, pending: _Pending, now: dt.datetime) -> None:
+        if not pending.entries:
+            return
+        ids = create_harvested([post for _, post in pending.to_create], now=now, tag_ids=self.tag_ids)
+        for (row, _), artifact_id in zip(pending.to_create, ids, strict=True):
+            row["artifact_id"] = artifact_id
+        insert_rows(Entry, pending.entries)
+        pending.entries.clear()
+        pending.to_create.clear()
 
     def save_schedules(self, feeds: Sequence[Feed]) -> None:
         """One UPDATE statement, run for every feed checked successfully (instead of a save() each)."""
@@ -326,7 +396,9 @@ class _Store:
                 new = 0
                 if outcome.parsed is not None:
                     self.summary.fetched += 1
-                    new = self.entries(feed, outcome.parsed, outcome.prepared, now)
+                    pending = _Pending()
+                    new = self.entries(feed, outcome.parsed, outcome.prepared, now, None, pending)
+                    self.write(pending, now)
         except Exception:
             self.tag_ids.clear()  # tags created in the rolled-back savepoint are gone
             log.exception("Storing feed %s failed", feed.pk)
@@ -335,25 +407,34 @@ class _Store:
         self.success(feed, outcome, new, now)
         return True
 
-    def entries(self, feed: Feed, parsed: ParsedFeed, extras: Sequence[Prepared], now: dt.datetime) -> int:
+    def entries(
+        self,
+        feed: Feed,
+        parsed: ParsedFeed,
+        extras: Sequence[Prepared],
+        now: dt.datetime,
+        known: dict[str, tuple[int, str, int | None, bool]] | None,
+        pending: _Pending,
+    ) -> int:
+        """Work out the feed's new and changed entries: changes are written now, new ones added to `pending`."""
         rules = self.rules(feed.course_id)
         self.summary.entries_seen += len(parsed.entries)
         by_guid: dict[str, tuple[ParsedEntry, Prepared]] = {}
         for entry, prepared in zip(parsed.entries, extras, strict=True):
             by_guid.setdefault(entry.guid[:500], (entry, prepared))
-        known = {
-            guid: (pk, fingerprint, artifact_id, was_taken)
-            for pk, guid, fingerprint, artifact_id, was_taken in Entry.objects.filter(
-                feed=feed, guid__in=list(by_guid)
-            ).values_list("pk", "guid", "fingerprint", "artifact_id", "taken")
-        }
+        if known is None:
+            known = {
+                guid: (pk, fingerprint, artifact_id, was_taken)
+                for pk, guid, fingerprint, artifact_id, was_taken in Entry.objects.filter(
+                    feed=feed, guid__in=list(by_guid)
+                ).values_list("pk", "guid", "fingerprint", "artifact_id", "taken")
+            }
         if not feed.title and parsed.title:
             feed.title = parsed.title[:200]
         if not feed.site_url and parsed.link:
             feed.site_url = parsed.link[:1000]
         source = feed.display_name
-        new_entries: list[dict[str, object]] = []
-        to_create: list[tuple[dict[str, object], HarvestedPost]] = []
+        new = 0
         for guid, (entry, prepared) in by_guid.items():
             fingerprint = prepared.fingerprint
             if guid in known:
@@ -389,15 +470,12 @@ class _Store:
                 "taken": taken,
                 "first_seen_at": now,
             }
-            new_entries.append(row)
+            pending.entries.append(row)
+            new += 1
             if post is not None:
-                to_create.append((row, post))
-        ids = create_harvested([post for _, post in to_create], now=now, tag_ids=self.tag_ids)
-        for (row, _), artifact_id in zip(to_create, ids, strict=True):
-            row["artifact_id"] = artifact_id
-        insert_rows(Entry, new_entries)
-        self.summary.new += len(new_entries)
-        return len(new_entries)
+                pending.to_create.append((row, post))
+        self.summary.new += new
+        return new
 
     def post(
         self, feed: Feed, entry: ParsedEntry, prepared: Prepared, rules: _CourseRules, source: str, now: dt.datetime

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from network.models import Notification, NotificationKind
+from network.selectors import notifications_for, unread_count
 from posts.models import Artifact, Origin
 from syndication import harvest as harvest_module
 from syndication import jobs, tasks
@@ -151,6 +152,9 @@ def test_R8_backoff_grows_to_a_cap_and_the_feed_recovers(maria_feed, maria, blog
     notices = Notification.objects.filter(recipient=maria, kind=NotificationKind.FEED_FAILED)
     assert notices.count() == 1
     assert notices.get().message.startswith(f"We could not read your blog “{maria_feed.url}” for a while:")
+    # It reaches her notifications page and the unread count in the navigation.
+    assert any(n.text == notices.get().message for n in notifications_for(maria))
+    assert unread_count(maria) == 1
 
     blog_server.serve("/feed", rss(item("back", "Back again #immooc")))
     harvest_feeds([maria_feed.pk], workers=1)
@@ -273,3 +277,26 @@ def test_a_dead_worker_process_is_replaced_on_the_next_harvest(course, maria, bl
     assert replaced is not None
     assert replaced is not workers
     assert replaced.alive()
+
+
+def test_a_feed_that_fails_to_store_does_not_cost_the_rest_of_its_group(course, maria, devon, blog_server, monkeypatch):
+    good = Feed.objects.create(course=course, owner=maria, url=blog_server.serve("/g", rss(item("g", "Good #immooc"))))
+    bad = Feed.objects.create(course=course, owner=devon, url=blog_server.serve("/b", rss(item("b", "Bad #immooc"))))
+    real = harvest_module._Store.entries
+
+    def entries(self, feed, *args, **kwargs):
+        if feed.pk == bad.pk:
+            raise RuntimeError("a bug in storing this feed")
+        return real(self, feed, *args, **kwargs)
+
+    monkeypatch.setattr(harvest_module._Store, "entries", entries)
+    summary = harvest_feeds([good.pk, bad.pk], workers=1)
+
+    assert (summary.new, summary.failed) == (1, 1)
+    assert list(Artifact.objects.values_list("title", flat=True)) == ["Good #immooc"]
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert bad.failures == 1
+    assert "our side" in bad.last_error
+    assert good.failures == 0
+    assert good.last_success_at is not None
