@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from courses.models import Course
 from network.models import Notification, NotificationKind
 from network.selectors import notifications_for, unread_count
 from posts.models import Artifact, Origin
@@ -300,3 +301,59 @@ def test_a_feed_that_fails_to_store_does_not_cost_the_rest_of_its_group(course, 
     assert "our side" in bad.last_error
     assert good.failures == 0
     assert good.last_success_at is not None
+
+
+def test_the_course_shows_an_excerpt_unless_full_posts_are_on(maria_feed, course, client, blog_server):
+    long_text = " ".join(f"word{i}" for i in range(200))
+    blog_server.serve("/feed", rss(item("long", "A long post #immooc", body=f"<p>{long_text}</p>")))
+    harvest_feeds([maria_feed.pk], workers=1)
+    artifact = Artifact.objects.get(title="A long post #immooc")
+    assert artifact.body_html.count("word") == 200  # the full text is stored (sanitised), for search
+
+    page = client.get(artifact.get_absolute_url()).content.decode()
+    assert "word59" in page
+    assert "word60 " not in page
+    assert "word199" not in page
+    assert f'href="/go/{artifact.pk}/"' in page  # the original, through the outbound link
+
+    Course.objects.filter(pk=course.pk).update(show_full_posts=True)
+    assert "word199" in client.get(artifact.get_absolute_url()).content.decode()
+
+
+def test_H7_addresses_inside_entries_are_never_fetched(maria_feed, blog_server):
+    body = (
+        '<p><img src="http://10.0.0.1/pixel.png" srcset="http://169.254.169.254/x 2x">'
+        f'<img src="{blog_server.url("/tracker.png")}"><a href="http://127.0.0.1:1/admin">x</a></p>'
+    )
+    blog_server.serve("/feed", rss(item("h7", "Pictures #immooc", body=body)))
+    harvest_feeds([maria_feed.pk], workers=1)
+    assert Artifact.objects.filter(title="Pictures #immooc").exists()
+    assert blog_server.requests == ["/feed"]  # the loopback one included; the tripwire guards the others
+
+
+def test_D3_no_harvest_is_enqueued_when_the_registration_rolls_back(
+    course, maria, blog_server, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from syndication import services
+
+    settings.HARVEST_ON_REGISTER = True
+    enqueued: list[int] = []
+    monkeypatch.setattr(tasks, "harvest_one", SimpleNamespace(enqueue=enqueued.append))
+    url = blog_server.serve("/d3", rss())
+
+    def register_then_fail() -> None:
+        with transaction.atomic():
+            services.register_feed(course=course, owner=maria, actor=maria, url=url)
+            raise RuntimeError("the request failed after registering")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        register_then_fail()
+    assert callbacks == []
+    assert not Feed.objects.filter(url=url).exists()
+    assert enqueued == []
+    # The same registration, committed, enqueues the first check.
+    with django_capture_on_commit_callbacks(execute=True):
+        feed = services.register_feed(course=course, owner=maria, actor=maria, url=url)
+    assert enqueued == [feed.pk]
