@@ -25,6 +25,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -376,6 +377,9 @@ class _Store:
         if not feeds:
             return
         fields = [f for f in Feed._meta.concrete_fields if f.name in SUCCESS_FIELDS]
+        if connection.vendor == "postgresql":
+            self.save_schedules_unnest(feeds, fields)
+            return
         rows = [
             [field.get_db_prep_save(getattr(feed, field.attname), connection) for field in fields] + [feed.pk]
             for feed in feeds
@@ -385,6 +389,21 @@ class _Store:
         sql = f"UPDATE {q(Feed._meta.db_table)} SET {assignments} WHERE {q('id')} = %s"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
+
+    def save_schedules_unnest(self, feeds: Sequence[Feed], fields: list[Any]) -> None:
+        """PostgreSQL: the same UPDATE for the whole group as one statement, one array per column."""
+        q = connection.ops.quote_name  # only our own table and column names go into the statement
+        columns = [
+            [field.get_db_prep_save(getattr(feed, field.attname), connection) for feed in feeds] for field in fields
+        ]
+        names = [q(str(field.column)) for field in fields]
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+        sql = (
+            f"UPDATE {q(Feed._meta.db_table)} AS f SET {', '.join(f'{n} = v.{n}' for n in names)} "  # noqa: S608
+            f"FROM unnest({arrays}, %s::bigint[]) AS v({', '.join(names)}, {q('id')}) WHERE f.{q('id')} = v.{q('id')}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*columns, [feed.pk for feed in feeds]])
 
     def one(self, feed: Feed, outcome: Outcome, now: dt.datetime) -> bool:
         """Store one fetched feed's entries (a savepoint: all or nothing); False when it failed."""

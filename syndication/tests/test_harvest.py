@@ -247,6 +247,16 @@ def test_harvest_in_worker_processes_gives_the_same_result(course, maria, blog_s
     summary = harvest_feeds([f.pk for f in feeds], workers=2)
     assert (summary.fetched, summary.new, summary.failed) == (len(feeds), 3 * len(feeds), 0)
     assert Artifact.objects.filter(origin=Origin.HARVESTED).count() == 3 * len(feeds)
+    first = {f.pk: f for f in Feed.objects.filter(pk__in=[f.pk for f in feeds])}
+    assert all(f.etag and f.interval == dt.timedelta(minutes=30) for f in first.values())  # busy: checked sooner
+
+    again = harvest_feeds([f.pk for f in feeds], workers=2)  # every feed answers 304 now
+    assert (again.not_modified, again.new) == (len(feeds), 0)
+    for feed in Feed.objects.filter(pk__in=[f.pk for f in feeds]):
+        assert feed.last_checked_at > first[feed.pk].last_checked_at
+        assert feed.interval == dt.timedelta(minutes=45)  # nothing new: checked less often
+        assert feed.next_check_at == feed.last_checked_at + feed.interval
+        assert feed.etag == first[feed.pk].etag
 
 
 def test_visible_text_reads_sanitised_html_quickly_and_correctly():
