@@ -253,7 +253,10 @@ def test_harvest_in_worker_processes_gives_the_same_result(course, maria, blog_s
     again = harvest_feeds([f.pk for f in feeds], workers=2)  # every feed answers 304 now
     assert (again.not_modified, again.new) == (len(feeds), 0)
     for feed in Feed.objects.filter(pk__in=[f.pk for f in feeds]):
-        assert feed.last_checked_at > first[feed.pk].last_checked_at
+        before = first[feed.pk].last_checked_at
+        assert feed.last_checked_at is not None
+        assert before is not None
+        assert feed.last_checked_at > before
         assert feed.interval == dt.timedelta(minutes=45)  # nothing new: checked less often
         assert feed.next_check_at == feed.last_checked_at + feed.interval
         assert feed.etag == first[feed.pk].etag
