@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Mute, User
+from accounts.search_index import index_people
 from core.exceptions import Invalid
 from core.images import clean_image
 
@@ -38,6 +39,7 @@ def register(*, username: str, email: str, password: str, display_name: str = ""
         raise Invalid(" ".join(exc.messages)) from None
     user.set_password(password)
     user.save()
+    index_people([user.pk])
     return user
 
 
@@ -60,6 +62,7 @@ def update_profile(*, user: User, avatar: bytes | None = None, remove_avatar: bo
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages)) from None
     user.save()
+    index_people([user.pk])
     if old_avatar and (avatar is not None or remove_avatar):
         transaction.on_commit(lambda: user.avatar.storage.delete(old_avatar))
     return user

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("courses.urls")),  # first: /courses/new/ must not be read as a course slug
     path("", include("posts.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("search.urls")),
     path("media/<path:path>", core_views.media, name="media"),
     path("admin/", admin.site.urls),
 ]

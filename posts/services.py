@@ -17,6 +17,7 @@ from core.video import parse_video_url
 from courses.models import Course, Prompt
 from courses.selectors import can_facilitate, is_member
 from posts.models import Artifact, Comment, Kind, Origin, Tag, Tone, Visibility
+from posts.search_index import index_artifacts, index_comments, remove_artifact
 from posts.selectors import can_see, is_blocked_between
 
 
@@ -117,6 +118,7 @@ def publish(
     _apply_content(artifact, image=image)
     artifact.save()
     _set_tags(artifact, tags or [])
+    index_artifacts([artifact.pk])
     return artifact
 
 
@@ -144,6 +146,7 @@ def edit_artifact(
     _apply_content(artifact, image=image)
     artifact.save()
     _set_tags(artifact, tags if tags is not None else [t.name for t in artifact.tags.all()])
+    index_artifacts([artifact.pk])
     return artifact
 
 
@@ -154,6 +157,7 @@ def delete_artifact(*, artifact: Artifact, actor: User) -> None:
         raise NotAllowed("You can only delete your own work.")
     image_name = artifact.image.name if artifact.image else ""
     storage = artifact.image.storage
+    remove_artifact(artifact.pk, artifact.comments.values_list("pk", flat=True))
     artifact.delete()
     if image_name:
         transaction.on_commit(lambda: storage.delete(image_name))
@@ -194,7 +198,7 @@ def add_comment(
     if tone is not None and tone not in Tone.values:
         raise Invalid("Choose support, question, challenge or neutral.")
     label = tone or predicted
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         artifact=artifact,
         author=author,
         parent=parent,
@@ -204,6 +208,8 @@ def add_comment(
         tone_predicted=predicted,
         tone_corrected=label != predicted,
     )
+    index_comments([comment.pk])
+    return comment
 
 
 def correct_tone(*, comment: Comment, actor: User, tone: str) -> Comment:
@@ -232,6 +238,7 @@ def edit_comment(*, comment: Comment, actor: User, body: str) -> Comment:
     if not comment.tone_corrected:
         comment.tone = comment.tone_predicted
     comment.save(update_fields=["body", "body_html", "edited_at", "tone", "tone_predicted"])
+    index_comments([comment.pk])
     return comment
 
 
@@ -245,3 +252,4 @@ def remove_comment(*, comment: Comment, actor: User) -> None:
         comment.removed_by = actor
         comment.body = comment.body_html = ""
         comment.save(update_fields=["removed_at", "removed_by", "body", "body_html"])
+        index_comments([comment.pk])

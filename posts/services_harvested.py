@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from core.bulk import insert_rows
 from posts.models import Artifact, Kind, Origin, Tag, Visibility
+from posts.search_index import index_artifacts
 
 MAX_TAGS = 20
 
@@ -63,6 +64,7 @@ def create_harvested(
     ]
     ids = insert_rows(Artifact, rows, returning=True)
     _add_tags(zip(ids, (post.tags for post in posts), strict=True), tag_ids)
+    index_artifacts(ids)
     return ids
 
 
@@ -71,6 +73,7 @@ def update_harvested(artifact_id: int, post: HarvestedPost) -> None:
     Artifact.objects.filter(pk=artifact_id, origin=Origin.HARVESTED).update(**_fields(post))
     Artifact.tags.through.objects.filter(artifact_id=artifact_id).delete()
     _add_tags([(artifact_id, post.tags)])
+    index_artifacts([artifact_id])
 
 
 def _add_tags(rows: Iterable[tuple[int, tuple[str, ...]]], known: dict[str, int] | None = None) -> None:

@@ -1,0 +1,206 @@
+"""Search: one selector per kind of result, each the full-text index joined to the visibility rule of what
+it finds, so search never shows what the viewer could not open (A1, A2, A9).
+
+Ranking is relevance (bm25 on SQLite, ts_rank_cd on PostgreSQL), then recency; counts stop at COUNT_CAP.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import BooleanField, Count, FloatField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString
+
+from accounts.models import Block, Mute, User
+from core import search
+from core.search import Query, highlight
+from courses.models import Course, Prompt, Week
+from posts.models import Artifact, Comment, Tag
+from posts.search_index import ARTIFACTS, COMMENTS, html_text
+
+Viewer = User | AnonymousUser
+COUNT_CAP = 1000
+PEOPLE = "search_people"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing a search; a filter a kind of result has no notion of (a person's week) is ignored for it."""
+
+    course: Course | None = None
+    week: Week | None = None
+    prompt: Prompt | None = None
+    kind: str = ""  # an artifact kind: post, video, image, link
+    person: User | None = None
+    tag: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, name) for name in self.__dataclass_fields__)
+
+
+@dataclass
+class Hit:
+    obj: Any
+    title: SafeString
+    snippet: SafeString
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int  # up to COUNT_CAP
+    capped: bool = False
+    has_more: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _matching(qs: QuerySet[Any], index: str, query: Query, *, then: tuple[str, ...]) -> QuerySet[Any]:
+    """Join the index (inner join through its `search_index` relation), keep what matches, rank it by
+    relevance and then by `then`. The SQL is core.search's, with the query always a parameter."""
+    m = search.match(index, query)
+    return (
+        qs.filter(search_index__isnull=False)
+        .filter(RawSQL(m.condition, m.params, output_field=BooleanField()))  # noqa: S611 - parameters only
+        .annotate(score=RawSQL(m.rank, m.rank_params, output_field=FloatField()))  # noqa: S611
+        .order_by("-score", *then)
+    )
+
+
+def _page(qs: QuerySet[Any], *, offset: int, limit: int) -> tuple[list[Any], bool]:
+    rows = list(qs[offset : offset + limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def _count(qs: QuerySet[Any]) -> tuple[int, bool]:
+    n = qs.order_by()[: COUNT_CAP + 1].count()
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+def _hidden_authors(viewer: Viewer) -> Q:
+    """People whose words the viewer does not see in lists: blocks either way, active mutes."""
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    return (
+        Q(author_id__in=Block.objects.filter(blocker_id=viewer.pk).values("blocked_id"))
+        | Q(author_id__in=Block.objects.filter(blocked_id=viewer.pk).values("blocker_id"))
+        | Q(author_id__in=Mute.objects.active().filter(muter_id=viewer.pk).values("muted_id"))
+    )
+
+
+def _in_week(week: Week, date_field: str, prompt_field: str) -> Q:
+    return Q(**{f"{prompt_field}__week": week}) | Q(
+        **{f"{date_field}__date__gte": week.starts_on, f"{date_field}__date__lte": week.ends_on}
+    )
+
+
+def artifacts(
+    *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20, count: bool = True
+) -> Results:
+    """Posts, videos, images and links (written here or gathered from blogs) the viewer may see, matching
+    the query in their title, tags, blog name or full text."""
+    if not query:
+        return Results([], 0)
+    qs = Artifact.objects.visible_to(viewer).unmuted_for(viewer)  # with the viewer's own drafts
+    f = filters
+    if f.course is not None:
+        qs = qs.filter(course=f.course)
+    if f.week is not None:
+        qs = qs.filter(_in_week(f.week, "published_at", "prompt"))
+    if f.prompt is not None:
+        qs = qs.filter(prompt=f.prompt)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.person is not None:
+        qs = qs.filter(author=f.person)
+    if f.tag:
+        qs = qs.filter(tags__name=f.tag)
+    if f.since is not None:
+        qs = qs.filter(published_at__date__gte=f.since)
+    if f.until is not None:
+        qs = qs.filter(published_at__date__lte=f.until)
+    found = _matching(qs, ARTIFACTS, query, then=("-published_at", "-id"))
+    total, capped = _count(found) if count else (0, False)
+    rows, more = _page(found.select_related("author", "course", "prompt__week__course"), offset=offset, limit=limit)
+    hits = [
+        Hit(a, highlight(a.title, query, whole=True), highlight(html_text(a.body_html) or a.excerpt, query))
+        for a in rows
+    ]
+    return Results(hits, total, capped, more)
+
+
+def comments(
+    *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20, count: bool = True
+) -> Results:
+    """Comments on artifacts the viewer may see, not removed, and not by people hidden from the viewer."""
+    if not query:
+        return Results([], 0)
+    visible = Artifact.objects.visible_to(viewer).published()
+    qs = Comment.objects.filter(removed_at__isnull=True, artifact__in=visible).exclude(_hidden_authors(viewer))
+    f = filters
+    if f.course is not None:
+        qs = qs.filter(artifact__course=f.course)
+    if f.week is not None:
+        qs = qs.filter(_in_week(f.week, "created_at", "artifact__prompt"))
+    if f.prompt is not None:
+        qs = qs.filter(artifact__prompt=f.prompt)
+    if f.person is not None:
+        qs = qs.filter(author=f.person)
+    if f.tag:
+        qs = qs.filter(artifact__tags__name=f.tag)
+    if f.since is not None:
+        qs = qs.filter(created_at__date__gte=f.since)
+    if f.until is not None:
+        qs = qs.filter(created_at__date__lte=f.until)
+    if f.kind:
+        qs = qs.filter(artifact__kind=f.kind)
+    found = _matching(qs, COMMENTS, query, then=("-created_at", "-id"))
+    total, capped = _count(found) if count else (0, False)
+    rows, more = _page(found.select_related("author", "artifact"), offset=offset, limit=limit)
+    hits = [Hit(c, highlight(c.artifact.title, Query(())), highlight(c.body, query)) for c in rows]
+    return Results(hits, total, capped, more)
+
+
+def people(
+    *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20, count: bool = True
+) -> Results:
+    """People by name, @handle, bio, role, subjects and grade levels; not those who blocked the viewer."""
+    if not query:
+        return Results([], 0)
+    qs = User.objects.filter(is_active=True)
+    if viewer.is_authenticated:
+        qs = qs.exclude(pk__in=Block.objects.filter(blocked_id=viewer.pk).values("blocker_id"))
+    if filters.course is not None:
+        qs = qs.filter(enrollments__course=filters.course)
+    found = _matching(qs, PEOPLE, query, then=("username",))
+    total, capped = _count(found) if count else (0, False)
+    rows, more = _page(found, offset=offset, limit=limit)
+    hits = []
+    for person in rows:
+        about = " · ".join(part for part in (person.bio, person.subjects, person.grade_levels) if part)
+        name = f"{person.display_name} (@{person.username})" if person.display_name else f"@{person.username}"
+        hits.append(Hit(person, highlight(name, query, whole=True), highlight(about, query)))
+    return Results(hits, total, capped, more)
+
+
+def tags(*, viewer: Viewer, query: Query, filters: Filters = Filters(), limit: int = 20) -> Results:
+    """Tags whose name contains the query's words run together (#StudentLed for "student led"), by how
+    many artifacts the viewer can see carry them; a tag only on what the viewer cannot see is not shown."""
+    compact = "".join(w for term in query.terms for w in term.words)
+    if len(compact) < 2:
+        return Results([], 0)
+    visible = Artifact.objects.visible_to(viewer)
+    if filters.course is not None:
+        visible = visible.filter(course=filters.course)
+    qs = (
+        Tag.objects.filter(name__contains=compact)
+        .annotate(uses=Count("artifacts", filter=Q(artifacts__in=visible)))
+        .filter(uses__gt=0)
+        .order_by("-uses", "name")
+    )
+    rows = list(qs[: limit + 1])
+    hits = [Hit(t, highlight(f"#{t.name}", Query(())), SafeString("")) for t in rows]
+    return Results(hits[:limit], len(hits[:limit]), has_more=len(rows) > limit)
