@@ -20,14 +20,28 @@ def html_text(html: str) -> str:
     return " ".join(unescape(_TAG.sub(" ", html)).split()) if html else ""
 
 
-def artifact_document(artifact: Artifact, tag_names: Iterable[str] | None = None) -> search.Document:
-    tags = tag_names if tag_names is not None else (t.name for t in artifact.tags.all())
+def document(*, title: str, tags: Iterable[str], source: str, body_html: str, image_alt: str = "") -> search.Document:
     return {
-        "title": artifact.title,
+        "title": title,
         "tags": " ".join(tags),
-        "source": artifact.source_name,
-        "body": " ".join(part for part in (html_text(artifact.body_html), artifact.image_alt) if part),
+        "source": source,
+        "body": " ".join(part for part in (html_text(body_html), image_alt) if part),
     }
+
+
+def artifact_document(artifact: Artifact) -> search.Document:
+    return document(
+        title=artifact.title,
+        tags=(t.name for t in artifact.tags.all()),
+        source=artifact.source_name,
+        body_html=artifact.body_html,
+        image_alt=artifact.image_alt,
+    )
+
+
+def store_documents(documents: Iterable[tuple[int, search.Document]]) -> int:
+    """Index artifacts from documents already in hand (the harvester has every field: no need to read back)."""
+    return search.store(ARTIFACTS, documents)
 
 
 def comment_document(comment: Comment) -> search.Document:

@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.bulk import insert_rows
+from core.search import Document
 from posts.models import Artifact, Kind, Origin, Tag, Visibility
-from posts.search_index import index_artifacts
+from posts.search_index import document, store_documents
 
 MAX_TAGS = 20
 
@@ -44,6 +45,16 @@ def _fields(post: HarvestedPost) -> dict[str, object]:
     }
 
 
+def _document(post: HarvestedPost) -> Document:
+    fields = _fields(post)
+    return document(
+        title=str(fields["title"]),
+        tags=dict.fromkeys(post.tags[:MAX_TAGS]),
+        source=str(fields["source_name"]),
+        body_html=post.body_html,
+    )
+
+
 def create_harvested(
     posts: Sequence[HarvestedPost], *, now: dt.datetime, tag_ids: dict[str, int] | None = None
 ) -> list[int]:
@@ -64,7 +75,7 @@ def create_harvested(
     ]
     ids = insert_rows(Artifact, rows, returning=True)
     _add_tags(zip(ids, (post.tags for post in posts), strict=True), tag_ids)
-    index_artifacts(ids)
+    store_documents((pk, _document(post)) for pk, post in zip(ids, posts, strict=True))
     return ids
 
 
@@ -73,7 +84,7 @@ def update_harvested(artifact_id: int, post: HarvestedPost) -> None:
     Artifact.objects.filter(pk=artifact_id, origin=Origin.HARVESTED).update(**_fields(post))
     Artifact.tags.through.objects.filter(artifact_id=artifact_id).delete()
     _add_tags([(artifact_id, post.tags)])
-    index_artifacts([artifact_id])
+    store_documents([(artifact_id, _document(post))])
 
 
 def _add_tags(rows: Iterable[tuple[int, tuple[str, ...]]], known: dict[str, int] | None = None) -> None:
