@@ -1,11 +1,11 @@
-"""Forms for sign-up and the profile settings page."""
+"""Forms for sign-up, the profile settings page and keyword filters."""
 
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from accounts.models import User
+from accounts.models import ExpiryChoice, FilterAction, FilterContext, KeywordFilter, User
 
 
 class SignupForm(UserCreationForm[User]):
@@ -61,3 +61,64 @@ class ProfileForm(forms.ModelForm[User]):
         if data.get("avatar_file") and not data.get("avatar_alt"):
             self.add_error("avatar_alt", "Please describe your avatar for people who cannot see it.")
         return data
+
+
+KEEP_EXPIRY = "keep"
+
+
+class KeywordFilterForm(forms.Form):
+    """Add or change a keyword filter. The service checks the rules, so a refusal comes back as a message."""
+
+    phrase = forms.CharField(
+        label="Word or phrase",
+        required=False,
+        strip=True,
+        help_text="Up to 100 characters. Case and accents do not matter: “eleve” also filters “Élève”.",
+        widget=forms.TextInput(attrs={"maxlength": 100, "autocomplete": "off"}),
+    )
+    whole_word = forms.BooleanField(
+        label="Whole word only",
+        required=False,
+        initial=True,
+        help_text="On: “test” filters “test” but not “testing”. Off: it filters any text containing it.",
+    )
+    contexts = forms.MultipleChoiceField(
+        label="Where it applies",
+        required=False,
+        choices=FilterContext.choices,
+        initial=FilterContext.values,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Your own page and other people's pages are never filtered.",
+    )
+    action = forms.ChoiceField(
+        label="What it does",
+        choices=FilterAction.choices,
+        initial=FilterAction.WARN,
+        widget=forms.RadioSelect,
+        help_text="Fold: you see “Filtered” with the phrase and can open the post. Hide: you do not see it at all.",
+    )
+    expires_in = forms.ChoiceField(
+        label="Expires",
+        choices=ExpiryChoice.choices,
+        initial=ExpiryChoice.NEVER,
+        help_text="After it expires the filter stops applying; you can set it again by editing it.",
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            # Editing keeps the current expiry unless a new one is chosen (counted from now).
+            expires = self.fields["expires_in"]
+            assert isinstance(expires, forms.ChoiceField)
+            expires.choices = [(KEEP_EXPIRY, "Keep as it is"), *ExpiryChoice.choices]
+            expires.initial = KEEP_EXPIRY
+
+    @classmethod
+    def initial_for(cls, found: KeywordFilter) -> dict[str, Any]:
+        return {
+            "phrase": found.phrase,
+            "whole_word": found.whole_word,
+            "contexts": found.contexts,
+            "action": found.action,
+            "expires_in": KEEP_EXPIRY,
+        }

@@ -129,3 +129,64 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocked {self.blocked_id}"
+
+
+class FilterContext(models.TextChoices):
+    """Where a keyword filter applies."""
+
+    HOME = "home", "Home timeline"
+    COURSES = "courses", "Course streams, prompts and tags"
+    NOTIFICATIONS = "notifications", "Notifications"
+    COMMENTS = "comments", "Comments"
+
+
+class FilterAction(models.TextChoices):
+    HIDE = "hide", "Hide completely"
+    WARN = "warn", "Fold behind a warning"
+
+
+class ExpiryChoice(models.TextChoices):
+    NEVER = "never", "Never"
+    DAY = "1", "After 1 day"
+    WEEK = "7", "After 7 days"
+    MONTH = "30", "After 30 days"
+
+
+class KeywordFilterQuerySet(models.QuerySet["KeywordFilter"]):
+    def active(self, now: dt.datetime | None = None) -> "KeywordFilterQuerySet":
+        """Filters in force: those without an expiry and those whose expiry is still ahead."""
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now()))
+
+
+class KeywordFilter(models.Model):
+    """A word or phrase one person does not want to see, in the places they chose (as in Mastodon)."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="keyword_filters")
+    phrase = models.CharField(max_length=100)
+    whole_word = models.BooleanField(default=True)
+    in_home = models.BooleanField(default=True)
+    in_courses = models.BooleanField(default=True)
+    in_notifications = models.BooleanField(default=True)
+    in_comments = models.BooleanField(default=True)
+    action = models.CharField(max_length=10, choices=FilterAction.choices, default=FilterAction.WARN)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = KeywordFilterQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("owner", Lower("phrase"), name="keyword_filter_phrase_once"),
+        ]
+        ordering = ["phrase", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} filters {self.phrase!r}"
+
+    @property
+    def contexts(self) -> list[str]:
+        """The places the filter applies, as FilterContext values."""
+        return [c.value for c in FilterContext if getattr(self, f"in_{c.value}")]
+
+    def contexts_display(self) -> str:
+        return ", ".join(FilterContext(c).label for c in self.contexts)

@@ -9,6 +9,9 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("settings/", views.settings_page, name="settings"),
+    path("filters/", views.filters, name="filters"),
+    path("filters/<int:pk>/edit/", views.filter_edit, name="filter_edit"),
+    path("filters/<int:pk>/delete/", views.filter_delete, name="filter_delete"),
     path("mute/<str:username>/", views.mute, name="mute"),
     path("unmute/<str:username>/", views.unmute, name="unmute"),
     path(

@@ -1,5 +1,6 @@
-"""Sign-up, log-in, log-out, password reset and the settings page."""
+"""Sign-up, log-in, log-out, password reset, the settings page and keyword filters."""
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,15 +10,16 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
-from accounts.forms import ProfileForm, SignupForm
-from accounts.models import User
+from accounts import services, services_filters
+from accounts.forms import KEEP_EXPIRY, KeywordFilterForm, ProfileForm, SignupForm
+from accounts.models import KeywordFilter, User
 from core.exceptions import ActionError
 from core.images import ImageRejected
 from core.urls_safety import safe_next
@@ -141,3 +143,90 @@ def _signed_in(request: HttpRequest) -> User:
     """The signed-in person (views using this are behind login_required)."""
     assert isinstance(request.user, User)
     return request.user
+
+
+# Keyword filters
+
+
+def expires_words(found: KeywordFilter, now: dt.datetime | None = None) -> str:
+    """A filter's expiry in words: "never expires", "expires in 6 days", "expires in 3 hours", "expired"."""
+    if found.expires_at is None:
+        return "never expires"
+    left = found.expires_at - (now or timezone.now())
+    if left <= dt.timedelta(0):
+        return "expired"
+    if left >= dt.timedelta(days=1):
+        days = left.days
+        return f"expires in {days} day{'s' if days != 1 else ''}"
+    hours = max(1, int(left.total_seconds() // 3600))
+    return f"expires in {hours} hour{'s' if hours != 1 else ''}"
+
+
+def _filter_fields(form: KeywordFilterForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "phrase": data["phrase"],
+        "whole_word": bool(data["whole_word"]),
+        "contexts": data["contexts"],
+        "action": data["action"],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def filters(request: HttpRequest) -> HttpResponse:
+    """GET: your keyword filters and a form to add one. POST: add it; a refusal keeps what was typed."""
+    me = _signed_in(request)
+    form = KeywordFilterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services_filters.add_filter(
+                owner=me, expires_in=form.cleaned_data["expires_in"], **_filter_fields(form)
+            )
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Filter added for “{added.phrase}”.")
+            return redirect("accounts:filters")
+    found = list(KeywordFilter.objects.filter(owner=me).order_by("phrase", "id"))
+    rows = [(f, expires_words(f)) for f in found]
+    return render(request, "accounts/filters.html", {"form": form, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def filter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change one of your filters; someone else's is a 404, like a missing one."""
+    me = _signed_in(request)
+    found = get_object_or_404(KeywordFilter, pk=pk, owner=me)
+    form = KeywordFilterForm(request.POST or None, editing=True, initial=KeywordFilterForm.initial_for(found))
+    if request.method == "POST" and form.is_valid():
+        choice = form.cleaned_data["expires_in"]
+        try:
+            services_filters.update_filter(
+                owner=me,
+                filter_id=found.pk,
+                expires_in=None if choice == KEEP_EXPIRY else choice,
+                **_filter_fields(form),
+            )
+        except services_filters.FilterNotFound as exc:
+            raise Http404("No such filter") from exc
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Filter saved.")
+            return redirect("accounts:filters")
+    context = {"form": form, "found": found, "expires": expires_words(found)}
+    return render(request, "accounts/filter_edit.html", context)
+
+
+@login_required
+@require_POST
+def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove one of your filters; someone else's is a 404, like a missing one."""
+    try:
+        services_filters.remove_filter(owner=_signed_in(request), filter_id=pk)
+    except services_filters.FilterNotFound as exc:
+        raise Http404("No such filter") from exc
+    messages.success(request, "Filter removed.")
+    return redirect("accounts:filters")

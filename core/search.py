@@ -10,13 +10,14 @@ A query is words, "quoted phrases" and prefixes (`conf*`), all of which must mat
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from core.text import fold
 
 # Index name -> its columns, most important first, with their ranking weights (SQLite bm25 column
 # weights; PostgreSQL setweight letters A-D in the same order).
@@ -35,10 +36,7 @@ _WORD = re.compile(r"[^\W_]+")
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 
 
-def normalize(text: str) -> str:
-    """Case folded, accents removed (é → e, ß → ss), compatibility forms unified (ﬁ → fi)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+normalize = fold
 
 
 def words(text: str) -> list[str]:

@@ -1,7 +1,9 @@
 """Markdown rendering and HTML sanitising: the only way user text becomes HTML."""
 
 import re
+import unicodedata
 from functools import cache
+from html import unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -116,3 +118,18 @@ def extract_hashtags(*texts: str) -> list[str]:
 def normalize_tag(name: str) -> str:
     """A tag as stored: no leading '#', lower case, spaces to hyphens."""
     return re.sub(r"\s+", "-", name.strip().lstrip("#").strip().lower())[:50]
+
+
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
+def html_to_text(html: str) -> str:
+    """The words of sanitised HTML: tags become spaces, entities are decoded, runs of space become one."""
+    return " ".join(unescape(_TAG.sub(" ", html)).split()) if html else ""
+
+
+def fold(text: str) -> str:
+    """Text as search and filters compare it: case folded, compatibility forms unified (ﬁ → fi), accents
+    removed (é → e)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -3,6 +3,7 @@
 import base64
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
@@ -23,13 +24,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from accounts.models import Block, Mute, User
+from accounts.models import Block, FilterContext, Mute, User
+from accounts.selectors import filters_for
+from core.text import html_to_text
 from courses.models import Course, HabitMode, Week
 from network import habits
 from network.mentions import mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from posts.models import Artifact, Comment, Tag
-from posts.selectors import PAGE_SIZE, decode_cursor
+from posts.selectors import EXTRA_ROUNDS, PAGE_SIZE, decode_cursor, filter_keeper
 
 Viewer = User | AnonymousUser
 BALANCE_DAYS = 30
@@ -198,7 +201,9 @@ def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_
 
     Each artifact appears once, at its newest activity (publication, or the latest share by someone followed),
     with that share's note. Only what `visible_to` allows, without muted or blocked people (as authors or
-    sharers). Keyset pagination on (activity, id); a malformed cursor gives the first page. Three queries.
+    sharers), and without what the viewer's hiding keyword filters for home match (warning ones set
+    `artifact.filtered_by`). Keyset pagination on (activity, id); a malformed cursor gives the first page.
+    Four queries (three and one for the filters), more only when hiding filters leave a page short.
     """
     hidden = _hidden_people(viewer)
     followed = Follow.objects.filter(follower=viewer).exclude(followee__in=hidden).values("followee_id")
@@ -231,17 +236,37 @@ def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_
         )
         .order_by("-activity_at", "-id")
     )
+    keep = filter_keeper(filters_for(viewer, FilterContext.HOME))
     position = decode_cursor(cursor) if cursor else None
-    if position:
-        when, pk = position
-        qs = qs.filter(Q(activity_at__lt=when) | Q(activity_at=when, id__lt=pk))
-    rows = list(qs.select_related("author", "course", "prompt__week__course").prefetch_related("tags")[: limit + 1])
-    has_more = len(rows) > limit
-    rows = rows[:limit]
+    rows: list[Any] = []  # Artifacts annotated with activity_at, shared_at and share_pk
+    last: Any = None
+    more = False
+    # Hidden items do not shorten the page: read further slices (at most EXTRA_ROUNDS) after the last row
+    # examined, and point the next cursor there, so nothing is skipped or repeated.
+    for _ in range(1 + (EXTRA_ROUNDS if keep is not None else 0)):
+        sliced = qs
+        if position:
+            when, pk = position
+            sliced = qs.filter(Q(activity_at__lt=when) | Q(activity_at=when, id__lt=pk))
+        batch = list(
+            sliced.select_related("author", "course", "prompt__week__course").prefetch_related("tags")[: limit + 1]
+        )
+        more = len(batch) > limit
+        full = False
+        for row in batch:
+            if len(rows) == limit:
+                more = full = True  # this row is left for the next page
+                break
+            last = row
+            if keep is None or keep(row):
+                rows.append(row)
+        if full or not more or last is None:
+            break
+        position = (last.activity_at, last.pk)
     share_ids = [a.share_pk for a in rows if a.share_pk is not None and a.activity_at == a.shared_at]
     shares = Share.objects.select_related("sharer").in_bulk(share_ids) if share_ids else {}
     items = [TimelineItem(a, a.activity_at, shares.get(a.share_pk)) for a in rows]
-    return Timeline(items, _encode(rows[-1].activity_at, rows[-1].pk) if has_more and rows else None)
+    return Timeline(items, _encode(last.activity_at, last.pk) if more and last is not None else None)
 
 
 # Notifications: stored rows (follows, shares) merged with replies computed when read
@@ -256,6 +281,7 @@ class NotificationItem:
     comment: Comment | None
     created_at: dt.datetime
     unread: bool
+    filtered_by: str = ""  # the phrase of the viewer's warning filter it matches
 
     @property
     def url(self) -> str:
@@ -350,15 +376,43 @@ def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
         for a in artifacts
     ]
     items.sort(key=lambda item: item.created_at, reverse=True)
-    return items[:limit]
+    return _apply_filters(items, user)[:limit]
+
+
+def _apply_filters(items: list[NotificationItem], user: User) -> list[NotificationItem]:
+    """Notifications without those the person's hiding filters match, warning ones marked `filtered_by`.
+
+    A notification is matched on what it shows and is about: a comment's text and its artifact's title, or
+    an artifact's title, excerpt and text. Follows match nothing. One query for the filters."""
+    matcher = filters_for(user, FilterContext.NOTIFICATIONS)
+    if matcher is None:
+        return items
+    kept = []
+    for item in items:
+        if item.comment is not None:
+            rule = matcher.match(item.comment.body, item.artifact.title if item.artifact is not None else "")
+        elif item.artifact is not None:
+            rule = matcher.match(item.artifact.title, item.artifact.excerpt, html_to_text(item.artifact.body_html))
+        else:
+            rule = None
+        if rule is not None and rule.hide:
+            continue
+        item.filtered_by = rule.phrase if rule is not None else ""
+        kept.append(item)
+    return kept
 
 
 def unread_count(user: User) -> int:
-    """Unread notifications: stored rows, and replies and mentions since the last "mark all read". Four queries.
+    """Unread notifications: stored rows, and replies and mentions since the last "mark all read". Five queries
+    (one reads the keyword filters); with a hiding filter for notifications, the unread items of the page.
 
     Mentions come from `mentions_of`, as on the notifications page, so the count matches what the page marks
     unread (up to the page's limit of mentions of each kind).
     """
+    matcher = filters_for(user, FilterContext.NOTIFICATIONS)
+    if matcher is not None and any(rule.hide for rule in matcher.rules):
+        # Hiding filters: count what the notifications page shows, so the two never disagree.
+        return sum(item.unread for item in notifications_for(user))
     seen = _last_seen(user)
     stored = _stored(user).filter(read_at__isnull=True).order_by().annotate(n=Func(F("id"), function="COUNT"))
     replies = _replies(user) if seen is None else _replies(user).filter(created_at__gt=seen)

@@ -1,23 +1,16 @@
 """What search reads of artifacts and comments: their documents in the full-text index, kept current by
 the services that write them (in the same transaction), and rebuilt whole by `commonplace search reindex`."""
 
-import re
 from collections.abc import Callable, Iterable, Iterator
-from html import unescape
 
 from django.db.models import Prefetch
 
 from core import search
+from core.text import html_to_text
 from posts.models import Artifact, Comment, Tag
 
 ARTIFACTS = "search_artifacts"
 COMMENTS = "search_comments"
-_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
-
-
-def html_text(html: str) -> str:
-    """The words of sanitised HTML (tags become spaces, runs of space one)."""
-    return " ".join(unescape(_TAG.sub(" ", html)).split()) if html else ""
 
 
 def document(*, title: str, tags: Iterable[str], source: str, body_html: str, image_alt: str = "") -> search.Document:
@@ -25,7 +18,7 @@ def document(*, title: str, tags: Iterable[str], source: str, body_html: str, im
         "title": title,
         "tags": " ".join(tags),
         "source": source,
-        "body": " ".join(part for part in (html_text(body_html), image_alt) if part),
+        "body": " ".join(part for part in (html_to_text(body_html), image_alt) if part),
     }
 
 

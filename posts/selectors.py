@@ -3,6 +3,7 @@
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -10,14 +11,19 @@ from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from accounts.models import Block, Mute, User
+from accounts.models import Block, FilterContext, Mute, User
+from accounts.selectors import filters_for
+from core.text import html_to_text
 from core.tone import classify, question_rewordings
+from core.wordfilter import WordFilter
 from courses.models import Course, HabitMode, LiveSession, Prompt, Reading, Week
 from courses.selectors import is_member, weeks_with_detail
 from posts.models import Artifact, ArtifactQuerySet, Comment, Tone, Visibility
 
 Viewer = User | AnonymousUser
 PAGE_SIZE = 20
+# How many more slices a list reads to fill a page when keyword filters hide items.
+EXTRA_ROUNDS = 5
 
 
 @dataclass
@@ -31,6 +37,7 @@ class Thread:
     comment: Comment
     replies: list[Comment] = field(default_factory=list)
     blocked: bool = False  # the top comment's writer and the viewer are on two sides of a block
+    filtered: bool = False  # the top comment is hidden by one of the viewer's keyword filters
 
 
 def encode_cursor(artifact: Artifact) -> str:
@@ -57,17 +64,61 @@ def _with_display(qs: ArtifactQuerySet) -> ArtifactQuerySet:
     )
 
 
-def paginate(qs: ArtifactQuerySet, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
-    """Keyset pagination on (published_at, id), newest first. Never OFFSET."""
+def paginate(
+    qs: ArtifactQuerySet, cursor: str | None, limit: int = PAGE_SIZE, keep: Callable[[Artifact], bool] | None = None
+) -> Page:
+    """Keyset pagination on (published_at, id), newest first. Never OFFSET.
+
+    With `keep`, rows it refuses are left out and the next slices are read (at most EXTRA_ROUNDS more
+    queries) until the page is full or the rows run out. The next cursor points after the last row examined,
+    so nothing is skipped or shown twice; if the rounds run out first, the page may be short.
+    """
     qs = qs.order_by("-published_at", "-id")
     position = decode_cursor(cursor) if cursor else None
-    if position:
-        when, pk = position
-        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=pk))
-    items = list(_with_display(qs)[: limit + 1])
-    has_more = len(items) > limit
-    items = items[:limit]
-    return Page(items=items, next_cursor=encode_cursor(items[-1]) if has_more and items else None)
+    items: list[Artifact] = []
+    last: Artifact | None = None
+    for _ in range(1 + (EXTRA_ROUNDS if keep is not None else 0)):
+        sliced = qs
+        if position:
+            when, pk = position
+            sliced = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=pk))
+        rows = list(_with_display(sliced)[: limit + 1])
+        for row in rows:
+            if len(items) == limit:
+                return Page(items=items, next_cursor=encode_cursor(last) if last else None)
+            last = row
+            if keep is None or keep(row):
+                items.append(row)
+        if len(rows) <= limit or last is None:
+            return Page(items=items, next_cursor=None)
+        position = (last.published_at, last.pk)
+    return Page(items=items, next_cursor=encode_cursor(last) if last else None)
+
+
+def artifact_text(artifact: Artifact) -> list[str]:
+    """What keyword filters read in an artifact: title, excerpt, plain text of the body, tag names.
+
+    Tags come from the prefetch cache when there is one (every list selector prefetches them)."""
+    tags = [f"#{tag.name}" for tag in artifact.tags.all()] if artifact.pk else []
+    return [artifact.title, artifact.excerpt, html_to_text(artifact.body_html), *tags]
+
+
+def filter_keeper(matcher: WordFilter | None) -> Callable[[Artifact], bool] | None:
+    """A `keep` test for paginate: False for an artifact a hiding filter matches; one a warning filter
+    matches is kept with `filtered_by` set to the phrase. None when there is nothing to filter."""
+    if matcher is None:
+        return None
+
+    def keep(artifact: Artifact) -> bool:
+        rule = matcher.match(*artifact_text(artifact))
+        if rule is None:
+            return True
+        if rule.hide:
+            return False
+        artifact.filtered_by = rule.phrase  # type: ignore[attr-defined]
+        return True
+
+    return keep
 
 
 def can_see(artifact: Artifact, viewer: Viewer) -> bool:
@@ -111,10 +162,14 @@ def course_stream(
         qs = qs.filter(tags__name=tag)
     if kind:
         qs = qs.filter(kind=kind)
-    return paginate(qs, cursor, limit)
+    return paginate(qs, cursor, limit, filter_keeper(filters_for(viewer, FilterContext.COURSES)))
 
 
 def person_artifacts(*, person: User, viewer: Viewer, cursor: str | None = None) -> Page:
+    """A person's artifacts the viewer may see (drafts only on one's own page), newest first.
+
+    Keyword filters do not apply: a person's page is theirs, as in Mastodon, which filters timelines, not
+    profiles."""
     qs = Artifact.objects.visible_to(viewer).filter(author=person)
     if viewer.pk != person.pk:
         qs = qs.published()
@@ -122,11 +177,15 @@ def person_artifacts(*, person: User, viewer: Viewer, cursor: str | None = None)
 
 
 def tag_artifacts(*, name: str, viewer: Viewer, cursor: str | None = None) -> Page:
-    return paginate(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(tags__name=name), cursor)
+    """Artifacts with the tag the viewer may see, without muted people; the viewer's course filters apply."""
+    qs = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(tags__name=name)
+    return paginate(qs, cursor, keep=filter_keeper(filters_for(viewer, FilterContext.COURSES)))
 
 
 def prompt_responses(*, prompt: Prompt, viewer: Viewer, cursor: str | None = None) -> Page:
-    return paginate(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(prompt=prompt), cursor)
+    """Responses to the prompt the viewer may see, without muted people; the viewer's course filters apply."""
+    qs = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(prompt=prompt)
+    return paginate(qs, cursor, keep=filter_keeper(filters_for(viewer, FilterContext.COURSES)))
 
 
 def response_counts(prompts: list[Prompt], viewer: Viewer) -> dict[int, int]:
@@ -167,10 +226,13 @@ def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Th
     """Top-level comments with their replies, oldest first. Removed comments with replies keep their place.
 
     With a viewer, comments by people on the other side of a block are left out; a top comment with
-    replies keeps its place as a hidden one (`Thread.blocked`). Muted people's comments are the
+    replies keeps its place as a hidden one (`Thread.blocked`). The viewer's keyword filters for comments
+    apply the same way: a hiding filter leaves a comment out (a top one with replies keeps its place,
+    `Thread.filtered`); a warning filter sets `filtered_by` on the comment. Muted people's comments are the
     template's to collapse (see muted_ids).
     """
     hidden = blocked_ids(viewer) if viewer is not None else set()
+    matcher = filters_for(viewer, FilterContext.COMMENTS)
     comments = list(
         artifact.comments.select_related("author")
         .prefetch_related(
@@ -178,12 +240,24 @@ def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Th
         )
         .filter(parent__isnull=True)
     )
+
+    def hidden_by_filter(comment: Comment) -> bool:
+        rule = matcher.match(comment.body) if matcher is not None and comment.removed_at is None else None
+        if rule is not None and not rule.hide:
+            comment.filtered_by = rule.phrase  # type: ignore[attr-defined]
+        return rule is not None and rule.hide
+
     threads = []
     for comment in comments:
-        replies = [r for r in comment.replies.all() if r.removed_at is None and r.author_id not in hidden]
+        replies = [
+            r
+            for r in comment.replies.all()
+            if r.removed_at is None and r.author_id not in hidden and not hidden_by_filter(r)
+        ]
         blocked = comment.author_id in hidden
-        if (comment.removed_at is None and not blocked) or replies:
-            threads.append(Thread(comment=comment, replies=replies, blocked=blocked))
+        filtered = not blocked and hidden_by_filter(comment)
+        if (comment.removed_at is None and not blocked and not filtered) or replies:
+            threads.append(Thread(comment=comment, replies=replies, blocked=blocked, filtered=filtered))
     return threads
 
 

@@ -16,9 +16,10 @@ from django.utils.safestring import SafeString
 from accounts.models import Block, Mute, User
 from core import search
 from core.search import Query, highlight
+from core.text import html_to_text
 from courses.models import Course, Prompt, Week
 from posts.models import Artifact, Comment, Tag
-from posts.search_index import ARTIFACTS, COMMENTS, html_text
+from posts.search_index import ARTIFACTS, COMMENTS
 
 Viewer = User | AnonymousUser
 COUNT_CAP = 1000
@@ -126,7 +127,7 @@ def artifacts(
     total, capped = _count(found) if count else (0, False)
     rows, more = _page(found.select_related("author", "course", "prompt__week__course"), offset=offset, limit=limit)
     hits = [
-        Hit(a, highlight(a.title, query, whole=True), highlight(html_text(a.body_html) or a.excerpt, query))
+        Hit(a, highlight(a.title, query, whole=True), highlight(html_to_text(a.body_html) or a.excerpt, query))
         for a in rows
     ]
     return Results(hits, total, capped, more)

@@ -127,8 +127,9 @@ def test_nav_shows_unread_count_cheaply(login, maria, devon, course, django_asse
         theirs = ArtifactFactory.create(course=course, author=devon, body=f"Idea {n} for @maria")
         CommentFactory.create(artifact=theirs, author=devon, body="What do you think, @maria?")
     client = login(maria)
-    # session, user, the course list; the unread count: last read, stored rows and replies, mentions (two)
-    with django_assert_max_num_queries(7):
+    # session, user, the course list; the unread count: keyword filters, last read, stored rows and replies,
+    # mentions (two)
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("courses:list"))
     assert f"Notifications ({2 + 2 * mentions} unread)" in response.content.decode()
 

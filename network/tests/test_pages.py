@@ -62,8 +62,8 @@ def test_person_page_query_count_stays_flat(login, course, maria, devon, django_
         artifact.tags.create(name=f"tag{n}")
         Share.objects.create(sharer=devon, artifact=artifact)
     client = login(devon)
-    # session, user, nav (4), person with counts, mutes, artifacts, tags, share counts
-    with django_assert_max_num_queries(11):
+    # session, user, nav (5, with its keyword filters), person with counts, mutes, artifacts, tags, share counts
+    with django_assert_max_num_queries(12):
         assert client.get(maria.get_absolute_url()).status_code == 200
 
 
