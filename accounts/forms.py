@@ -44,6 +44,7 @@ class ProfileForm(forms.ModelForm[User]):
             "blog_url",
             "avatar_alt",
             "notification_email",
+            "private_profile",
         )
         labels = {"avatar_alt": "Avatar description"}
         help_texts = {"avatar_alt": "Describe your avatar for people using screen readers."}

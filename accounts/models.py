@@ -63,6 +63,12 @@ class User(AbstractUser):
     blog_url = models.URLField("blog address", blank=True, max_length=300)
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
     avatar_alt = models.CharField(max_length=200, blank=True)
+    private_profile = models.BooleanField(
+        "keep my name out of network maps",
+        default=False,
+        help_text="Course network maps, their measures and their downloads (for facilitators and researchers) "
+        "show you as “Participant N” instead of your name.",
+    )
     notification_email = models.CharField(
         "notification emails",
         max_length=10,

@@ -23,6 +23,7 @@ PROFILE_FIELDS = (
     "blog_url",
     "avatar_alt",
     "notification_email",
+    "private_profile",
 )
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("posts.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("search.urls")),
+    path("", include("insights.urls")),
     path("media/<path:path>", core_views.media, name="media"),
     path("admin/", admin.site.urls),
 ]

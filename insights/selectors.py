@@ -1,0 +1,524 @@
+"""Reads for the dashboards: the daily rollups up to yesterday plus today's live counts, shaped into charts.
+
+Dashboards never scan the source tables' history: history comes from the rollups (a row per person, course
+and day at most), and only today is counted live, from indexed ranges. So they cost the same at any scale.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from accounts.models import User
+from courses.models import Course, Enrollment, MemberRole, Week
+from insights import charts
+from insights.charts import Chart
+from insights.models import CourseDay, NetworkDay, PersonDay
+from network.models import Follow, Open, Share
+from network.selectors import CurationReach, curation_reach
+from posts.models import Artifact, Comment, Origin, Tone, Visibility
+
+TONES = [Tone.SUPPORT, Tone.QUESTION, Tone.CHALLENGE, Tone.NEUTRAL]
+TONE_LABELS = {t: t.label for t in TONES}
+QUIET_LIMIT = 50
+UNANSWERED_DAYS = 3
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    return start, start + dt.timedelta(days=1)
+
+
+def _month(day: dt.date) -> str:
+    return day.strftime("%b %Y")
+
+
+def _months(start: dt.date, end: dt.date) -> list[str]:
+    labels, cursor = [], start.replace(day=1)
+    while cursor <= end:
+        labels.append(_month(cursor))
+        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
+    return labels
+
+
+# --- Today, counted live ------------------------------------------------------------------------------------
+
+
+PERSON_FIELDS = [f.name for f in PersonDay._meta.concrete_fields if f.name not in {"id", "user", "course", "day"}]
+
+
+def _person_today(user: User, today: dt.date) -> dict[str, int]:
+    """Today's counts for the person across courses (the PersonDay fields the dashboard reads)."""
+    start, end = _day_bounds(today)
+    counts: Counter[str] = Counter()
+    posted = Artifact.objects.filter(author=user, published_at__gte=start, published_at__lt=end).exclude(
+        visibility=Visibility.DRAFT
+    )
+    found = posted.aggregate(n=Count("id"), harvested=Count("id", filter=Q(origin=Origin.HARVESTED)))
+    counts["posted"], counts["harvested"] = found["n"], found["harvested"]
+    given = Comment.objects.filter(author=user, removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
+    for tone, n in given.values_list("tone").annotate(n=Count("id")).order_by():
+        counts[f"given_{tone}"] += n
+        counts["comments_given"] += n
+    received = (
+        Comment.objects.filter(removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
+        .filter(Q(artifact__author=user) | Q(parent__author=user))
+        .exclude(author=user)
+    )
+    for tone, n in received.values_list("tone").annotate(n=Count("id")).order_by():
+        counts[f"received_{tone}"] += n
+        counts["comments_received"] += n
+    shares = Share.objects.filter(sharer=user, created_at__gte=start, created_at__lt=end).aggregate(
+        own=Count("id", filter=Q(own_work=True)), others=Count("id", filter=Q(own_work=False))
+    )
+    counts["shares_own"], counts["shares_others"] = shares["own"], shares["others"]
+    counts["shares_received"] = (
+        Share.objects.filter(artifact__author=user, created_at__gte=start, created_at__lt=end)
+        .exclude(sharer=user)
+        .count()
+    )
+    counts["share_opens"] = (
+        Open.objects.filter(via_share__sharer=user, first_opened_at__gte=start, first_opened_at__lt=end)
+        .exclude(user=user)
+        .count()
+    )
+    return dict(counts)
+
+
+def _person_days(user: User, since: dt.date, today: dt.date) -> dict[dt.date, dict[str, int]]:
+    """Per day, the person's counts summed over courses: rollups before today, live counts for today."""
+    rows = (
+        PersonDay.objects.filter(user=user, day__gte=since, day__lt=today)
+        .values("day")
+        .annotate(**{name: Sum(name) for name in PERSON_FIELDS})
+        .order_by("day")
+    )
+    days: dict[dt.date, dict[str, int]] = {}
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        days[values["day"]] = {k: values[k] or 0 for k in PERSON_FIELDS}
+    live = _person_today(user, today)
+    if any(live.values()):
+        days[today] = {k: live.get(k, 0) for k in PERSON_FIELDS}
+    return days
+
+
+def _actions(counts: Mapping[str, int]) -> int:
+    return (
+        counts.get("posted", 0)
+        + counts.get("comments_given", 0)
+        + counts.get("shares_own", 0)
+        + counts.get("shares_others", 0)
+    )
+
+
+# --- The personal dashboard -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonalDashboard:
+    reflection: str
+    heatmap: Chart
+    active_weeks: int
+    weeks_chart: Chart
+    network_chart: Chart
+    giving_chart: Chart
+    conversation_chart: Chart
+    conversation_compare: Chart
+    reach_chart: Chart
+    reach: CurationReach
+    opens_total: int
+    shares_received_total: int
+    numbers: dict[str, int] = field(default_factory=dict)
+
+
+def people_commented_on(user: User, start: dt.datetime, end: dt.datetime) -> set[int]:
+    """Ids of the people whose work or comments the person replied to in [start, end)."""
+    found: set[int] = set()
+    rows = Comment.objects.filter(
+        author=user, removed_at__isnull=True, created_at__gte=start, created_at__lt=end
+    ).values_list("artifact__author_id", "parent__author_id")
+    for artifact_author, parent_author in rows:
+        found.add(parent_author or artifact_author)
+    found.discard(user.pk)
+    return found
+
+
+def weekly_reflection(user: User, today: dt.date) -> str:
+    """A sentence about this week, in plain words, e.g. "You commented on 5 people this week, 2 of them new
+    to you." Counted live (one person's week is small)."""
+    start = dt.datetime.combine(week_start(today), dt.time.min, tzinfo=dt.UTC)
+    end = start + dt.timedelta(days=7)
+    this_week = people_commented_on(user, start, end)
+    if not this_week:
+        posted = Artifact.objects.filter(author=user, published_at__gte=start, published_at__lt=end).count()
+        if posted:
+            return (
+                f"You posted {posted} time{'s' if posted != 1 else ''} this week. Commenting on someone "
+                "else's work is the quickest way to grow your network."
+            )
+        return "A quiet week so far. Reading one post and asking its writer a question is a good way back in."
+    before = people_commented_on(user, dt.datetime.min.replace(tzinfo=dt.UTC), start)
+    new = len(this_week - before)
+    people = "1 person" if len(this_week) == 1 else f"{len(this_week)} people"
+    if new == 0:
+        tail = "all of them people you have talked with before."
+    elif new == len(this_week):
+        tail = "all of them new to you." if new > 1 else "someone new to you."
+    else:
+        tail = f"{new} of them new to you."
+    return f"You commented on {people} this week, {tail}"
+
+
+def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalDashboard:
+    today = today or timezone.now().date()
+    year_ago = week_start(today) - dt.timedelta(weeks=51)
+    days = _person_days(user, year_ago, today)
+    daily_actions = {day: _actions(c) for day, c in days.items()}
+    heatmap = charts.heatmap(
+        daily_actions, end=today, weeks=52, id="heatmap", caption="Your last 52 weeks: posts, comments and shares"
+    )
+    active_weeks = len({week_start(day) for day, n in daily_actions.items() if n})
+
+    # The last 12 weeks: posts, comments, shares.
+    weeks = [week_start(today) - dt.timedelta(weeks=n) for n in range(11, -1, -1)]
+    per_week: dict[dt.date, Counter[str]] = {w: Counter() for w in weeks}
+    for day, c in days.items():
+        if (w := week_start(day)) in per_week:
+            per_week[w].update(
+                {"posts": c["posted"], "comments": c["comments_given"], "shares": c["shares_own"] + c["shares_others"]}
+            )
+    week_labels = [w.strftime("%-d %b") for w in weeks]
+    weeks_chart = charts.stacked_bars(
+        week_labels,
+        {kind.capitalize(): [per_week[w][kind] for w in weeks] for kind in ("posts", "comments", "shares")},
+        id="weeks",
+        caption="Your last 12 weeks",
+        y_label="Actions",
+        x_label="Week of",
+    )
+
+    # Network over time, week by week since joining (totals carried forward between changes).
+    joined = user.date_joined.date()
+    first_week = max(week_start(joined), week_start(today) - dt.timedelta(weeks=103))
+    net_weeks = []
+    cursor = first_week
+    while cursor <= today:
+        net_weeks.append(cursor)
+        cursor += dt.timedelta(weeks=1)
+    changes = list(
+        NetworkDay.objects.filter(user=user, day__lt=today)
+        .order_by("day")
+        .values_list("day", "followers_total", "mutuals_total", "conversed_total")
+    )
+    live = _network_now(user)
+    series: dict[str, list[float | int]] = {"Followers": [], "Mutual connections": [], "People conversed with": []}
+    index, last = 0, (0, 0, 0)
+    for week in net_weeks:
+        end = week + dt.timedelta(days=6)
+        while index < len(changes) and changes[index][0] <= end:
+            last = changes[index][1:]
+            index += 1
+        if end >= today:
+            last = live
+        for name, value in zip(series, last, strict=True):
+            series[name].append(value)
+    network_chart = charts.line_chart(
+        [w.strftime("%-d %b %Y") for w in net_weeks],
+        series,
+        id="network",
+        caption="Your network, week by week",
+        y_label="People",
+        x_label="Week of",
+    )
+
+    # Giving, conversation and reach by month over the last 12 months.
+    month_labels = _months(year_ago, today)
+    monthly: dict[str, Counter[str]] = defaultdict(Counter)
+    for day, c in days.items():
+        monthly[_month(day)].update(c)
+    giving_chart = charts.stacked_bars(
+        month_labels,
+        {
+            "Others' work": [monthly[m]["shares_others"] for m in month_labels],
+            "Your own work": [monthly[m]["shares_own"] for m in month_labels],
+        },
+        id="giving",
+        caption="What you shared, by month",
+        y_label="Shares",
+        x_label="Month",
+    )
+    conversation_chart = charts.stacked_bars(
+        month_labels,
+        {TONE_LABELS[t]: [monthly[m][f"given_{t}"] for m in month_labels] for t in TONES},
+        id="conversation",
+        caption="The tone of your replies, by month",
+        y_label="Replies",
+        x_label="Month",
+    )
+    mine = Counter({str(t): sum(monthly[m][f"given_{t}"] for m in month_labels) for t in TONES})
+    course_ids = list(Enrollment.objects.filter(user=user).values_list("course_id", flat=True))
+    course_mix = CourseDay.objects.filter(course_id__in=course_ids, day__gte=year_ago).aggregate(
+        **{t: Sum(f"comments_{t}") for t in TONES}
+    )
+    theirs = Counter({str(t): course_mix[t] or 0 for t in TONES})
+    conversation_compare = charts.compare_bars(
+        [TONE_LABELS[t] for t in TONES],
+        {"Your replies": _percentages(mine), "Your courses": _percentages(theirs)},
+        id="conversation-mix",
+        caption="Your mix of replies against your courses' mix (last 12 months)",
+    )
+    reach_chart = charts.stacked_bars(
+        month_labels,
+        {
+            "Opens through your shares": [monthly[m]["share_opens"] for m in month_labels],
+            "Your work shared by others": [monthly[m]["shares_received"] for m in month_labels],
+        },
+        id="reach",
+        caption="Reach and trust, by month",
+        y_label="Count",
+        x_label="Month",
+    )
+    totals = Counter[str]()
+    for c in days.values():
+        totals.update(c)
+    return PersonalDashboard(
+        reflection=weekly_reflection(user, today),
+        heatmap=heatmap,
+        active_weeks=active_weeks,
+        weeks_chart=weeks_chart,
+        network_chart=network_chart,
+        giving_chart=giving_chart,
+        conversation_chart=conversation_chart,
+        conversation_compare=conversation_compare,
+        reach_chart=reach_chart,
+        reach=curation_reach(user),
+        opens_total=totals["share_opens"],
+        shares_received_total=totals["shares_received"],
+        numbers={"followers": live[0], "mutuals": live[1], "conversed": live[2]},
+    )
+
+
+def _percentages(counts: Mapping[str, int]) -> list[float]:
+    total = sum(counts.values())
+    return [round(100 * counts[str(t)] / total, 1) if total else 0.0 for t in TONES]
+
+
+def _network_now(user: User) -> tuple[int, int, int]:
+    """Followers, mutual connections and people ever conversed with, right now."""
+    followers = Follow.objects.filter(followee=user)
+    following = Follow.objects.filter(follower=user).values("followee_id")
+    mutuals = followers.filter(follower_id__in=following).count()
+    talked = people_commented_on(user, dt.datetime.min.replace(tzinfo=dt.UTC), timezone.now() + dt.timedelta(days=1))
+    repliers = (
+        Comment.objects.filter(removed_at__isnull=True)
+        .filter(Q(artifact__author=user) | Q(parent__author=user))
+        .exclude(author=user)
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    return followers.count(), mutuals, len(talked | set(repliers))
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    active_weeks: int
+    conversed: int
+    text: str
+
+
+def profile_summary(user: User, *, today: dt.date | None = None) -> ProfileSummary:
+    """One line for the profile: weeks active in the last 52, and people conversed with (rollups only)."""
+    today = today or timezone.now().date()
+    since = week_start(today) - dt.timedelta(weeks=51)
+    days = PersonDay.objects.filter(user=user, day__gte=since).values_list("day", flat=True).distinct()
+    active = len({week_start(day) for day in days})
+    last = NetworkDay.objects.filter(user=user).order_by("-day").values_list("conversed_total", flat=True).first()
+    conversed = last or 0
+    text = f"Active in {active} of the last 52 weeks · has conversed with {conversed} people"
+    return ProfileSummary(active, conversed, text)
+
+
+# --- The facilitator dashboard ---------------------------------------------------------------------------------
+
+
+@dataclass
+class QuietPerson:
+    person: User
+    last_active: dt.date | None
+
+
+@dataclass
+class CourseDashboard:
+    course: Course
+    participation_chart: Chart
+    norm_rows: list[dict[str, object]]
+    connections_chart: Chart
+    tone_chart: Chart
+    quiet: list[QuietPerson]
+    quiet_total: int
+    unanswered: list[Artifact]
+    members: int
+
+
+def _course_weeks(course: Course) -> list[Week]:
+    return list(course.weeks.order_by("starts_on", "number"))
+
+
+def _course_today(course: Course, today: dt.date) -> dict[str, int]:
+    start, end = _day_bounds(today)
+    counts: Counter[str] = Counter()
+    posted = Artifact.objects.filter(course=course, published_at__gte=start, published_at__lt=end).exclude(
+        visibility=Visibility.DRAFT
+    )
+    counts["posted"] = posted.count()
+    comments = Comment.objects.filter(
+        artifact__course=course, removed_at__isnull=True, created_at__gte=start, created_at__lt=end
+    )
+    for tone, n in comments.values_list("tone").annotate(n=Count("id")).order_by():
+        counts[f"comments_{tone}"] += n
+        counts["comments"] += n
+    shares = Share.objects.filter(artifact__course=course, created_at__gte=start, created_at__lt=end)
+    counts["shares_own"] = shares.filter(own_work=True).count()
+    counts["shares_others"] = shares.filter(own_work=False).count()
+    members = Enrollment.objects.filter(course=course).values("user_id")
+    counts["new_connections"] = Follow.objects.filter(
+        created_at__gte=start, created_at__lt=end, follower_id__in=members, followee_id__in=members
+    ).count()
+    return dict(counts)
+
+
+def course_dashboard(course: Course, *, today: dt.date | None = None) -> CourseDashboard:
+    today = today or timezone.now().date()
+    weeks = _course_weeks(course)
+    day_rows = {
+        row["day"]: row
+        for row in CourseDay.objects.filter(course=course, day__lt=today).values(
+            "day",
+            "posted",
+            "comments",
+            "shares_own",
+            "shares_others",
+            "new_connections",
+            *(f"comments_{t}" for t in TONES),
+        )
+    }
+    live = _course_today(course, today)
+    day_rows[today] = {"day": today, **live}
+
+    def in_week(week: Week, key: str) -> int:
+        return sum(int(r.get(key, 0) or 0) for day, r in day_rows.items() if week.starts_on <= day <= week.ends_on)
+
+    labels = [f"Week {w.number}" for w in weeks]
+    participation_chart = charts.stacked_bars(
+        labels,
+        {
+            "Posts": [in_week(w, "posted") for w in weeks],
+            "Comments": [in_week(w, "comments") for w in weeks],
+            "Shares": [in_week(w, "shares_own") + in_week(w, "shares_others") for w in weeks],
+        },
+        id="participation",
+        caption="Participation per week",
+        y_label="Actions",
+        x_label="Week",
+    )
+    connections_chart = charts.line_chart(
+        labels,
+        {"New connections": [in_week(w, "new_connections") for w in weeks]},
+        id="connections",
+        caption="New connections formed per week (follows between members)",
+        y_label="Follows",
+        x_label="Week",
+    )
+    tone_chart = charts.stacked_bars(
+        labels,
+        {TONE_LABELS[t]: [in_week(w, f"comments_{t}") for w in weeks] for t in TONES},
+        id="tone",
+        caption="The tone of the course's conversation per week",
+        y_label="Comments",
+        x_label="Week",
+    )
+    members = Enrollment.objects.filter(course=course).count()
+    quiet, quiet_total = quiet_people(course, today=today)
+    return CourseDashboard(
+        course=course,
+        participation_chart=participation_chart,
+        norm_rows=norm_table(course, weeks, today=today, members=members),
+        connections_chart=connections_chart,
+        tone_chart=tone_chart,
+        quiet=quiet,
+        quiet_total=quiet_total,
+        unanswered=unanswered_posts(course, today=today),
+        members=members,
+    )
+
+
+def norm_table(course: Course, weeks: Iterable[Week], *, today: dt.date, members: int) -> list[dict[str, object]]:
+    """Per week that has started: how many people met the norm for posts, comments and shares (rollups;
+    the current week includes up to yesterday)."""
+    rows = []
+    for week in weeks:
+        if week.starts_on > today:
+            break
+        per_person = (
+            PersonDay.objects.filter(course=course, day__gte=week.starts_on, day__lte=week.ends_on)
+            .values("user_id")
+            .annotate(posts=Sum("posted"), comments=Sum("comments_given"), shares=Sum("shares_others"))
+        )
+        met = Counter[str]()
+        for row in per_person:
+            met["posts"] += row["posts"] >= course.norm_posts
+            met["comments"] += row["comments"] >= course.norm_comments
+            met["shares"] += row["shares"] >= course.norm_shares
+        rows.append({"week": week, "members": members, **met})
+    return rows
+
+
+def quiet_people(course: Course, *, today: dt.date, limit: int = QUIET_LIMIT) -> tuple[list[QuietPerson], int]:
+    """Participants active earlier in the course who have neither posted nor commented this week (live), most
+    recently active first; and how many there are in all."""
+    start = dt.datetime.combine(week_start(today), dt.time.min, tzinfo=dt.UTC)
+    earlier = (
+        PersonDay.objects.filter(course=course, day__lt=week_start(today))
+        .filter(Q(posted__gt=0) | Q(comments_given__gt=0))
+        .values("user_id")
+        .annotate(last=Max("day"))
+    )
+    last_active = {row["user_id"]: row["last"] for row in earlier}
+    active_now = set(
+        Artifact.objects.filter(course=course, published_at__gte=start).values_list("author_id", flat=True)
+    ) | set(
+        Comment.objects.filter(artifact__course=course, created_at__gte=start, removed_at__isnull=True).values_list(
+            "author_id", flat=True
+        )
+    )
+    participants = set(
+        Enrollment.objects.filter(course=course, role=MemberRole.PARTICIPANT).values_list("user_id", flat=True)
+    )
+    quiet_ids = [pk for pk in last_active if pk not in active_now and pk in participants]
+    quiet_ids.sort(key=lambda pk: (last_active[pk], pk), reverse=True)
+    people = User.objects.in_bulk(quiet_ids[:limit])
+    return [QuietPerson(people[pk], last_active[pk]) for pk in quiet_ids[:limit] if pk in people], len(quiet_ids)
+
+
+def unanswered_posts(course: Course, *, today: dt.date, limit: int = 20) -> list[Artifact]:
+    """Posts in the course with no comment after UNANSWERED_DAYS days (the last four weeks), oldest first."""
+    cutoff = dt.datetime.combine(today, dt.time.min, tzinfo=dt.UTC) - dt.timedelta(days=UNANSWERED_DAYS)
+    return list(
+        Artifact.objects.filter(
+            course=course, published_at__lt=cutoff, published_at__gte=cutoff - dt.timedelta(weeks=4)
+        )
+        .exclude(visibility=Visibility.DRAFT)
+        .annotate(n=Count("comments", filter=Q(comments__removed_at__isnull=True)))
+        .filter(n=0)
+        .select_related("author")
+        .order_by("published_at", "id")[:limit]
+    )

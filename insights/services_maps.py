@@ -1,0 +1,76 @@
+"""Drawing a course's network map and keeping the drawing: layout and measures are the expensive part (seconds
+for thousands of people), so a drawing is stored with the fingerprint of the data it was drawn from and
+redrawn only when that changes. Small courses are drawn on the spot; big ones by the task worker, which also
+redraws every course's season map after the nightly rollup."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from courses.models import Course, Week
+from insights import maps
+from insights.models import CourseMap
+from insights.network_map import NetworkMap, build_graph, layout, measures, render_svg
+
+DRAW_NOW_LIMIT = 400  # people: drawing takes well under a second below this
+
+
+@dataclass
+class MapView:
+    ready: bool
+    people: int
+    drawing: NetworkMap | None = None
+    measures: list[list[str]] = field(default_factory=list)
+    drawn_at: dt.datetime | None = None
+
+
+def _view(stored: CourseMap) -> MapView:
+    drawing = NetworkMap(
+        svg=SafeString(stored.svg),  # our own renderer's output, escaped when it was drawn
+        summary=stored.summary,
+        columns=stored.columns,
+        rows=stored.rows,
+        caption=stored.caption,
+    )
+    return MapView(True, stored.people, drawing, stored.measures, stored.drawn_at)
+
+
+def draw_course_map(course: Course, week: Week | None = None) -> CourseMap:
+    """Draw the map from the rollups now and keep it (replacing an older drawing of the same window)."""
+    version = maps.data_version(course, week)
+    graph = build_graph(*maps.network_data(course, week))
+    caption = f"The network of {course.title}, {maps.map_window_text(week)}"
+    drawn = render_svg(graph, layout(graph), id=f"network-map-{week.number if week else 0}", caption=caption)
+    with transaction.atomic():
+        stored, _ = CourseMap.objects.update_or_create(
+            course=course,
+            week_number=week.number if week else 0,
+            defaults={
+                "version": version,
+                "people": graph.number_of_nodes(),
+                "svg": str(drawn.svg),
+                "summary": drawn.summary,
+                "caption": drawn.caption,
+                "columns": drawn.columns,
+                "rows": drawn.rows,
+                "measures": [list(row) for row in measures(graph)],
+                "drawn_at": timezone.now(),
+            },
+        )
+    return stored
+
+
+def course_map(course: Course, week: Week | None = None) -> MapView:
+    """The current drawing for the course (and week), drawing it now for a small course; for a big one,
+    the worker is asked to draw it and the view says so (the page offers to check again)."""
+    version = maps.data_version(course, week)
+    stored = CourseMap.objects.filter(course=course, week_number=week.number if week else 0).first()
+    if stored is not None and stored.version == version:
+        return _view(stored)
+    people = course.enrollments.count()
+    if people <= DRAW_NOW_LIMIT:
+        return _view(draw_course_map(course, week))
+    return MapView(False, people)  # the caller asks the worker to draw it (insights.tasks.draw_map)

@@ -1,0 +1,61 @@
+"""Background work for insights: every night at 00:20 UTC, roll up yesterday and the day before (late data);
+at 01:00, redraw the season maps of running courses; on demand, draw a big course's map."""
+
+import datetime as dt
+
+from django.tasks import task
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from courses.models import Course
+from insights import maps
+from insights.models import CourseDay, CourseMap
+from insights.services import fill_range
+from insights.services_maps import draw_course_map
+
+# Yesterday, and the day before for what arrived late (harvested posts, late opens).
+DAYS_BACK = 2
+
+
+@task
+def fill_days(since: str, until: str) -> str:
+    """Fill the rollups for the days from `since` to `until` (ISO dates); rerunning gives the same rows."""
+    return str(fill_range(dt.date.fromisoformat(since), dt.date.fromisoformat(until)))
+
+
+def days_to_fill(now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The finished UTC days the nightly run refills: the day before yesterday through yesterday."""
+    yesterday = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    return yesterday - dt.timedelta(days=DAYS_BACK - 1), yesterday
+
+
+@db_periodic_task(crontab(hour="0", minute="20"))
+def schedule_rollups() -> None:
+    """Every day at 00:20 UTC (Huey's clock is UTC), enqueue the fill of the last two finished days."""
+    since, until = days_to_fill(timezone.now())
+    fill_days.enqueue(since.isoformat(), until.isoformat())
+
+
+@task
+def draw_map(course_id: int, week_number: int) -> str:
+    """Draw (or redraw) a course's network map; a drawing already current for its data is left alone."""
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
+        return "no such course"
+    week = maps.week_of(course, week_number)
+    if week_number and week is None:
+        return "no such week"
+    if CourseMap.objects.filter(course=course, week_number=week_number, version=maps.data_version(course, week)):
+        return "already current"
+    stored = draw_course_map(course, week)
+    return f"drew {stored.people} people"
+
+
+@db_periodic_task(crontab(hour="1", minute="0"))
+def redraw_season_maps() -> None:
+    """Every night after the rollups, enqueue a redraw of each running course's season map (the usual view),
+    so facilitators seldom wait for one."""
+    recent = timezone.now().date() - dt.timedelta(days=7)
+    for course_id in CourseDay.objects.filter(day__gte=recent).values_list("course_id", flat=True).distinct():
+        draw_map.enqueue(course_id, 0)
