@@ -184,7 +184,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
     days = _person_days(user, year_ago, today)
     daily_actions = {day: _actions(c) for day, c in days.items()}
     heatmap = charts.heatmap(
-        daily_actions, end=today, weeks=52, id="heatmap", caption="Your last 52 weeks: posts, comments and shares"
+        daily_actions, end=today, weeks=52, id="chart-heatmap", caption="Your last 52 weeks: posts, comments and shares"
     )
     active_weeks = len({week_start(day) for day, n in daily_actions.items() if n})
 
@@ -200,7 +200,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
     weeks_chart = charts.stacked_bars(
         week_labels,
         {kind.capitalize(): [per_week[w][kind] for w in weeks] for kind in ("posts", "comments", "shares")},
-        id="weeks",
+        id="chart-weeks",
         caption="Your last 12 weeks",
         y_label="Actions",
         x_label="Week of",
@@ -234,7 +234,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
     network_chart = charts.line_chart(
         [w.strftime("%-d %b %Y") for w in net_weeks],
         series,
-        id="network",
+        id="chart-network",
         caption="Your network, week by week",
         y_label="People",
         x_label="Week of",
@@ -251,7 +251,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
             "Others' work": [monthly[m]["shares_others"] for m in month_labels],
             "Your own work": [monthly[m]["shares_own"] for m in month_labels],
         },
-        id="giving",
+        id="chart-giving",
         caption="What you shared, by month",
         y_label="Shares",
         x_label="Month",
@@ -259,7 +259,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
     conversation_chart = charts.stacked_bars(
         month_labels,
         {TONE_LABELS[t]: [monthly[m][f"given_{t}"] for m in month_labels] for t in TONES},
-        id="conversation",
+        id="chart-conversation",
         caption="The tone of your replies, by month",
         y_label="Replies",
         x_label="Month",
@@ -273,7 +273,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
     conversation_compare = charts.compare_bars(
         [TONE_LABELS[t] for t in TONES],
         {"Your replies": _percentages(mine), "Your courses": _percentages(theirs)},
-        id="conversation-mix",
+        id="chart-conversation-mix",
         caption="Your mix of replies against your courses' mix (last 12 months)",
     )
     reach_chart = charts.stacked_bars(
@@ -282,7 +282,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
             "Opens through your shares": [monthly[m]["share_opens"] for m in month_labels],
             "Your work shared by others": [monthly[m]["shares_received"] for m in month_labels],
         },
-        id="reach",
+        id="chart-reach",
         caption="Reach and trust, by month",
         y_label="Count",
         x_label="Month",
@@ -425,7 +425,7 @@ def course_dashboard(course: Course, *, today: dt.date | None = None) -> CourseD
             "Comments": [in_week(w, "comments") for w in weeks],
             "Shares": [in_week(w, "shares_own") + in_week(w, "shares_others") for w in weeks],
         },
-        id="participation",
+        id="chart-participation",
         caption="Participation per week",
         y_label="Actions",
         x_label="Week",
@@ -433,7 +433,7 @@ def course_dashboard(course: Course, *, today: dt.date | None = None) -> CourseD
     connections_chart = charts.line_chart(
         labels,
         {"New connections": [in_week(w, "new_connections") for w in weeks]},
-        id="connections",
+        id="chart-connections",
         caption="New connections formed per week (follows between members)",
         y_label="Follows",
         x_label="Week",
@@ -441,7 +441,7 @@ def course_dashboard(course: Course, *, today: dt.date | None = None) -> CourseD
     tone_chart = charts.stacked_bars(
         labels,
         {TONE_LABELS[t]: [in_week(w, f"comments_{t}") for w in weeks] for t in TONES},
-        id="tone",
+        id="chart-tone",
         caption="The tone of the course's conversation per week",
         y_label="Comments",
         x_label="Week",

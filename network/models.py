@@ -20,7 +20,10 @@ class Follow(models.Model):
             models.UniqueConstraint(fields=["follower", "followee"], name="follow_once"),
             models.CheckConstraint(condition=~Q(follower=F("followee")), name="no_self_follow"),
         ]
-        indexes = [models.Index(fields=["followee", "created_at"])]
+        indexes = [
+            models.Index(fields=["followee", "created_at"]),
+            models.Index(fields=["created_at"], name="follow_day"),  # the nightly rollup reads one day
+        ]
 
     def __str__(self) -> str:
         return f"{self.follower_id} → {self.followee_id}"
@@ -52,6 +55,7 @@ class Share(models.Model):
         indexes = [
             models.Index(fields=["sharer", "-created_at", "-id"], name="share_sharer_recent"),
             models.Index(fields=["artifact", "created_at"], name="share_artifact"),
+            models.Index(fields=["created_at"], name="share_day"),  # the nightly rollup reads one day
         ]
 
     def __str__(self) -> str:
@@ -70,7 +74,10 @@ class Open(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "artifact"], name="open_once_per_person")]
-        indexes = [models.Index(fields=["user", "-last_opened_at"])]
+        indexes = [
+            models.Index(fields=["user", "-last_opened_at"]),
+            models.Index(fields=["first_opened_at"], name="open_day"),  # the nightly rollup reads one day
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} opened {self.artifact_id}"

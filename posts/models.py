@@ -170,7 +170,11 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["artifact", "created_at"]), models.Index(fields=["author", "created_at"])]
+        indexes = [
+            models.Index(fields=["artifact", "created_at"]),
+            models.Index(fields=["author", "created_at"]),
+            models.Index(fields=["created_at"], name="comment_day"),  # the nightly rollup reads one day
+        ]
         constraints = [models.CheckConstraint(condition=~Q(parent=models.F("id")), name="comment_not_own_parent")]
 
     def __str__(self) -> str:

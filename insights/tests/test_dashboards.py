@@ -91,6 +91,8 @@ def test_the_personal_page_renders_every_chart_with_its_text(login, history, mar
     assert html.count('<figure class="chart">') == 7
     assert html.count("<summary>Data table</summary>") == 7
     assert "You commented on 1 person this week" in html
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "every id on the page is unique (aria-labelledby depends on it)"
 
 
 def test_the_personal_page_needs_login(client):
@@ -140,6 +142,8 @@ def test_the_course_page_shows_participation_quiet_people_and_the_map(login, cou
     assert 'class="chart-network' in html or "chart-network" in html
     assert CourseMap.objects.filter(course=course, week_number=0).exists()
     assert f'<option value="{week.number}"' in html
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
 
 
 def test_a_post_without_comments_for_three_days_is_listed(login, course, george, maria):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from core.exceptions import ActionError
+from insights.models import CourseDay, PersonDay
 from insights.services import fill_range
 
 
@@ -28,8 +29,14 @@ class Command(BaseCommand):
         fill = sub.add_parser("fill", help="Recount days: by default yesterday; --since backfills from a date.")
         fill.add_argument("--since", metavar="YYYY-MM-DD", help="First day to fill (default: the last day).")
         fill.add_argument("--until", metavar="YYYY-MM-DD", help="Last day to fill (default: yesterday, UTC).")
+        fill.add_argument(
+            "--if-empty", action="store_true", help="Only when there are no rollups yet (a new install or the demo)."
+        )
 
     def handle(self, *args: Any, action: str, since: str | None, until: str | None, **options: Any) -> None:
+        if options.get("if_empty") and (CourseDay.objects.exists() or PersonDay.objects.exists()):
+            self.stdout.write("Rollups exist already: nothing filled (without --if-empty, days are recounted).")
+            return
         yesterday = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
         last = _date("--until", until, yesterday)
         first = _date("--since", since, last)

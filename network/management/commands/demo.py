@@ -26,7 +26,7 @@ from courses.services import (
 )
 from network import services as network_services
 from network.management import demo_content as content
-from network.models import Share
+from network.models import Follow, Open, Share
 from posts.models import Artifact, Comment
 from posts.services import add_comment, publish
 
@@ -119,7 +119,36 @@ class Loader:
                         sharer=person, artifact=artifact, note=content.SHARE_NOTES[(i + j) % len(content.SHARE_NOTES)]
                     )
                     self.share_count += 1
-        Share.objects.filter(artifact__course=course).update(created_at=self.ago(2))
+        self.spread_history(course)
+
+    def spread_history(self, course: Course) -> None:
+        """Date follows, opens and shares across the season so far (each after what it depends on), so the
+        insights dashboards show weeks of history rather than one day."""
+        season_days = (self.now.date() - self.start).days
+        for n, follow in enumerate(Follow.objects.filter(follower__in=self.people.values()).order_by("pk")):
+            Follow.objects.filter(pk=follow.pk).update(created_at=self.ago(season_days - (n * 7) % season_days))
+        shares = Share.objects.filter(artifact__course=course).select_related("artifact").order_by("pk")
+        for n, share in enumerate(shares):
+            earliest = share.artifact.published_at + dt.timedelta(hours=2)
+            when = min(max(earliest, self.ago(1 + (n * 5) % season_days)), self.now - dt.timedelta(hours=1))
+            Share.objects.filter(pk=share.pk).update(created_at=when)
+            Open.objects.filter(user=share.sharer_id, artifact=share.artifact_id).update(
+                first_opened_at=when - dt.timedelta(hours=1)
+            )
+            # Two shares in three lead a follower of the sharer (the person before them round the circle) to it.
+            reader = self.follower_of(share.sharer_id)
+            if n % 3 != 2 and reader is not None and reader.pk != share.artifact.author_id:
+                opened = network_services.record_open(user=reader, artifact=share.artifact, via_share=share)
+                Open.objects.filter(pk=opened.pk, via_share=share).update(
+                    first_opened_at=min(when + dt.timedelta(hours=3), self.now - dt.timedelta(minutes=10))
+                )
+
+    def follower_of(self, user_id: int) -> User | None:
+        handles = [p.handle for p in content.PEOPLE]
+        for i, handle in enumerate(handles):
+            if self.people[handle].pk == user_id:
+                return self.people[handles[i - 1]]
+        return None
 
     def load_people(self) -> None:
         for person in content.PEOPLE:
