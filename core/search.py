@@ -1,10 +1,11 @@
 """The full-text engine that comes with the database: SQLite FTS5 by default, PostgreSQL tsvector + GIN.
 
-Each index is a table keyed by the id of what it indexes (`rowid`), holding text already normalised here
-(case folded, accents removed, split into words), so both databases see the same words and a query means
-the same on both. Apps own what goes into a document (posts: artifacts and comments; accounts: people);
-this module only stores, matches and ranks. What a viewer may see is never decided here: selectors join an
-index to the visibility rule of what it indexes.
+Each index is a table keyed by the id of what it indexes (`rowid`). The database splits and folds the text
+(FTS5's unicode61 tokenizer without diacritics; PostgreSQL's to_tsvector('simple', unaccent(…))), and
+queries are folded here the same way (`words`), so a query means the same on both. Apps own what goes into
+a document (posts: artifacts and comments; accounts: people); this module only stores, matches and ranks.
+What a viewer may see is never decided here: selectors join an index to the visibility rule of what it
+indexes.
 
 A query is words, "quoted phrases" and prefixes (`conf*`), all of which must match.
 """
@@ -42,10 +43,6 @@ normalize = fold
 def words(text: str) -> list[str]:
     """The words of a text as both databases index them: normalised, split on anything but letters and digits."""
     return _WORD.findall(normalize(text))
-
-
-def index_text(text: str) -> str:
-    return " ".join(words(text[:MAX_DOCUMENT]))
 
 
 @dataclass(frozen=True)
@@ -119,9 +116,9 @@ def match(index: str, query: Query) -> Match:
     if connection.vendor == "postgresql":
         expression = tsquery_expression(query)
         return Match(
-            f"{index}.document @@ to_tsquery('simple', %s)",
+            f"{index}.document @@ to_tsquery('simple', unaccent(%s))",
             (expression,),
-            f"ts_rank_cd({index}.document, to_tsquery('simple', %s))",
+            f"ts_rank_cd({index}.document, to_tsquery('simple', unaccent(%s)))",
             (expression,),
         )
     weights = ", ".join(str(w) for w in BM25_WEIGHTS[: len(INDEXES[index])])
@@ -138,8 +135,10 @@ def store(index: str, documents: Iterable[tuple[int, Document]], *, batch: int =
     columns = INDEXES[index]
     count = 0
     chunk: list[tuple[int, list[str]]] = []
+    # The database's own tokenizer does the work, in C: FTS5's unicode61 folds case and accents and splits
+    # words as `words` does; on PostgreSQL, to_tsvector('simple', unaccent(…)) does the same.
     for pk, document in documents:
-        chunk.append((pk, [index_text(document.get(c, "")) for c in columns]))
+        chunk.append((pk, [document.get(c, "")[:MAX_DOCUMENT] for c in columns]))
         if len(chunk) >= batch:
             count += _write(index, columns, chunk)
             chunk = []
@@ -152,7 +151,7 @@ def _write(index: str, columns: Sequence[str], chunk: list[tuple[int, list[str]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             vector = " || ".join(
-                f"setweight(to_tsvector('simple', %s), '{weight}')" for weight in PG_WEIGHTS[: len(columns)]
+                f"setweight(to_tsvector('simple', unaccent(%s)), '{weight}')" for weight in PG_WEIGHTS[: len(columns)]
             )
             cursor.executemany(
                 f"INSERT INTO {index} (rowid, document) VALUES (%s, {vector}) "  # noqa: S608 - names are ours

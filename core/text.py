@@ -128,8 +128,14 @@ def html_to_text(html: str) -> str:
     return " ".join(unescape(_TAG.sub(" ", html)).split()) if html else ""
 
 
+# The blocks of combining diacritical marks (accents and the like) that NFKD splits off Latin, Greek and
+# Cyrillic letters: a short character class keeps removing them fast.
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
-    """Text as search and filters compare it: case folded, compatibility forms unified (ﬁ → fi), accents
-    removed (é → e)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Text as search and filters compare it: lower case, accents removed (é → e), compatibility forms
+    unified (ﬁ → fi). Lower case rather than casefold, as SQLite's FTS5 tokenizer does (ß stays ß)."""
+    if text.isascii():  # most text: nothing to decompose
+        return text.lower()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text.lower()))
