@@ -19,7 +19,7 @@ from insights import charts
 from insights.charts import Chart
 from insights.models import CourseDay, NetworkDay, PersonDay
 from network.models import Follow, Open, Share
-from network.selectors import CurationReach, curation_reach
+from network.selectors import CourseStreak, CurationReach, course_streaks, curation_reach
 from posts.models import Artifact, Comment, Origin, Tone, Visibility
 
 TONES = [Tone.SUPPORT, Tone.QUESTION, Tone.CHALLENGE, Tone.NEUTRAL]
@@ -135,6 +135,7 @@ class PersonalDashboard:
     conversation_compare: Chart
     reach_chart: Chart
     reach: CurationReach
+    streaks: list[CourseStreak]  # per course: the streak and the weekly goal met or missed, week by week
     opens_total: int
     shares_received_total: int
     numbers: dict[str, int] = field(default_factory=dict)
@@ -301,6 +302,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
         conversation_compare=conversation_compare,
         reach_chart=reach_chart,
         reach=curation_reach(user),
+        streaks=course_streaks(user, today=today),
         opens_total=totals["share_opens"],
         shares_received_total=totals["shares_received"],
         numbers={"followers": live[0], "mutuals": live[1], "conversed": live[2]},

@@ -93,6 +93,7 @@ def test_the_personal_page_renders_every_chart_with_its_text(login, history, mar
     assert "You commented on 1 person this week" in html
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "every id on the page is unique (aria-labelledby depends on it)"
+    assert "Your weekly goal in Innovator&#x27;s Mindset MOOC" in html
 
 
 def test_the_personal_page_needs_login(client):
