@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -519,8 +519,7 @@ def unanswered_posts(course: Course, *, today: dt.date, limit: int = 20) -> list
             course=course, published_at__lt=cutoff, published_at__gte=cutoff - dt.timedelta(weeks=4)
         )
         .exclude(visibility=Visibility.DRAFT)
-        .annotate(n=Count("comments", filter=Q(comments__removed_at__isnull=True)))
-        .filter(n=0)
+        .filter(~Exists(Comment.objects.filter(artifact=OuterRef("pk"), removed_at__isnull=True)))
         .select_related("author")
         .order_by("published_at", "id")[:limit]
     )
