@@ -1,8 +1,9 @@
 """The full-text engine that comes with the database: SQLite FTS5 by default, PostgreSQL tsvector + GIN.
 
 Each index is a table keyed by the id of what it indexes (`rowid`). The database splits and folds the text
-(FTS5's unicode61 tokenizer without diacritics; PostgreSQL's to_tsvector('simple', unaccent(…))), and
-queries are folded here the same way (`words`), so a query means the same on both. Apps own what goes into
+(FTS5's unicode61 tokenizer without diacritics) or is given the words as `words` splits and folds them
+(PostgreSQL, to_tsvector('simple', …)); queries are split and folded by `words` too, so a query means the
+same on both. Apps own what goes into
 a document (posts: artifacts and comments; accounts: people); this module only stores, matches and ranks.
 What a viewer may see is never decided here: selectors join an index to the visibility rule of what it
 indexes.
@@ -11,6 +12,7 @@ A query is words, "quoted phrases" and prefixes (`conf*`), all of which must mat
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +40,19 @@ _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 
 
 normalize = fold
+
+
+def index_text(text: str) -> str:
+    return " ".join(words(text[:MAX_DOCUMENT]))
+
+
+def _for_fts5(text: str) -> str:
+    """FTS5 folds case and Latin accents itself; other accents (Greek ά, say) and compatibility forms are
+    folded here first, only for the texts that have any (a quick C check tells)."""
+    text = text[:MAX_DOCUMENT]
+    if text.isascii() or unicodedata.is_normalized("NFKD", text):
+        return text
+    return fold(text)
 
 
 def words(text: str) -> list[str]:
@@ -116,9 +131,9 @@ def match(index: str, query: Query) -> Match:
     if connection.vendor == "postgresql":
         expression = tsquery_expression(query)
         return Match(
-            f"{index}.document @@ to_tsquery('simple', unaccent(%s))",
+            f"{index}.document @@ to_tsquery('simple', %s)",
             (expression,),
-            f"ts_rank_cd({index}.document, to_tsquery('simple', unaccent(%s)))",
+            f"ts_rank_cd({index}.document, to_tsquery('simple', %s))",
             (expression,),
         )
     weights = ", ".join(str(w) for w in BM25_WEIGHTS[: len(INDEXES[index])])
@@ -135,10 +150,12 @@ def store(index: str, documents: Iterable[tuple[int, Document]], *, batch: int =
     columns = INDEXES[index]
     count = 0
     chunk: list[tuple[int, list[str]]] = []
-    # The database's own tokenizer does the work, in C: FTS5's unicode61 folds case and accents and splits
-    # words as `words` does; on PostgreSQL, to_tsvector('simple', unaccent(…)) does the same.
+    # On SQLite, FTS5's unicode61 tokenizer folds case and accents and splits words in C just as `words`
+    # does. PostgreSQL's parser splits differently (node.js, e-mail addresses, hyphenated words are kept
+    # whole) and keeps accents, so it is given our words, and a query's words then always mean the same.
+    prepare = index_text if connection.vendor == "postgresql" else _for_fts5
     for pk, document in documents:
-        chunk.append((pk, [document.get(c, "")[:MAX_DOCUMENT] for c in columns]))
+        chunk.append((pk, [prepare(document.get(c, "")) for c in columns]))
         if len(chunk) >= batch:
             count += _write(index, columns, chunk)
             chunk = []
@@ -151,7 +168,7 @@ def _write(index: str, columns: Sequence[str], chunk: list[tuple[int, list[str]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             vector = " || ".join(
-                f"setweight(to_tsvector('simple', unaccent(%s)), '{weight}')" for weight in PG_WEIGHTS[: len(columns)]
+                f"setweight(to_tsvector('simple', %s), '{weight}')" for weight in PG_WEIGHTS[: len(columns)]
             )
             cursor.executemany(
                 f"INSERT INTO {index} (rowid, document) VALUES (%s, {vector}) "  # noqa: S608 - names are ours

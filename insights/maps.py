@@ -1,13 +1,13 @@
 """The course network map's data, read from the rollups: who replied to or shared whom, and how active each
 participant was, for the whole season or one week. Drawing (network_map.py) is pure; storing a drawn map
-is insights.services.draw_course_map."""
+is insights.services_maps.draw_course_map."""
 
 import hashlib
 
 from django.db.models import Count, Max, Q, Sum
 
 from courses.models import Course, Enrollment, Week
-from insights.models import CourseEdgeDay, PersonDay
+from insights.models import CourseDay, CourseEdgeDay, PersonDay
 from insights.network_map import Edge, Node
 
 
@@ -48,15 +48,19 @@ def network_data(course: Course, week: Week | None = None) -> tuple[list[Node], 
 
 
 def data_version(course: Course, week: Week | None = None) -> str:
-    """A fingerprint of everything the map is drawn from: it changes when a rollup is refilled, someone joins
-    or leaves, or someone changes their privacy. Three small aggregate queries."""
-    edges = CourseEdgeDay.objects.filter(_window(week), course=course).aggregate(n=Count("id"), top=Max("id"))
-    days = PersonDay.objects.filter(_window(week), course=course).aggregate(n=Count("id"), top=Max("id"))
-    people = Enrollment.objects.filter(course=course).aggregate(
-        n=Count("id"), top=Max("id"), private=Count("id", filter=Q(user__private_profile=True))
+    """A fingerprint of everything the map is drawn from: the course's days in the rollups (a refill replaces
+    a day's rows in every rollup table together, so CourseDay's ids change with it), and every member's id,
+    name and privacy (names are drawn into the map). Two queries, neither reading the per-person rollups."""
+    days = CourseDay.objects.filter(_window(week), course=course).aggregate(n=Count("id"), top=Max("id"))
+    digest = hashlib.sha256(f"{days}|{week.pk if week else 0}".encode())
+    members = (
+        Enrollment.objects.filter(course=course)
+        .order_by("user_id")
+        .values_list("user_id", "user__private_profile", "user__display_name", "user__username")
     )
-    raw = f"{edges}|{days}|{people}|{week.pk if week else 0}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+    for member in members.iterator(chunk_size=2000):
+        digest.update(repr(member).encode())
+    return digest.hexdigest()[:32]
 
 
 def week_of(course: Course, number: int | None) -> Week | None:

@@ -1,4 +1,4 @@
-"""Background work for insights: every night at 00:20 UTC, roll up yesterday and the day before (late data);
+"""Background work for insights: every night at 00:20 UTC, roll up the last week again (late data);
 at 01:00, redraw the season maps of running courses; on demand, draw a big course's map."""
 
 import datetime as dt
@@ -14,8 +14,9 @@ from insights.models import CourseDay, CourseMap
 from insights.services import fill_range
 from insights.services_maps import draw_course_map
 
-# Yesterday, and the day before for what arrived late (harvested posts, late opens).
-DAYS_BACK = 2
+# The last seven finished days: harvested blog posts keep their blog's date, and a feed added (or fixed)
+# late brings posts dated days back; recounting a week catches them (a day is a few set-based queries).
+DAYS_BACK = 7
 
 
 @task
@@ -25,7 +26,7 @@ def fill_days(since: str, until: str) -> str:
 
 
 def days_to_fill(now: dt.datetime) -> tuple[dt.date, dt.date]:
-    """The finished UTC days the nightly run refills: the day before yesterday through yesterday."""
+    """The finished UTC days the nightly run refills: the DAYS_BACK days up to yesterday."""
     yesterday = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
     return yesterday - dt.timedelta(days=DAYS_BACK - 1), yesterday
 

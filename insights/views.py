@@ -36,7 +36,7 @@ def _week(request: HttpRequest, course: Course) -> Week | None:
     raw = request.GET.get("week", "")
     if not raw:
         return None
-    week = maps.week_of(course, int(raw)) if raw.isdigit() else None
+    week = maps.week_of(course, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 2 else None
     if week is None:
         raise Http404("No such week")
     return week

@@ -18,6 +18,7 @@ from core import search
 from core.search import Query, highlight
 from core.text import html_to_text
 from courses.models import Course, Prompt, Week
+from courses.selectors import is_member
 from posts.models import Artifact, Comment, Tag
 from posts.search_index import ARTIFACTS, COMMENTS
 
@@ -126,11 +127,15 @@ def artifacts(
     found = _matching(qs, ARTIFACTS, query, then=("-published_at", "-id"))
     total, capped = _count(found) if count else (0, False)
     rows, more = _page(found.select_related("author", "course", "prompt__week__course"), offset=offset, limit=limit)
-    hits = [
-        Hit(a, highlight(a.title, query, whole=True), highlight(html_to_text(a.body_html) or a.excerpt, query))
-        for a in rows
-    ]
+    hits = [Hit(a, highlight(a.title, query, whole=True), highlight(_snippet_source(a), query)) for a in rows]
     return Results(hits, total, capped, more)
+
+
+SNIPPET_SOURCE = 20_000  # characters of a long post a snippet is looked for in (a page shows twenty)
+
+
+def _snippet_source(artifact: Artifact) -> str:
+    return html_to_text(artifact.body_html[: SNIPPET_SOURCE * 2])[:SNIPPET_SOURCE] or artifact.excerpt
 
 
 def comments(
@@ -168,13 +173,19 @@ def comments(
 def people(
     *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20, count: bool = True
 ) -> Results:
-    """People by name, @handle, bio, role, subjects and grade levels; not those who blocked the viewer."""
+    """People by name, @handle, bio, role, subjects and grade levels; never anyone on the other side of a
+    block. Narrowing to a course's members needs the viewer to be in that course (who takes part is not
+    public): for anyone else the course filter finds nobody."""
     if not query:
         return Results([], 0)
     qs = User.objects.filter(is_active=True)
     if viewer.is_authenticated:
-        qs = qs.exclude(pk__in=Block.objects.filter(blocked_id=viewer.pk).values("blocker_id"))
+        qs = qs.exclude(pk__in=Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")).exclude(
+            pk__in=Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")
+        )
     if filters.course is not None:
+        if not is_member(filters.course, viewer):
+            return Results([], 0)
         qs = qs.filter(enrollments__course=filters.course)
     found = _matching(qs, PEOPLE, query, then=("username",))
     total, capped = _count(found) if count else (0, False)

@@ -32,7 +32,9 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
-    return min(int(raw), MAX_PAGE) if raw.isdigit() and int(raw) >= 1 else 1
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
+        return 1
+    return min(max(int(raw), 1), MAX_PAGE)
 
 
 def _link(request: HttpRequest, **changes: object) -> str:

@@ -247,3 +247,29 @@ def test_shares_show_in_giving_balance(course, maria, devon, today):
     dashboard = selectors.personal_dashboard(maria, today=today)
     others = [row for row in dashboard.giving_chart.rows if row[1] != "0"]
     assert others
+
+
+def test_a_stored_map_is_redrawn_when_privacy_changes_even_if_the_count_does_not(course, george, maria, devon):
+    from insights.services_maps import course_map
+
+    maria.private_profile = True
+    maria.save()
+    first = course_map(course)
+    assert first.drawing is not None
+    assert "Maria López" not in str(first.drawing.svg)
+    assert "Devon Clarke" in str(first.drawing.svg)
+    maria.private_profile = False
+    maria.save()
+    devon.private_profile = True
+    devon.save()
+    second = course_map(course)
+    assert second.drawing is not None
+    drawn = str(second.drawing.svg) + second.drawing.summary + repr(second.drawing.rows) + repr(second.measures)
+    assert "Devon Clarke" not in drawn
+    assert "Maria López" in str(second.drawing.svg)
+
+
+def test_odd_week_numbers_are_not_found(login, course, george):
+    client = login(george)
+    for week in ("²", "999", "x"):
+        assert client.get(reverse("insights:course", args=[course.slug]), {"week": week}).status_code == 404

@@ -396,8 +396,8 @@ def test_compute_day_counts_without_writing(history) -> None:
 # The nightly task and the command
 
 
-def test_the_nightly_run_refills_yesterday_and_the_day_before(history, monkeypatch) -> None:
-    assert tasks.days_to_fill(at(D3, 0, 20)) == (D1, D2)
+def test_the_nightly_run_refills_the_last_week(history, monkeypatch) -> None:
+    assert tasks.days_to_fill(at(D3, 0, 20)) == (D2 - dt.timedelta(days=6), D2)
     assert tasks.fill_days.call(D1.isoformat(), D3.isoformat()).startswith("Filled 3 days")
     assert person_days() == EXPECTED_PEOPLE
     enqueued = []
@@ -409,7 +409,7 @@ def test_the_nightly_run_refills_yesterday_and_the_day_before(history, monkeypat
     monkeypatch.setattr(tasks, "fill_days", FakeTask())
     tasks.schedule_rollups.call_local()
     yesterday = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
-    assert enqueued == [((yesterday - dt.timedelta(days=1)).isoformat(), yesterday.isoformat())]
+    assert enqueued == [((yesterday - dt.timedelta(days=6)).isoformat(), yesterday.isoformat())]
 
 
 def test_command_fills_a_range_and_prints_a_summary(history) -> None:

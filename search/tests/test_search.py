@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accounts import services as accounts_services
@@ -72,6 +72,9 @@ def test_operators_typed_by_people_are_only_words():
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(st.text(max_size=80))
+@example("Hawaiʻi")
+@example("aː ŉ ʼ ˈ")
+@example("'\\:*&|!<->()")
 def test_any_text_searches_without_error(course, text):
     """Whatever is typed, the search runs (no syntax error from FTS5 or to_tsquery) and returns a list."""
     assert isinstance(selectors.artifacts(viewer=AnonymousUser(), query=parse_query(text)).hits, list)
@@ -379,3 +382,30 @@ def test_the_index_uses_the_database_engine():
         else:
             cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'search_artifacts'")
             assert "fts5" in cursor.fetchone()[0].lower()
+
+
+def test_dotted_modified_and_other_script_words_are_found_on_either_database(course, maria):
+    publish(maria, course, "Tips for node.js and v2.0", "Mahalo from Hawaiʻi. हिन्दी में लिखना. Ωμέγα")
+    for text in ("node.js", "node", "v2.0", "Hawaiʻi", "हिन्दी", "ωμεγα", "ΩΜΕΓΑ"):
+        assert titles(maria, text) == ["Tips for node.js and v2.0"], text
+
+
+def test_A1_the_course_filter_on_people_needs_membership(course, maria, devon, outsider):
+    accounts_services.update_profile(user=devon, bio="Principal who loves robotics")
+    members_only = Filters(course=course)
+    found = selectors.people(viewer=maria, query=parse_query("robotics"), filters=members_only)
+    assert [h.obj for h in found.hits] == [devon]
+    for viewer in (outsider, AnonymousUser()):
+        assert selectors.people(viewer=viewer, query=parse_query("robotics"), filters=members_only).hits == []
+
+
+def test_people_the_viewer_blocked_are_left_out_too(maria, devon):
+    accounts_services.update_profile(user=devon, bio="Okapi fan")
+    Block.objects.create(blocker=maria, blocked=devon)
+    assert selectors.people(viewer=maria, query=parse_query("okapi")).hits == []
+
+
+def test_odd_page_numbers_give_the_first_page(client, corpus):
+    for page in ("²", "0", "-1", "99999999999999999999", "x"):
+        response = client.get(reverse("search:search"), {"q": "conferences", "type": "posts", "page": page})
+        assert response.status_code == 200, page
