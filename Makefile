@@ -21,10 +21,12 @@ lint: setup
 bench: setup
 	$(VENV)/python bench/tone_eval.py
 	$(VENV)/python bench/harvest_bench.py
+	$(VENV)/python bench/search_bench.py
 
 demo: setup
 	$(VENV)/commonplace migrate --noinput
 	$(VENV)/commonplace demo --reset
+	$(VENV)/commonplace insights fill --since "$$(date -u -d '56 days ago' +%F)"
 
 clean:
 	rm -rf .venv var .mypy_cache .ruff_cache .pytest_cache
