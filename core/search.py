@@ -140,6 +140,28 @@ def match(index: str, query: Query) -> Match:
     return Match(f"{index} MATCH %s", (fts5_expression(query),), f"-bm25({index}, {weights})", ())
 
 
+def newest_matches(index: str, query: Query, limit: int) -> list[tuple[int, float]]:
+    """The ids of the newest `limit` documents matching the query (by id, newest first) with their relevance
+    (larger is better), read from the index alone: the database walks the matches newest first and stops,
+    and scores only what it returns, so the cost does not grow with how common the words are."""
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT rowid, ts_rank_cd(document, q) FROM {index}, to_tsquery('simple', %s) AS q "  # noqa: S608
+            "WHERE document @@ q ORDER BY rowid DESC LIMIT %s"
+        )
+        params: list[object] = [tsquery_expression(query), limit]
+    else:
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS[: len(INDEXES[index])])
+        sql = (
+            f"SELECT rowid, -bm25({index}, {weights}) FROM {index} "  # noqa: S608 - names and weights are ours
+            f"WHERE {index} MATCH %s ORDER BY rowid DESC LIMIT %s"
+        )
+        params = [fts5_expression(query), limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
 # --- Writing ---------------------------------------------------------------------------------------------
 
 Document = Mapping[str, str]

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Count, FloatField, Q, QuerySet
+from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
 from django.utils.safestring import SafeString
 
 from accounts.models import Block, Mute, User
@@ -72,6 +73,41 @@ def _matching(qs: QuerySet[Any], index: str, query: Query, *, then: tuple[str, .
     )
 
 
+CANDIDATES = 1000  # an unfiltered search ranks the newest this many matches (see _ranked)
+
+
+def _ranked(
+    qs: QuerySet[Any],
+    index: str,
+    query: Query,
+    *,
+    date_field: str,
+    related: tuple[str, ...],
+    narrowed: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[Any], int, bool, bool]:
+    """A page of what the viewer may see (`qs`) matching the query, best first, newest first among equals;
+    with the total (up to a cap), whether there are more than that, and whether there is a next page.
+
+    Narrowed by filters, every match is ranked (the filters keep the set small). Unfiltered, a common word
+    can match hundreds of thousands of documents, so the newest CANDIDATES matches are taken from the index
+    alone and only those are ranked and checked for visibility: two short queries whatever the word."""
+    if narrowed:
+        found = _matching(qs, index, query, then=(f"-{date_field}", "-id"))
+        total, capped = _count(found)
+        rows, more = _page(found.select_related(*related), offset=offset, limit=limit)
+        return rows, total, capped, more
+    candidates = search.newest_matches(index, query, CANDIDATES + 1)
+    truncated = len(candidates) > CANDIDATES
+    scores = dict(candidates[:CANDIDATES])
+    visible = list(qs.filter(pk__in=list(scores)).values_list("pk", date_field))
+    visible.sort(key=lambda row: (scores[row[0]], row[1], row[0]), reverse=True)
+    page = [pk for pk, _ in visible[offset : offset + limit]]
+    objects = qs.model.objects.select_related(*related).in_bulk(page)
+    return [objects[pk] for pk in page if pk in objects], len(visible), truncated, offset + limit < len(visible)
+
+
 def _page(qs: QuerySet[Any], *, offset: int, limit: int) -> tuple[list[Any], bool]:
     rows = list(qs[offset : offset + limit + 1])
     return rows[:limit], len(rows) > limit
@@ -100,7 +136,7 @@ def _in_week(week: Week, date_field: str, prompt_field: str) -> Q:
 
 
 def artifacts(
-    *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20, count: bool = True
+    *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20
 ) -> Results:
     """Posts, videos, images and links (written here or gathered from blogs) the viewer may see, matching
     the query in their title, tags, blog name or full text."""
@@ -124,9 +160,16 @@ def artifacts(
         qs = qs.filter(published_at__date__gte=f.since)
     if f.until is not None:
         qs = qs.filter(published_at__date__lte=f.until)
-    found = _matching(qs, ARTIFACTS, query, then=("-published_at", "-id"))
-    total, capped = _count(found) if count else (0, False)
-    rows, more = _page(found.select_related("author", "course", "prompt__week__course"), offset=offset, limit=limit)
+    rows, total, capped, more = _ranked(
+        qs,
+        ARTIFACTS,
+        query,
+        date_field="published_at",
+        related=("author", "course", "prompt__week__course"),
+        narrowed=bool(filters),
+        offset=offset,
+        limit=limit,
+    )
     hits = [Hit(a, highlight(a.title, query, whole=True), highlight(_snippet_source(a), query)) for a in rows]
     return Results(hits, total, capped, more)
 
@@ -139,7 +182,7 @@ def _snippet_source(artifact: Artifact) -> str:
 
 
 def comments(
-    *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20, count: bool = True
+    *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20
 ) -> Results:
     """Comments on artifacts the viewer may see, not removed, and not by people hidden from the viewer."""
     if not query:
@@ -163,9 +206,16 @@ def comments(
         qs = qs.filter(created_at__date__lte=f.until)
     if f.kind:
         qs = qs.filter(artifact__kind=f.kind)
-    found = _matching(qs, COMMENTS, query, then=("-created_at", "-id"))
-    total, capped = _count(found) if count else (0, False)
-    rows, more = _page(found.select_related("author", "artifact"), offset=offset, limit=limit)
+    rows, total, capped, more = _ranked(
+        qs,
+        COMMENTS,
+        query,
+        date_field="created_at",
+        related=("author", "artifact"),
+        narrowed=bool(filters),
+        offset=offset,
+        limit=limit,
+    )
     hits = [Hit(c, highlight(c.artifact.title, Query(())), highlight(c.body, query)) for c in rows]
     return Results(hits, total, capped, more)
 
@@ -199,20 +249,21 @@ def people(
 
 
 def tags(*, viewer: Viewer, query: Query, filters: Filters = Filters(), limit: int = 20) -> Results:
-    """Tags whose name contains the query's words run together (#StudentLed for "student led"), by how
-    many artifacts the viewer can see carry them; a tag only on what the viewer cannot see is not shown."""
+    """Tags whose name contains the query's words run together (#StudentLed for "student led"), shortest
+    first; a tag carried only by what the viewer cannot see is not shown (one EXISTS per tag, no counting)."""
     compact = "".join(w for term in query.terms for w in term.words)
     if len(compact) < 2:
         return Results([], 0)
     visible = Artifact.objects.visible_to(viewer)
     if filters.course is not None:
         visible = visible.filter(course=filters.course)
+    carried = Artifact.tags.through.objects.filter(tag_id=OuterRef("pk"), artifact__in=visible)
     qs = (
         Tag.objects.filter(name__contains=compact)
-        .annotate(uses=Count("artifacts", filter=Q(artifacts__in=visible)))
-        .filter(uses__gt=0)
-        .order_by("-uses", "name")
+        .filter(Exists(carried))
+        .annotate(length=Length("name"))
+        .order_by("length", "name")
     )
     rows = list(qs[: limit + 1])
-    hits = [Hit(t, highlight(f"#{t.name}", Query(())), SafeString("")) for t in rows]
-    return Results(hits[:limit], len(hits[:limit]), has_more=len(rows) > limit)
+    hits = [Hit(t, highlight(f"#{t.name}", Query(())), SafeString("")) for t in rows[:limit]]
+    return Results(hits, len(hits), has_more=len(rows) > limit)

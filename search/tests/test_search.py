@@ -409,3 +409,18 @@ def test_odd_page_numbers_give_the_first_page(client, corpus):
     for page in ("²", "0", "-1", "99999999999999999999", "x"):
         response = client.get(reverse("search:search"), {"q": "conferences", "type": "posts", "page": page})
         assert response.status_code == 200, page
+
+
+def test_an_unfiltered_search_ranks_the_newest_matches_and_says_there_are_more(course, maria, devon, monkeypatch):
+    monkeypatch.setattr(selectors, "CANDIDATES", 3)
+    made = [publish(maria, course, f"Kestrel {n}", "kestrel") for n in range(5)]
+    hidden = publish(devon, course, "Kestrel draft", "kestrel", visibility=Visibility.DRAFT)
+    found = selectors.artifacts(viewer=maria, query=parse_query("kestrel"))
+    # The three newest matches are the draft (not maria's to see) and kestrels 4 and 3.
+    assert [h.obj for h in found.hits] == [made[4], made[3]]
+    assert (found.total, found.capped, found.has_more) == (2, True, False)
+    # The author of the draft sees it among the newest.
+    assert hidden in [h.obj for h in selectors.artifacts(viewer=devon, query=parse_query("kestrel")).hits]
+    # Narrowed by a filter, every match is ranked.
+    narrowed = selectors.artifacts(viewer=maria, query=parse_query("kestrel"), filters=Filters(person=maria))
+    assert len(narrowed.hits) == 5
