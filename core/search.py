@@ -149,7 +149,7 @@ def newest_matches(index: str, query: Query, limit: int) -> list[tuple[int, floa
             f"SELECT rowid, ts_rank_cd(document, q) FROM {index}, to_tsquery('simple', %s) AS q "  # noqa: S608
             "WHERE document @@ q ORDER BY rowid DESC LIMIT %s"
         )
-        params: list[object] = [tsquery_expression(query), limit]
+        params: list[str | int] = [tsquery_expression(query), limit]
     else:
         weights = ", ".join(str(w) for w in BM25_WEIGHTS[: len(INDEXES[index])])
         sql = (

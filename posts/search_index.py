@@ -32,11 +32,6 @@ def artifact_document(artifact: Artifact) -> search.Document:
     )
 
 
-def store_documents(documents: Iterable[tuple[int, search.Document]]) -> int:
-    """Index artifacts from documents already in hand (the harvester has every field: no need to read back)."""
-    return search.store(ARTIFACTS, documents)
-
-
 def comment_document(comment: Comment) -> search.Document:
     return {"body": comment.body}
 

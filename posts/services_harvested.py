@@ -10,9 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.bulk import insert_rows
-from core.search import Document
 from posts.models import Artifact, Kind, Origin, Tag, Visibility
-from posts.search_index import document, store_documents
+from posts.tasks import index_artifacts_later
 
 MAX_TAGS = 20
 
@@ -45,16 +44,6 @@ def _fields(post: HarvestedPost) -> dict[str, object]:
     }
 
 
-def _document(post: HarvestedPost) -> Document:
-    fields = _fields(post)
-    return document(
-        title=str(fields["title"]),
-        tags=dict.fromkeys(post.tags[:MAX_TAGS]),
-        source=str(fields["source_name"]),
-        body_html=post.body_html,
-    )
-
-
 def create_harvested(
     posts: Sequence[HarvestedPost], *, now: dt.datetime, tag_ids: dict[str, int] | None = None
 ) -> list[int]:
@@ -75,7 +64,9 @@ def create_harvested(
     ]
     ids = insert_rows(Artifact, rows, returning=True)
     _add_tags(zip(ids, (post.tags for post in posts), strict=True), tag_ids)
-    store_documents((pk, _document(post)) for pk, post in zip(ids, posts, strict=True))
+    # Indexed for search by the task worker once the harvest commits (the harvest stays as fast as a feed
+    # reader's; search catches up seconds later). Enqueued on commit: a rolled-back group indexes nothing.
+    index_artifacts_later.enqueue(ids)
     return ids
 
 
@@ -84,7 +75,7 @@ def update_harvested(artifact_id: int, post: HarvestedPost) -> None:
     Artifact.objects.filter(pk=artifact_id, origin=Origin.HARVESTED).update(**_fields(post))
     Artifact.tags.through.objects.filter(artifact_id=artifact_id).delete()
     _add_tags([(artifact_id, post.tags)])
-    store_documents([(artifact_id, _document(post))])
+    index_artifacts_later.enqueue([artifact_id])
 
 
 def _add_tags(rows: Iterable[tuple[int, tuple[str, ...]]], known: dict[str, int] | None = None) -> None:
