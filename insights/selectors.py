@@ -55,6 +55,14 @@ def _months(start: dt.date, end: dt.date) -> list[str]:
 PERSON_FIELDS = [f.name for f in PersonDay._meta.concrete_fields if f.name not in {"id", "user", "course", "day"}]
 
 
+def _to(user: User) -> Q:
+    """Comments addressed to the person: on their work, or replying to their comment (as id subqueries, so
+    each side is an index lookup rather than a scan of every comment)."""
+    return Q(artifact_id__in=Artifact.objects.filter(author=user).values("pk")) | Q(
+        parent_id__in=Comment.objects.filter(author=user).values("pk")
+    )
+
+
 def _person_today(user: User, today: dt.date) -> dict[str, int]:
     """Today's counts for the person across courses (the PersonDay fields the dashboard reads)."""
     start, end = _day_bounds(today)
@@ -70,7 +78,7 @@ def _person_today(user: User, today: dt.date) -> dict[str, int]:
         counts["comments_given"] += n
     received = (
         Comment.objects.filter(removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
-        .filter(Q(artifact__author=user) | Q(parent__author=user))
+        .filter(_to(user))
         .exclude(author=user)
     )
     for tone, n in received.values_list("tone").annotate(n=Count("id")).order_by():
@@ -322,8 +330,9 @@ def _network_now(user: User) -> tuple[int, int, int]:
     talked = people_commented_on(user, dt.datetime.min.replace(tzinfo=dt.UTC), timezone.now() + dt.timedelta(days=1))
     repliers = (
         Comment.objects.filter(removed_at__isnull=True)
-        .filter(Q(artifact__author=user) | Q(parent__author=user))
+        .filter(_to(user))
         .exclude(author=user)
+        .order_by()  # without the model's ordering, DISTINCT is over the authors alone
         .values_list("author_id", flat=True)
         .distinct()
     )
