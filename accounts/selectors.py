@@ -28,3 +28,8 @@ def filters_for(
     rules = [Rule(phrase, whole_word, action == FilterAction.HIDE) for phrase, whole_word, action in rows]
     rules.sort(key=lambda rule: not rule.hide)
     return build(rules)
+
+
+def filters_of(owner: User) -> list[KeywordFilter]:
+    """Every filter the person has, active or expired, by phrase (for their settings page)."""
+    return list(KeywordFilter.objects.filter(owner=owner).order_by("phrase", "id"))

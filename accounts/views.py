@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services, services_filters
+from accounts import selectors, services, services_filters
 from accounts.forms import KEEP_EXPIRY, KeywordFilterForm, ProfileForm, SignupForm
 from accounts.models import KeywordFilter, User
 from core.exceptions import ActionError
@@ -188,7 +188,7 @@ def filters(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Filter added for “{added.phrase}”.")
             return redirect("accounts:filters")
-    found = list(KeywordFilter.objects.filter(owner=me).order_by("phrase", "id"))
+    found = selectors.filters_of(me)
     rows = [(f, expires_words(f)) for f in found]
     return render(request, "accounts/filters.html", {"form": form, "rows": rows})
 

@@ -18,6 +18,7 @@ from courses.models import Course, Enrollment, MemberRole, Week
 from insights import charts
 from insights.charts import Chart
 from insights.models import CourseDay, NetworkDay, PersonDay
+from insights.services import day_bounds
 from network.models import Follow, Open, Share
 from network.selectors import CourseStreak, CurationReach, course_streaks, curation_reach
 from posts.models import Artifact, Comment, Origin, Tone, Visibility
@@ -30,11 +31,6 @@ UNANSWERED_DAYS = 3
 
 def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
-
-
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-    return start, start + dt.timedelta(days=1)
 
 
 def _month(day: dt.date) -> str:
@@ -65,7 +61,7 @@ def _to(user: User) -> Q:
 
 def _person_today(user: User, today: dt.date) -> dict[str, int]:
     """Today's counts for the person across courses (the PersonDay fields the dashboard reads)."""
-    start, end = _day_bounds(today)
+    start, end = day_bounds(today)
     counts: Counter[str] = Counter()
     posted = Artifact.objects.filter(author=user, published_at__gte=start, published_at__lt=end).exclude(
         visibility=Visibility.DRAFT
@@ -385,7 +381,7 @@ def _course_weeks(course: Course) -> list[Week]:
 
 
 def _course_today(course: Course, today: dt.date) -> dict[str, int]:
-    start, end = _day_bounds(today)
+    start, end = day_bounds(today)
     counts: Counter[str] = Counter()
     posted = Artifact.objects.filter(course=course, published_at__gte=start, published_at__lt=end).exclude(
         visibility=Visibility.DRAFT

@@ -13,23 +13,13 @@ ARTIFACTS = "search_artifacts"
 COMMENTS = "search_comments"
 
 
-def document(*, title: str, tags: Iterable[str], source: str, body_html: str, image_alt: str = "") -> search.Document:
-    return {
-        "title": title,
-        "tags": " ".join(tags),
-        "source": source,
-        "body": " ".join(part for part in (html_to_text(body_html), image_alt) if part),
-    }
-
-
 def artifact_document(artifact: Artifact) -> search.Document:
-    return document(
-        title=artifact.title,
-        tags=(t.name for t in artifact.tags.all()),
-        source=artifact.source_name,
-        body_html=artifact.body_html,
-        image_alt=artifact.image_alt,
-    )
+    return {
+        "title": artifact.title,
+        "tags": " ".join(t.name for t in artifact.tags.all()),
+        "source": artifact.source_name,
+        "body": " ".join(part for part in (html_to_text(artifact.body_html), artifact.image_alt) if part),
+    }
 
 
 def comment_document(comment: Comment) -> search.Document:

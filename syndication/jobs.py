@@ -8,26 +8,19 @@ its own event loop and parses on its own core, so a harvest uses every core.
 import asyncio
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
-from html import unescape
 from typing import Any
 
 from django.conf import settings
 
 from core.fetch import Fetcher, FetchError
-from core.text import extract_hashtags, normalize_tag
+from core.text import extract_hashtags, html_to_text, normalize_tag
 from syndication.parsing import FeedError, ParsedEntry, ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
 
 EXCERPT_WORDS = 60
-_TAG_RE = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
-
-
-def visible_text(html: str) -> str:
-    """The text of already-sanitised HTML, quickly: tags become spaces, entities are decoded."""
-    return " ".join(unescape(_TAG_RE.sub(" ", html)).split()) if html else ""
+visible_text = html_to_text  # the text of already-sanitised HTML (tags become spaces, entities decoded)
 
 
 def first_words(text: str, words: int = EXCERPT_WORDS) -> str:
