@@ -528,3 +528,19 @@ def unanswered_posts(course: Course, *, today: dt.date, limit: int = 20) -> list
         .select_related("author")
         .order_by("published_at", "id")[:limit]
     )
+
+
+def late_arrival_days(*, before: dt.date, arrived_since: dt.datetime) -> list[dt.date]:
+    """The UTC days before `before` that gained published posts arriving since `arrived_since`, oldest first.
+
+    A blog registered (or mended) late brings posts dated weeks back, which the nightly recount of the last
+    week would miss; their days are counted again too. One query over the recently created artifacts.
+    """
+    start, _ = day_bounds(before)
+    stamps = (
+        Artifact.objects.filter(created_at__gte=arrived_since, published_at__lt=start)
+        .exclude(visibility=Visibility.DRAFT)
+        .values_list("published_at", flat=True)
+        .order_by()
+    )
+    return sorted({stamp.astimezone(dt.UTC).date() for stamp in stamps})

@@ -1,5 +1,6 @@
-"""Background work for insights: every night at 00:20 UTC, roll up the last week again (late data);
-at 01:00, redraw the season maps of running courses; on demand, draw a big course's map."""
+"""Background work for insights: every night at 00:20 UTC, roll up the last week again (late data), and
+the older days that gained harvested posts since the night before; at 01:00, redraw the season maps of
+running courses; on demand, draw a big course's map."""
 
 import datetime as dt
 
@@ -11,12 +12,16 @@ from huey.contrib.djhuey import db_periodic_task
 from courses.models import Course
 from insights import maps
 from insights.models import CourseDay, CourseMap
+from insights.selectors import late_arrival_days
 from insights.services import fill_range
 from insights.services_maps import draw_course_map
 
 # The last seven finished days: harvested blog posts keep their blog's date, and a feed added (or fixed)
 # late brings posts dated days back; recounting a week catches them (a day is a few set-based queries).
 DAYS_BACK = 7
+# Older days are recounted when posts dated on them arrived in the last LATE_LOOKBACK (a margin over a day,
+# so a night the worker was late or down for an hour loses nothing; recounting a day twice is harmless).
+LATE_LOOKBACK = dt.timedelta(hours=26)
 
 
 @task
@@ -33,9 +38,13 @@ def days_to_fill(now: dt.datetime) -> tuple[dt.date, dt.date]:
 
 @db_periodic_task(crontab(hour="0", minute="20"))
 def schedule_rollups() -> None:
-    """Every day at 00:20 UTC (Huey's clock is UTC), enqueue the fill of the last two finished days."""
-    since, until = days_to_fill(timezone.now())
+    """Every day at 00:20 UTC (Huey's clock is UTC), enqueue the fill of the last week's finished days, and
+    of each older day that gained posts in the last day (one fill per day)."""
+    now = timezone.now()
+    since, until = days_to_fill(now)
     fill_days.enqueue(since.isoformat(), until.isoformat())
+    for day in late_arrival_days(before=since, arrived_since=now - LATE_LOOKBACK):
+        fill_days.enqueue(day.isoformat(), day.isoformat())
 
 
 @task

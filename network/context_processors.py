@@ -3,12 +3,14 @@
 from django.http import HttpRequest
 
 from accounts.models import User
-from network.selectors import unread_count
+from network.selectors import UNREAD_CAP, unread_count
 
 
-def notifications(request: HttpRequest) -> dict[str, int]:
-    """Only for signed-in people; a fixed number of queries however many notifications (see unread_count)."""
+def notifications(request: HttpRequest) -> dict[str, str]:
+    """Only for signed-in people; a fixed number of queries however many notifications (see unread_count).
+    The count as the nav shows it: "" for none, "99+" from the cap."""
     user = getattr(request, "user", None)
     if not isinstance(user, User):
         return {}
-    return {"unread_notifications": unread_count(user)}
+    count = unread_count(user)
+    return {"unread_notifications": f"{UNREAD_CAP}+" if count >= UNREAD_CAP else str(count) if count else ""}

@@ -1,26 +1,22 @@
-"""@mentions: finding handles in text, and the comments and artifacts that mention a person (computed when read)."""
+"""@mentions as notifications: the comments and artifacts that mention a person, read from posts.Mention.
+
+Finding handles in text and recording them is `posts.mentions` (the services record a text's mentions when it
+is written); this module answers "who mentioned me", applying the visibility rule, blocks and mutes when read.
+"""
 
 import datetime as dt
-import re
 
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from posts.models import Artifact, Comment
+from posts.mentions import mentioned_handles, mentions
+from posts.models import Artifact, Comment, Mention, Visibility, visible_q
 
-# An @ not preceded by a word character, dot or another @ (so e-mail addresses and "@@x" are left alone),
-# followed by a whole handle (a longer word is not a mention of its prefix).
-MENTION_RE = re.compile(r"(?<![\w.@+-])@([A-Za-z0-9_]{2,30})(?![\w@])")
+__all__ = ["mentioned_handles", "mentioned_people", "mentions", "mentions_of"]
 
-
-def mentioned_handles(text: str) -> set[str]:
-    """The handles written as @handle in the text, lower-cased (they may or may not belong to anyone)."""
-    return {match.lower() for match in MENTION_RE.findall(text)}
-
-
-def mentions(text: str, handle: str) -> bool:
-    """True when the text mentions this handle, case-insensitively."""
-    return handle.lower() in mentioned_handles(text)
+# How many of the newest recorded mentions are read before the visibility rule, mutes and blocks filter them.
+CANDIDATES_PER_LIMIT = 4
+PUBLISHED = [Visibility.PUBLIC, Visibility.COURSE]
 
 
 def mentioned_people(text: str) -> QuerySet[User]:
@@ -37,29 +33,41 @@ def mentioned_people(text: str) -> QuerySet[User]:
 def mentions_of(
     user: User, *, hidden: QuerySet[User], since: dt.datetime | None = None, limit: int = 50
 ) -> tuple[list[Comment], list[Artifact]]:
-    """Comments and published artifacts the user may see that mention them, newest first. Two queries.
+    """Comments and published artifacts the user may see that mention them, newest first. One query for the
+    recorded mentions, then one for each kind that has any (so one to three).
 
     `hidden` is the people the user does not hear from (active mutes, blocks either way). Comments that are
     already replies to the user (on their work or to their comment) are left out: those notify as replies.
     `since` keeps only mentions made after it (the unread ones, for the unread count); at most `limit` of each.
-    The database narrows by `@handle` in the text; the regex then drops look-alikes (`@handlebar`, e-mails).
+    It starts from the person's newest recorded mentions (an index range of at most 2 × CANDIDATES_PER_LIMIT ×
+    limit rows), so its cost does not grow with the site.
     """
-    needle = f"@{user.username}"
-    visible = Artifact.objects.visible_to(user).published()
+    recorded = Mention.objects.filter(user=user)
+    if since is not None:
+        recorded = recorded.filter(created_at__gt=since)
+    candidates = limit * CANDIDATES_PER_LIMIT
+    picked = list(recorded.order_by("-created_at", "-id").values_list("comment_id", "artifact_id")[: 2 * candidates])
+    # Literal id lists: each query below then looks its rows up by primary key.
+    comment_ids = [comment for comment, _ in picked if comment is not None][:candidates]
+    artifact_ids = [artifact for comment, artifact in picked if comment is None][:candidates]
     comments = (
         Comment.objects.shown()
-        .filter(body__icontains=needle, artifact__in=visible)
+        .filter(pk__in=comment_ids)
+        .filter(visible_q(user, via="artifact__"), artifact__visibility__in=PUBLISHED)
         .exclude(author=user)
         .exclude(author__in=hidden)
         .exclude(Q(artifact__author=user) | Q(parent__author=user))
     )
-    artifacts = visible.filter(body__icontains=needle).exclude(author=user).exclude(author__in=hidden)
+    artifacts = (
+        Artifact.objects.visible_to(user)
+        .published()
+        .filter(pk__in=artifact_ids)
+        .exclude(author=user)
+        .exclude(author__in=hidden)
+    )
     if since is not None:
         comments = comments.filter(created_at__gt=since)
         artifacts = artifacts.filter(published_at__gt=since)
     comments = comments.select_related("author", "artifact").order_by("-created_at", "-id")[:limit]
     artifacts = artifacts.select_related("author").order_by("-published_at", "-id")[:limit]
-    return (
-        [c for c in comments if mentions(c.body, user.username)],
-        [a for a in artifacts if mentions(a.body, user.username)],
-    )
+    return list(comments), list(artifacts)

@@ -2,6 +2,7 @@
 
 import base64
 import datetime as dt
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from courses.models import Course, HabitMode, Week
 from network import habits
 from network.mentions import mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
-from posts.models import Artifact, Comment, Tag
+from posts.models import Artifact, Comment, Tag, visible_q
 from posts.selectors import EXTRA_ROUNDS, PAGE_SIZE, decode_cursor, filter_keeper
 
 Viewer = User | AnonymousUser
@@ -316,8 +317,17 @@ def _replies(user: User) -> QuerySet[Comment]:
         )
         .exclude(author=user)
         .exclude(author__in=_hidden_people(user))
-        .filter(artifact__in=Artifact.objects.visible_to(user))
+        .filter(visible_q(user, via="artifact__"))
     )
+
+
+def _newest_ids(rows: QuerySet[Comment], limit: int) -> list[int]:
+    """The ids of the newest `limit` rows, chosen here from their (time, id) pairs.
+
+    Asked for "newest first, 50 of them", SQLite walks the whole comment-time index backwards, hoping to meet
+    50 matches early; a person's replies are few among millions, so it would read them all. Read the person's
+    rows through their own indexes instead, and pick the newest in Python."""
+    return [pk for _, pk in heapq.nlargest(limit, rows.order_by().values_list("created_at", "pk"))]
 
 
 def _last_seen(user: User) -> dt.datetime | None:
@@ -326,9 +336,10 @@ def _last_seen(user: User) -> dt.datetime | None:
 
 
 def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
-    """The newest notifications: follows and shares (rows), replies and mentions (computed), muted and blocked out."""
+    """The newest notifications: follows and shares (stored), replies (computed) and mentions (recorded),
+    without muted or blocked people."""
     seen = _last_seen(user)
-    # Mentions are computed below, so stored mention rows (if any appear) are not counted twice.
+    # Mentions are read below, so stored mention notifications (if any appear) are not counted twice.
     items = [
         NotificationItem(
             kind=n.kind,
@@ -344,7 +355,8 @@ def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
         .select_related("actor", "artifact", "comment__artifact")
         .order_by("-created_at", "-id")[:limit]
     ]
-    for c in _replies(user).select_related("author", "artifact", "parent").order_by("-created_at", "-id")[:limit]:
+    replies = Comment.objects.filter(pk__in=_newest_ids(_replies(user), limit))
+    for c in replies.select_related("author", "artifact", "parent").order_by("-created_at", "-id"):
         on_own_comment = c.parent is not None and c.parent.author_id == user.pk
         items.append(
             NotificationItem(
@@ -408,21 +420,33 @@ def _apply_filters(items: list[NotificationItem], user: User) -> list[Notificati
     return kept
 
 
+UNREAD_CAP = 99  # the nav shows "99+" from here
+
+
 def unread_count(user: User) -> int:
     """Unread notifications: stored rows, and replies and mentions since the last "mark all read". Five queries
     (one reads the keyword filters); with a hiding filter for notifications, the unread items of the page.
 
-    Mentions come from `mentions_of`, as on the notifications page, so the count matches what the page marks
-    unread (up to the page's limit of mentions of each kind).
+    Mentions come from `mentions_of` (the recorded mentions, an index range per person), as on the
+    notifications page, so the count matches what the page marks unread (up to the page's limit of mentions of
+    each kind). Every signed-in page shows this count, so each of its queries starts from the person's own rows,
+    and it counts at most UNREAD_CAP.
     """
     matcher = filters_for(user, FilterContext.NOTIFICATIONS)
     if matcher is not None and any(rule.hide for rule in matcher.rules):
         # Hiding filters: count what the notifications page shows, so the two never disagree.
         return sum(item.unread for item in notifications_for(user))
     seen = _last_seen(user)
-    stored = _stored(user).filter(read_at__isnull=True).order_by().annotate(n=Func(F("id"), function="COUNT"))
+    # Each kind is counted up to UNREAD_CAP (a LIMIT inside the count), so someone who never marks anything
+    # read costs no more than anyone else; the nav then says "99+".
+    stored_ids = _stored(user).filter(read_at__isnull=True).order_by().values("pk")[:UNREAD_CAP]
+    stored = Notification.objects.filter(pk__in=stored_ids).order_by().annotate(n=Func(F("id"), function="COUNT"))
     replies = _replies(user) if seen is None else _replies(user).filter(created_at__gt=seen)
-    replies = replies.order_by().annotate(n=Func(F("id"), function="COUNT"))
+    replies = (
+        Comment.objects.filter(pk__in=replies.order_by().values("pk")[:UNREAD_CAP])
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+    )
     total = (
         User.objects.filter(pk=user.pk)
         .annotate(
@@ -433,7 +457,7 @@ def unread_count(user: User) -> int:
         .first()
     )
     comments, artifacts = mentions_of(user, hidden=_hidden_people(user), since=seen)
-    return (total or 0) + len(comments) + len(artifacts)
+    return min(UNREAD_CAP, (total or 0) + len(comments) + len(artifacts))
 
 
 # The person page and the course stream (posts' artifact lists with the network's counts)

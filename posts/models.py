@@ -42,21 +42,33 @@ class Tag(models.Model):
         return reverse("posts:tag", kwargs={"name": self.name})
 
 
+def visible_q(viewer: User | AnonymousUser, via: str = "") -> Q:
+    """The one visibility rule, as a condition: public to all, course-only to members, drafts to their author,
+    and nothing across a block either way.
+
+    `via` is the path to the artifact from the rows being filtered ("artifact__" for comments), so a query
+    that starts from a person's own rows (their replies, their mentions) checks each row's artifact as it
+    joins it, instead of listing every artifact the person may see first.
+    """
+    if not viewer.is_authenticated:
+        return Q(**{f"{via}visibility": Visibility.PUBLIC})
+    member_courses = viewer.enrollments.values("course_id")  # type: ignore[union-attr]
+    author = f"{via}author_id"
+    return (
+        Q(**{f"{via}visibility": Visibility.PUBLIC})
+        | Q(**{f"{via}visibility": Visibility.COURSE, f"{via}course_id__in": member_courses})
+        | Q(**{author: viewer.pk})
+    ) & ~(
+        # A block hides both people from each other, everywhere.
+        Q(**{f"{author}__in": Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")})
+        | Q(**{f"{author}__in": Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")})
+    )
+
+
 class ArtifactQuerySet(models.QuerySet["Artifact"]):
     def visible_to(self, viewer: User | AnonymousUser) -> "ArtifactQuerySet":
-        """The one visibility rule: public to all, course-only to members, drafts to their author."""
-        if not viewer.is_authenticated:
-            return self.filter(visibility=Visibility.PUBLIC)
-        member_courses = viewer.enrollments.values("course_id")  # type: ignore[union-attr]
-        return self.filter(
-            Q(visibility=Visibility.PUBLIC)
-            | Q(visibility=Visibility.COURSE, course_id__in=member_courses)
-            | Q(author_id=viewer.pk)
-        ).exclude(
-            # A block hides both people from each other, everywhere.
-            Q(author_id__in=Block.objects.filter(blocker_id=viewer.pk).values("blocked_id"))
-            | Q(author_id__in=Block.objects.filter(blocked_id=viewer.pk).values("blocker_id"))
-        )
+        """The one visibility rule (`visible_q`): public to all, course-only to members, drafts to their author."""
+        return self.filter(visible_q(viewer))
 
     def unmuted_for(self, viewer: User | AnonymousUser, now: dt.datetime | None = None) -> "ArtifactQuerySet":
         """Lists and timelines leave out people the viewer has muted (their pages stay reachable)."""
@@ -182,3 +194,32 @@ class Comment(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.artifact.get_absolute_url()}#comment-{self.pk}"
+
+
+class Mention(models.Model):
+    """A person @mentioned in an artifact's text or in a comment, recorded when the text is written or edited.
+
+    Notifications read these rows (an index lookup per person) instead of searching every text for `@handle`.
+    `comment` is empty for a mention in the artifact itself. `created_at` is when the mention was made: the
+    comment's time, or the artifact's publication. Who may see it is decided when read, by the one visibility
+    rule, so a mention in a draft or a course-only post reaches no one who cannot see it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="mentions")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "comment"], condition=Q(comment__isnull=False), name="mention_once_per_comment"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "artifact"], condition=Q(comment__isnull=True), name="mention_once_per_artifact"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.comment_id or self.artifact_id}"

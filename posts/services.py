@@ -16,6 +16,7 @@ from core.tone import classify
 from core.video import parse_video_url
 from courses.models import Course, Prompt
 from courses.selectors import can_facilitate, is_member
+from posts import mentions
 from posts.models import Artifact, Comment, Kind, Origin, Tag, Tone, Visibility
 from posts.search_index import index_artifacts, index_comments, remove_artifact
 from posts.selectors import can_see, is_blocked_between
@@ -118,6 +119,7 @@ def publish(
     _apply_content(artifact, image=image)
     artifact.save()
     _set_tags(artifact, tags or [])
+    mentions.record_artifact(artifact)
     index_artifacts([artifact.pk])
     return artifact
 
@@ -146,6 +148,7 @@ def edit_artifact(
     _apply_content(artifact, image=image)
     artifact.save()
     _set_tags(artifact, tags if tags is not None else [t.name for t in artifact.tags.all()])
+    mentions.record_artifact(artifact)
     index_artifacts([artifact.pk])
     return artifact
 
@@ -208,6 +211,7 @@ def add_comment(
         tone_predicted=predicted,
         tone_corrected=label != predicted,
     )
+    mentions.record_comment(comment)
     index_comments([comment.pk])
     return comment
 
@@ -238,6 +242,7 @@ def edit_comment(*, comment: Comment, actor: User, body: str) -> Comment:
     if not comment.tone_corrected:
         comment.tone = comment.tone_predicted
     comment.save(update_fields=["body", "body_html", "edited_at", "tone", "tone_predicted"])
+    mentions.record_comment(comment)
     index_comments([comment.pk])
     return comment
 
@@ -252,4 +257,5 @@ def remove_comment(*, comment: Comment, actor: User) -> None:
         comment.removed_by = actor
         comment.body = comment.body_html = ""
         comment.save(update_fields=["removed_at", "removed_by", "body", "body_html"])
+        mentions.record_comment(comment)
         index_comments([comment.pk])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Model
+from django.db.models import F, Model
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from insights import tasks
 from insights.models import CourseDay, CourseEdgeDay, NetworkDay, PersonDay
 from insights.services import compute_day, fill_day, fill_range
 from network.models import Follow, Open, Share
-from posts.models import Comment, Origin, Tone, Visibility
+from posts.models import Artifact, Comment, Origin, Tone, Visibility
 from posts.tests.factories import ArtifactFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
@@ -407,9 +407,35 @@ def test_the_nightly_run_refills_the_last_week(history, monkeypatch) -> None:
             enqueued.append((since, until))
 
     monkeypatch.setattr(tasks, "fill_days", FakeTask())
+    Artifact.objects.update(created_at=F("published_at"))  # posted here on the day they are dated
     tasks.schedule_rollups.call_local()
     yesterday = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
     assert enqueued == [((yesterday - dt.timedelta(days=6)).isoformat(), yesterday.isoformat())]
+
+
+def test_the_nightly_run_recounts_older_days_that_gained_harvested_posts(course, maria, monkeypatch) -> None:
+    """A blog registered late brings a post dated three weeks back: its day is counted again that night."""
+    now = timezone.now()
+    old_day = now.astimezone(dt.UTC).date() - dt.timedelta(days=21)
+    ArtifactFactory.create(author=maria, course=course, published_at=at(old_day - dt.timedelta(days=9), 9))
+    late = ArtifactFactory.create(author=maria, course=course, origin=Origin.HARVESTED, published_at=at(old_day, 9))
+    Artifact.objects.exclude(pk=late.pk).update(created_at=now - dt.timedelta(days=5))  # arrived long ago
+    ArtifactFactory.create(  # a late draft counts nowhere
+        author=maria, course=course, visibility=Visibility.DRAFT, published_at=at(old_day - dt.timedelta(days=2), 9)
+    )
+    enqueued = []
+
+    class FakeTask:
+        def enqueue(self, since: str, until: str) -> None:
+            enqueued.append((since, until))
+
+    monkeypatch.setattr(tasks, "fill_days", FakeTask())
+    tasks.schedule_rollups.call_local()
+    since, until = tasks.days_to_fill(now)
+    assert enqueued == [(since.isoformat(), until.isoformat()), (old_day.isoformat(), old_day.isoformat())]
+    monkeypatch.undo()
+    tasks.fill_days.call(*enqueued[1])
+    assert PersonDay.objects.get(user=maria, day=old_day).harvested == 1
 
 
 def test_command_fills_a_range_and_prints_a_summary(history) -> None:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Block, Mute
-from network import services
+from network import context_processors, selectors, services
 from network.models import Open
 from network.selectors import notifications_for, unread_count
 from posts.models import Visibility
@@ -128,8 +128,8 @@ def test_nav_shows_unread_count_cheaply(login, maria, devon, course, django_asse
         CommentFactory.create(artifact=theirs, author=devon, body="What do you think, @maria?")
     client = login(maria)
     # session, user, the course list; the unread count: keyword filters, last read, stored rows and replies,
-    # mentions (two)
-    with django_assert_max_num_queries(8):
+    # mentions (the recorded ones, then comments and artifacts)
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("courses:list"))
     assert f"Notifications ({2 + 2 * mentions} unread)" in response.content.decode()
 
@@ -143,3 +143,17 @@ def test_empty_notifications_page(login, maria, valid_html) -> None:
     response = login(maria).get(reverse("network:notifications"))
     valid_html(response.content)
     assert "No notifications yet." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_unread_count_stops_at_the_cap_and_the_nav_says_so(client, maria, devon, course, monkeypatch) -> None:
+    monkeypatch.setattr(selectors, "UNREAD_CAP", 3)
+    monkeypatch.setattr(context_processors, "UNREAD_CAP", 3)
+    work = ArtifactFactory.create(course=course, author=maria)
+    CommentFactory.create(artifact=work, author=devon, body="First")
+    client.force_login(maria)
+    assert "(1 unread)" in client.get("/").content.decode()
+    for n in range(4):
+        CommentFactory.create(artifact=work, author=devon, body=f"More {n}")
+    assert selectors.unread_count(maria) == 3
+    assert "(3+ unread)" in client.get("/").content.decode()
