@@ -30,7 +30,7 @@ from accounts.selectors import filters_for
 from core.text import html_to_text
 from courses.models import Course, HabitMode, Week
 from network import habits
-from network.mentions import mentions_of
+from network.mentions import mention_count, mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from posts.models import Artifact, Comment, Tag, visible_q
 from posts.selectors import EXTRA_ROUNDS, PAGE_SIZE, decode_cursor, filter_keeper
@@ -427,7 +427,7 @@ def unread_count(user: User) -> int:
     """Unread notifications: stored rows, and replies and mentions since the last "mark all read". Five queries
     (one reads the keyword filters); with a hiding filter for notifications, the unread items of the page.
 
-    Mentions come from `mentions_of` (the recorded mentions, an index range per person), as on the
+    Mentions are counted as `mentions_of` finds them (the recorded mentions, an index range per person), as on the
     notifications page, so the count matches what the page marks unread (up to the page's limit of mentions of
     each kind). Every signed-in page shows this count, so each of its queries starts from the person's own rows,
     and it counts at most UNREAD_CAP.
@@ -456,8 +456,8 @@ def unread_count(user: User) -> int:
         .values_list("unread", flat=True)
         .first()
     )
-    comments, artifacts = mentions_of(user, hidden=_hidden_people(user), since=seen)
-    return min(UNREAD_CAP, (total or 0) + len(comments) + len(artifacts))
+    mentioned = mention_count(user, hidden=_hidden_people(user), since=seen)
+    return min(UNREAD_CAP, (total or 0) + mentioned)
 
 
 # The person page and the course stream (posts' artifact lists with the network's counts)
