@@ -3,10 +3,11 @@
 In a fresh interpreter per database (a temporary SQLite file; or a `commonplace_bench_insights` database created
 and dropped on a loopback PostgreSQL server):
 
-  1. migrate, then generate a seeded data set with bulk loads: N people (default 100,000), 40 courses of 6 weeks
-     (one of 5,000 participants running over the last six weeks), M artifacts (default 1,000,000) over the last
-     120 days with heavy-tailed authorship, ~2 comments per artifact (threads, tones, a few @mentions), shares,
-     opens (some through shares) and follows (heavy-tailed popularity);
+  1. migrate, then generate a seeded data set with network.scale (the generator behind `commonplace seed-scale`):
+     N people (default 100,000), 40 courses of 6 weeks (one of 5,000 participants running over the last six
+     weeks), M artifacts (default 1,000,000) over the last 120 days with heavy-tailed authorship, tags and prompt
+     answers, ~2 comments per artifact (threads, tones, a few @mentions), shares, opens (some through shares),
+     follows (heavy-tailed popularity), mutes, blocks and notifications;
   2. time insights.services.fill_day() for yesterday, fill_range() over the last 7 days (per day), then backfill
      the rest of the 120 days (or --backfill-days) so the dashboards have history;
   3. time /me/insights/ (a typical active member of the big course, and the most active person) and
@@ -27,22 +28,19 @@ Before each timed phase the benchmark waits (up to --wait-max seconds) until no 
 from __future__ import annotations
 
 import argparse
-import bisect
 import datetime as dt
 import functools
 import itertools
 import json
 import math
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -61,10 +59,8 @@ DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "commonplace_bench_insights"
 PACKAGES = ["django", "psycopg", "networkx"]
 TARGETS = {"dashboard_median_ms": 150.0, "daily_rollup_s": 600.0}
-COURSES = 40
-WEEKS = 6
-DAYS = 120
-BIG_SLUG = "bench-big"
+COURSES = 40  # the generated network (network.scale): 40 courses, the first of them network.scale.BIG_SLUG
+DAYS = 120  # days of history the generator writes (network.scale.DAYS; checked when the worker starts)
 OTHER_BENCHES = ("search_bench.py", "harvest_bench.py")
 SECOND = dt.timedelta(seconds=1)
 MIN_RUNS = [20]  # a page far over its target stops after --page-budget seconds, but not before this many runs
@@ -173,422 +169,6 @@ def _database_settings(args: argparse.Namespace) -> None:
     os.environ["COMMONPLACE_TESTING"] = "1"  # plain static storage: no collectstatic manifest needed
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-
-
-class Loader:
-    """Bulk loads of plain tuples with explicit ids: executemany on SQLite, COPY on PostgreSQL.
-
-    Columns not given get their field's default (prepared once). Datetime columns are given as UTC epoch
-    seconds (whole seconds) and converted here: a text 'YYYY-MM-DD HH:MM:SS' on SQLite, as Django stores them.
-    """
-
-    def __init__(self) -> None:
-        from django.db import connection
-
-        connection.ensure_connection()
-        self.connection = connection
-        self.vendor = connection.vendor
-        self.rows = 0
-        self.seconds = 0.0
-
-    def load(self, model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
-        from django.db import models
-
-        started = time.perf_counter()
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        extra = [name for name in fields if name not in columns]
-        defaults = tuple(fields[name].get_db_prep_save(fields[name].get_default(), self.connection) for name in extra)
-        stamps = [i for i, name in enumerate(columns) if isinstance(fields[name], models.DateTimeField)]
-        names = columns + extra
-        table = model._meta.db_table
-        count = 0
-        if self.vendor == "sqlite":
-            fmt = time.strftime
-            gmt = time.gmtime
-
-            def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-                if stamps:
-                    values = list(row)
-                    for i in stamps:
-                        if values[i] is not None:
-                            values[i] = fmt("%Y-%m-%d %H:%M:%S", gmt(values[i]))
-                    row = tuple(values)
-                return row + defaults
-
-            sql = f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'  # noqa: S608
-            raw = self.connection.connection
-            batch: list[tuple[Any, ...]] = []
-            for row in rows:
-                batch.append(convert(row))
-                if len(batch) >= 20_000:
-                    raw.executemany(sql, batch)
-                    count += len(batch)
-                    batch = []
-            if batch:
-                raw.executemany(sql, batch)
-                count += len(batch)
-        else:
-            utc = dt.UTC
-            fromts = dt.datetime.fromtimestamp
-            raw_cursor = self.connection.connection.cursor()
-            with raw_cursor.copy(f'COPY "{table}" ({", ".join(names)}) FROM STDIN') as copy:
-                for row in rows:
-                    if stamps:
-                        values = list(row)
-                        for i in stamps:
-                            if values[i] is not None:
-                                values[i] = fromts(values[i], utc)
-                        row = tuple(values)
-                    copy.write_row(row + defaults)
-                    count += 1
-        self.rows += count
-        self.seconds += time.perf_counter() - started
-        return count
-
-
-class Weighted:
-    """Draw items with given weights quickly (a cumulative table and bisect)."""
-
-    def __init__(self, items: Sequence[int], weights: Sequence[float], rng: random.Random) -> None:
-        self.items = list(items)
-        self.cum = list(itertools.accumulate(weights))
-        self.total = self.cum[-1]
-        self.rng = rng
-
-    def __call__(self) -> int:
-        return self.items[bisect.bisect(self.cum, self.rng.random() * self.total)]
-
-
-WORD_TEXT = (
-    "students learning classroom teaching reading writing questions ideas innovation feedback project math science "
-    "growth mindset curiosity voice agency choice reflection portfolio inquiry community families assessment rubric "
-    "collaboration design thinking empathy wellbeing leadership coaching literacy coding makerspace play wonder "
-    "the of and to a in that is for it with as was on be this are by at we have from or an they which you one"
-)
-WORDS = WORD_TEXT.split()
-COMMENT_OPENERS = [
-    "Thank you for sharing this, ",
-    "I love how you put it: ",
-    "I wonder how you would handle ",
-    "How did your students react to ",
-    "I am not sure I agree about ",
-    "This made me rethink ",
-    "Great point about ",
-    "Could you say more about ",
-]
-
-
-def _texts(rng: random.Random, count: int, low: int, high: int) -> list[str]:
-    out = []
-    for _ in range(count):
-        words = rng.choices(WORDS, k=rng.randint(low, high))
-        out.append(" ".join(words).capitalize() + ".")
-    return out
-
-
-def generate(args: argparse.Namespace, loader: Loader) -> dict[str, Any]:
-    """Users, courses, weeks, enrollments, artifacts, comments, shares, opens, follows: seeded, in one transaction."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from accounts.models import User
-    from courses.models import Course, Enrollment, Week
-    from network.models import Follow, Open, Share
-    from posts.models import Artifact, Comment
-
-    rng = random.Random(args.seed)
-    now_dt = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=1)
-    now = int(now_dt.timestamp())
-    today = now_dt.date()
-    first = now - DAYS * 86_400
-    n_people = args.people
-    timings: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    started = time.perf_counter()
-    mark = started
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        timings[name] = round(time.perf_counter() - mark, 1)
-        mark = time.perf_counter()
-        say(f"    {name}: {timings[name]} s ({loader.rows:,} rows so far)")
-
-    # People: activity (posting and commenting) is heavy-tailed; a third are near-silent readers.
-    activity = [0.05 if rng.random() < 0.33 else min(rng.paretovariate(1.3), 1000.0) for _ in range(n_people)]
-    popularity = [min(rng.paretovariate(1.1), 5000.0) for _ in range(n_people)]
-    uid = list(range(1, n_people + 1))  # explicit ids: user index i is id i + 1
-    joined = [now - rng.randint(400, 1100) * 86_400 for _ in range(n_people)]
-
-    with transaction.atomic():
-        counts["users"] = loader.load(
-            User,
-            ["id", "username", "email", "display_name", "password", "date_joined", "is_active"],
-            (
-                (uid[i], f"p{uid[i]}", f"p{uid[i]}@bench.invalid", f"Person {uid[i]}", "!", joined[i], True)
-                for i in range(n_people)
-            ),
-        )
-        # Courses: course 1 is the big one (weeks 1-6 end this week); the others start every two days or so.
-        big_start = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=WEEKS - 1)
-        starts = [big_start] + [today - dt.timedelta(days=DAYS - 1 - 3 * c) for c in range(COURSES - 1)]
-        course_rows = [
-            (c + 1, f"Bench course {c + 1}", BIG_SLUG if c == 0 else f"bench-{c + 1}", f"#BENCH{c + 1}", str(starts[c]))
-            for c in range(COURSES)
-        ]
-        loader.load(Course, ["id", "title", "slug", "hashtag", "start_date"], course_rows)
-        week_rows = []
-        for c in range(COURSES):
-            for w in range(WEEKS):
-                begins = starts[c] + dt.timedelta(weeks=w)
-                week_rows.append(
-                    (c * WEEKS + w + 1, c + 1, w + 1, f"Week {w + 1}", str(begins), str(begins + dt.timedelta(days=6)))
-                )
-        loader.load(Week, ["id", "course_id", "number", "title", "starts_on", "ends_on"], week_rows)
-        # Enrollments: everyone in one of the 39 other courses (Zipf sizes), a quarter in a second; the big
-        # course gets `course_size` participants drawn from everyone, and two facilitators (people 1 and 2).
-        course_pick = Weighted(range(2, COURSES + 1), [1 / (i + 1) ** 0.7 for i in range(COURSES - 1)], rng)
-        roles: dict[tuple[int, int], str] = {}
-        for i in range(2, n_people):
-            roles[course_pick(), i] = "participant"
-            if rng.random() < 0.25:
-                roles[course_pick(), i] = "participant"
-        big_size = min(args.course_size, n_people - 2)
-        for i in rng.sample(range(2, n_people), big_size):
-            roles[1, i] = "participant"
-        roles[1, 0] = roles[1, 1] = "facilitator"
-        for c in range(2, COURSES + 1):
-            roles[c, (c * 97) % (n_people - 2) + 2] = "facilitator"
-        start_ts = [int(dt.datetime.combine(s, dt.time.min, tzinfo=dt.UTC).timestamp()) for s in starts]
-        enrollment_rows = []
-        members: dict[int, list[int]] = {c: [] for c in range(1, COURSES + 1)}
-        courses_of: list[list[int]] = [[] for _ in range(n_people)]
-        for n, ((c, i), role) in enumerate(sorted(roles.items())):
-            late = rng.random() < 0.1
-            when = start_ts[c - 1] + (rng.randint(0, 21 * 86_400) if late else -rng.randint(0, 14 * 86_400))
-            enrollment_rows.append((n + 1, c, uid[i], role, min(when, now)))
-            members[c].append(i)
-            courses_of[i].append(c)
-        counts["enrollments"] = loader.load(
-            Enrollment, ["id", "course_id", "user_id", "role", "joined_at"], enrollment_rows
-        )
-        counts["big_course_participants"] = sum(1 for (c, _), r in roles.items() if c == 1 and r == "participant")
-        lap("people_courses_enrollments_s")
-
-        pick_member = {c: Weighted(m, [activity[i] for i in m], rng) for c, m in members.items()}
-        author_pick = Weighted(range(n_people), activity, rng)
-
-        # Artifacts: times uniform over the last 120 days; in the big course's weeks its members post there
-        # mostly. 5% links, 40% harvested (excerpt, no body), 3% drafts, 17% course-only.
-        n_art = args.artifacts
-        times = sorted(rng.randint(first, now) for _ in range(n_art))
-        big_ts = start_ts[0]
-        titles = _texts(rng, 400, 4, 9)
-        bodies = _texts(rng, 2000, 40, 120)
-        art_author = [0] * n_art
-        art_course = [0] * n_art
-        art_draft = bytearray(n_art)
-
-        def artifact_rows() -> Iterable[tuple[Any, ...]]:
-            for a in range(n_art):
-                i = author_pick()
-                mine = courses_of[i]
-                if not mine:
-                    mine = courses_of[i] = [2]
-                if len(mine) > 1 and 1 in mine and times[a] >= big_ts and rng.random() < 0.7:
-                    course = 1
-                else:
-                    course = rng.choice(mine)
-                art_author[a], art_course[a] = i, course
-                roll = rng.random()
-                visibility = "public" if roll < 0.80 else "course" if roll < 0.97 else "draft"
-                art_draft[a] = visibility == "draft"
-                harvested = rng.random() < 0.4
-                link = not harvested and rng.random() < 0.05
-                body = rng.choice(bodies)
-                yield (
-                    a + 1,
-                    uid[i],
-                    course,
-                    "link" if link else "post",
-                    rng.choice(titles),
-                    "" if harvested else body,
-                    f"<p>{body}</p>",
-                    f"https://blog{uid[i]}.example.invalid/{a + 1}" if link or harvested else "",
-                    visibility,
-                    "harvested" if harvested else "native",
-                    f"Person {uid[i]}'s blog" if harvested else "",
-                    body[:200] if harvested else "",
-                    times[a],
-                    times[a],
-                    times[a],
-                )
-
-        counts["artifacts"] = loader.load(
-            Artifact,
-            [
-                "id",
-                "author_id",
-                "course_id",
-                "kind",
-                "title",
-                "body",
-                "body_html",
-                "url",
-                "visibility",
-                "origin",
-                "source_name",
-                "excerpt",
-                "published_at",
-                "created_at",
-                "updated_at",
-            ],
-            artifact_rows(),
-        )
-        lap("artifacts_s")
-
-        # Comments: per artifact a geometric number (mean --comments / --artifacts), minutes to days after it,
-        # by members of its course (weighted by activity); a third reply to an earlier comment in the thread.
-        mean = args.comments / max(1, n_art)
-        p_stop = 1 / (1 + mean)
-        log_keep = math.log(1 - p_stop)
-        tones = Weighted(range(4), [0.45, 0.25, 0.10, 0.20], rng)
-        tone_names = ["support", "question", "challenge", "neutral"]
-        comment_texts = [opener + text.lower() for opener in COMMENT_OPENERS for text in _texts(rng, 60, 6, 30)]
-
-        def comment_rows() -> Iterable[tuple[Any, ...]]:
-            next_id = 1
-            for a in range(n_art):
-                if art_draft[a]:
-                    continue
-                k = int(math.log(1.0 - rng.random()) / log_keep)
-                if not k:
-                    continue
-                course = art_course[a]
-                delays = sorted(60 + int(rng.expovariate(1 / 64_800)) for _ in range(k))
-                thread: list[tuple[int, int]] = []
-                for delay in delays:
-                    when = times[a] + delay
-                    if when >= now:
-                        break
-                    author = pick_member[course]()
-                    parent = rng.choice(thread)[0] if thread and rng.random() < 0.35 else None
-                    body = rng.choice(comment_texts)
-                    if rng.random() < 0.02:
-                        body += f" @p{uid[author_pick()]}"
-                    tone = tone_names[tones()]
-                    removed = when + 3600 if rng.random() < 0.01 and when + 3600 < now else None
-                    yield (next_id, a + 1, uid[author], parent, body, f"<p>{body}</p>", tone, tone, when, removed)
-                    thread.append((next_id, author))
-                    next_id += 1
-
-        counts["comments"] = loader.load(
-            Comment,
-            [
-                "id",
-                "artifact_id",
-                "author_id",
-                "parent_id",
-                "body",
-                "body_html",
-                "tone",
-                "tone_predicted",
-                "created_at",
-                "removed_at",
-            ],
-            comment_rows(),
-        )
-        lap("comments_s")
-
-        # Shares: 15% of one's own work; the rest by course members; hours to days after publication.
-        shares: dict[tuple[int, int], int] = {}
-        tries = 0
-        while len(shares) < args.shares and tries < args.shares * 3:
-            tries += 1
-            a = rng.randrange(n_art)
-            if art_draft[a]:
-                continue
-            i = art_author[a] if rng.random() < 0.15 else pick_member[art_course[a]]()
-            when = times[a] + 60 + int(rng.expovariate(1 / 86_400))
-            if when < now:
-                shares.setdefault((i, a), when)
-        share_list = sorted(shares.items(), key=lambda item: item[1])
-        counts["shares"] = loader.load(
-            Share,
-            ["id", "sharer_id", "artifact_id", "own_work", "created_at"],
-            ((n + 1, uid[i], a + 1, i == art_author[a], when) for n, ((i, a), when) in enumerate(share_list)),
-        )
-        lap("shares_s")
-
-        # Opens: 40% through a share (by someone else), the rest direct; one row per person and artifact.
-        opens: dict[tuple[int, int], tuple[int, int | None]] = {}
-        tries = 0
-        while len(opens) < args.opens and tries < args.opens * 3:
-            tries += 1
-            if share_list and rng.random() < 0.4:
-                s = rng.randrange(len(share_list))
-                (sharer, a), shared_at = share_list[s]
-                i = pick_member[art_course[a]]()
-                if i == sharer:
-                    continue
-                when, via = shared_at + 30 + int(rng.expovariate(1 / 43_200)), s + 1
-            else:
-                a = rng.randrange(n_art)
-                if art_draft[a]:
-                    continue
-                i = pick_member[art_course[a]]()
-                when, via = times[a] + 30 + int(rng.expovariate(1 / 86_400)), None
-            if when < now:
-                opens.setdefault((i, a), (when, via))
-        open_list = sorted(opens.items(), key=lambda item: item[1][0])
-        counts["opens"] = loader.load(
-            Open,
-            ["id", "user_id", "artifact_id", "via_share_id", "first_opened_at", "last_opened_at", "count"],
-            ((n + 1, uid[i], a + 1, via, when, when, 1) for n, ((i, a), (when, via)) in enumerate(open_list)),
-        )
-        counts["opens_via_share"] = sum(1 for _, (_, via) in open_list if via)
-        lap("opens_s")
-
-        # Follows: followers by activity, followees by (heavy-tailed) popularity; over the last year.
-        follower_pick = Weighted(range(n_people), [a + 0.5 for a in activity], rng)
-        followee_pick = Weighted(range(n_people), popularity, rng)
-        follows: dict[tuple[int, int], int] = {}
-        tries = 0
-        while len(follows) < args.follows and tries < args.follows * 3:
-            tries += 1
-            follower, followee = follower_pick(), followee_pick()
-            if follower != followee:
-                follows.setdefault((follower, followee), now - rng.randint(60, 365 * 86_400))
-        follow_list = sorted(follows.items(), key=lambda item: item[1])
-        counts["follows"] = loader.load(
-            Follow,
-            ["id", "follower_id", "followee_id", "created_at"],
-            ((n + 1, uid[f], uid[g], when) for n, ((f, g), when) in enumerate(follow_list)),
-        )
-        lap("follows_s")
-        if connection.vendor == "postgresql":
-            from django.core.management.color import no_style
-
-            models = [User, Course, Week, Enrollment, Artifact, Comment, Share, Open, Follow]
-            with connection.cursor() as cursor:
-                for statement in connection.ops.sequence_reset_sql(no_style(), models):
-                    cursor.execute(statement)
-    lap("commit_s")
-    total = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    timings["analyze_s"] = round(time.perf_counter() - started - total, 1)
-    rows = loader.rows
-    return {
-        "counts": counts,
-        "seconds": timings,
-        "total_s": round(total, 1),
-        "rows": rows,
-        "rows_per_s": round(rows / total),
-        "insert_s": round(loader.seconds, 1),
-        "now": now_dt.isoformat(),
-        "big_course_weeks": [str(big_start + dt.timedelta(weeks=w)) for w in range(WEEKS)],
-        "top_author_artifacts": Counter(art_author).most_common(1)[0][1],
-    }
 
 
 def _sizes() -> dict[str, Any]:
@@ -743,8 +323,9 @@ def choose_people() -> dict[str, Any]:
     from accounts.models import User
     from courses.models import Course, Enrollment
     from insights.models import PersonDay
+    from network import scale
 
-    course = Course.objects.get(slug=BIG_SLUG)
+    course = Course.objects.get(slug=scale.BIG_SLUG)
     since = timezone.now().date() - dt.timedelta(days=28)
     participants = Enrollment.objects.filter(course=course, role="participant").values("user_id")
     actions = F("posted") + F("comments_given") + F("shares_own") + F("shares_others")
@@ -960,23 +541,28 @@ def run_worker(args: argparse.Namespace) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 BACKEND_PID.append(cursor.fetchone()[0])
-                cursor.execute("SET session_replication_role = replica")  # no FK triggers while loading
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA foreign_keys=OFF")  # this bench database only, while loading
-                cursor.execute("PRAGMA synchronous=OFF")
-                cursor.execute("PRAGMA cache_size=-1048576")
+        from network import scale
+
+        assert scale.DAYS == DAYS, "the generator's history and the back-fill disagree"
         say(f"  {connection.vendor}: migrated in {result['migrate_s']} s; generating...")
-        with Phase("generate", args.wait_max) as phase:
-            result["generate"] = generate(args, Loader())
+        # Foreign-key checks and fsync off (SQLite) or no FK triggers (PostgreSQL) while loading, restored after:
+        # what follows is measured as the site runs.
+        with scale.bulk_load_mode() as notes, Phase("generate", args.wait_max) as phase:
+            result["generate"] = scale.generate(
+                users=args.people,
+                artifacts=args.artifacts,
+                courses=COURSES,
+                seed=args.seed,
+                comments=args.comments,
+                shares=args.shares,
+                opens=args.opens,
+                follows=args.follows,
+                big_course_size=args.course_size,
+                say=lambda line: say("  " + line),
+            )
         result["generate"]["phase"] = phase.info
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET session_replication_role = DEFAULT")
-            else:
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA synchronous=NORMAL")  # as configured for the site: what follows is measured
-                cursor.execute("PRAGMA cache_size=-2000")  # SQLite's default page cache, as the site runs
+        result["generate"]["notes"] = notes
+        result["generate"]["seconds"]["analyze_s"] = round(scale.analyze(), 1)
         result["sizes"] = _sizes()
         gen = result["generate"]
         say(f"  generated {gen['rows']:,} rows in {gen['total_s']} s ({gen['rows_per_s']:,}/s): {gen['counts']}")
