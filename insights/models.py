@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from courses.models import Course
+from courses.models import Course, Week
 
 
 def _count(help_text: str = "") -> models.PositiveIntegerField:
@@ -94,6 +94,51 @@ class CourseDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_id} on {self.day}"
+
+
+# A course's weekly norm is at most 50 of each (courses.models), so counts from 50 up share the last bucket.
+NORM_CAP = 50
+
+
+def _histogram() -> list[int]:
+    return [0] * (NORM_CAP + 1)
+
+
+class CourseWeek(models.Model):
+    """A course week's spread of effort, as far as the rollups have counted: `posts[n]` is how many people
+    posted exactly n times that week (the last bucket: NORM_CAP or more); likewise comments written and
+    shares of others' work. The norm table reads one row per week however big the course, and stays right
+    when a facilitator changes the norm. Recomputed from PersonDay whenever a day of the week is filled."""
+
+    week = models.OneToOneField(Week, on_delete=models.CASCADE, related_name="rollup")
+    active_people = _count("People with any post, comment or share in the course that week.")
+    posts = models.JSONField(default=_histogram)
+    comments = models.JSONField(default=_histogram)
+    shares = models.JSONField(default=_histogram)
+
+    def __str__(self) -> str:
+        return f"Week {self.week_id}"
+
+    def reached(self, kind: str, norm: int) -> int:
+        """How many active people reached `norm` of this kind (posts, comments or shares) that week."""
+        buckets: list[int] = getattr(self, kind)
+        return sum(buckets[min(norm, NORM_CAP) :])
+
+
+class MemberActivity(models.Model):
+    """The last UTC day, as far as the rollups have counted, that a person posted or commented in a course:
+    who has gone quiet is read from here (one indexed range per course) instead of from every day's rows."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="member_activity")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_activity")
+    last_active_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "user"], name="member_activity_once")]
+        indexes = [models.Index(fields=["course", "last_active_on"], name="member_activity_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.course_id}: {self.last_active_on}"
 
 
 class CourseEdgeDay(models.Model):

@@ -17,7 +17,7 @@ from accounts.models import User
 from courses.models import Course, Enrollment, MemberRole, Week
 from insights import charts
 from insights.charts import Chart
-from insights.models import CourseDay, NetworkDay, PersonDay
+from insights.models import CourseDay, CourseWeek, MemberActivity, NetworkDay, PersonDay
 from insights.services import day_bounds
 from network.models import Follow, Open, Share
 from network.selectors import CourseStreak, CurationReach, course_streaks, curation_reach
@@ -380,19 +380,36 @@ def _course_weeks(course: Course) -> list[Week]:
     return list(course.weeks.order_by("starts_on", "number"))
 
 
-def _course_today(course: Course, today: dt.date) -> dict[str, int]:
+def _course_comments_since(course: Course, start: dt.datetime) -> list[tuple[int, str]]:
+    """(author, tone) of the shown comments made in the course since `start` (live counts, not yet rolled up).
+
+    A comment can only be made while its artifact's comment window is open, so only artifacts published
+    within the window (and a day's margin) before `start` are looked at: the course's recent artifacts, not
+    all of them."""
+    recent = start - dt.timedelta(days=course.comment_window_days + 1)
+    return list(
+        Comment.objects.filter(
+            artifact__course=course,
+            artifact__published_at__gte=recent,
+            removed_at__isnull=True,
+            created_at__gte=start,
+        )
+        .values_list("author_id", "tone")
+        .order_by()
+    )
+
+
+def _course_today(course: Course, today: dt.date, comments: list[tuple[int, str]] | None = None) -> dict[str, int]:
+    """Today's live counts for the course; `comments` are today's (author, tone), when already read."""
     start, end = day_bounds(today)
     counts: Counter[str] = Counter()
     posted = Artifact.objects.filter(course=course, published_at__gte=start, published_at__lt=end).exclude(
         visibility=Visibility.DRAFT
     )
     counts["posted"] = posted.count()
-    comments = Comment.objects.filter(
-        artifact__course=course, removed_at__isnull=True, created_at__gte=start, created_at__lt=end
-    )
-    for tone, n in comments.values_list("tone").annotate(n=Count("id")).order_by():
-        counts[f"comments_{tone}"] += n
-        counts["comments"] += n
+    for _, tone in comments if comments is not None else _course_comments_since(course, start):
+        counts[f"comments_{tone}"] += 1
+        counts["comments"] += 1
     shares = Share.objects.filter(artifact__course=course, created_at__gte=start, created_at__lt=end)
     counts["shares_own"] = shares.filter(own_work=True).count()
     counts["shares_others"] = shares.filter(own_work=False).count()
@@ -418,7 +435,8 @@ def course_dashboard(course: Course, *, today: dt.date | None = None) -> CourseD
             *(f"comments_{t}" for t in TONES),
         )
     }
-    live = _course_today(course, today)
+    todays_comments = _course_comments_since(course, day_bounds(today)[0])
+    live = _course_today(course, today, todays_comments)
     day_rows[today] = {"day": today, **live}
 
     def in_week(week: Week, key: str) -> int:
@@ -454,7 +472,7 @@ def course_dashboard(course: Course, *, today: dt.date | None = None) -> CourseD
         x_label="Week",
     )
     members = Enrollment.objects.filter(course=course).count()
-    quiet, quiet_total = quiet_people(course, today=today)
+    quiet, quiet_total = quiet_people(course, today=today, todays_comments=todays_comments)
     return CourseDashboard(
         course=course,
         participation_chart=participation_chart,
@@ -470,50 +488,52 @@ def course_dashboard(course: Course, *, today: dt.date | None = None) -> CourseD
 
 def norm_table(course: Course, weeks: Iterable[Week], *, today: dt.date, members: int) -> list[dict[str, object]]:
     """Per week that has started: how many people met the norm for posts, comments and shares (rollups;
-    the current week includes up to yesterday)."""
-    rows = []
-    for week in weeks:
-        if week.starts_on > today:
-            break
-        per_person = (
-            PersonDay.objects.filter(course=course, day__gte=week.starts_on, day__lte=week.ends_on)
-            .values("user_id")
-            .annotate(posts=Sum("posted"), comments=Sum("comments_given"), shares=Sum("shares_others"))
-        )
-        met = Counter[str]()
-        for row in per_person:
-            met["posts"] += row["posts"] >= course.norm_posts
-            met["comments"] += row["comments"] >= course.norm_comments
-            met["shares"] += row["shares"] >= course.norm_shares
+    the current week includes up to yesterday). One query: each week's stored spread of effort."""
+    started = [week for week in weeks if week.starts_on <= today]
+    spread = {row.week_id: row for row in CourseWeek.objects.filter(week__in=started)}
+    norms = {"posts": course.norm_posts, "comments": course.norm_comments, "shares": course.norm_shares}
+    rows: list[dict[str, object]] = []
+    for week in started:
+        stored = spread.get(week.pk)
+        met = {kind: stored.reached(kind, norm) if stored else 0 for kind, norm in norms.items()}
         rows.append({"week": week, "members": members, **met})
     return rows
 
 
-def quiet_people(course: Course, *, today: dt.date, limit: int = QUIET_LIMIT) -> tuple[list[QuietPerson], int]:
-    """Participants active earlier in the course who have neither posted nor commented this week (live), most
-    recently active first; and how many there are in all."""
-    start = dt.datetime.combine(week_start(today), dt.time.min, tzinfo=dt.UTC)
-    earlier = (
-        PersonDay.objects.filter(course=course, day__lt=week_start(today))
-        .filter(Q(posted__gt=0) | Q(comments_given__gt=0))
-        .values("user_id")
-        .annotate(last=Max("day"))
-    )
-    last_active = {row["user_id"]: row["last"] for row in earlier}
+def quiet_people(
+    course: Course,
+    *,
+    today: dt.date,
+    limit: int = QUIET_LIMIT,
+    todays_comments: list[tuple[int, str]] | None = None,
+) -> tuple[list[QuietPerson], int]:
+    """Participants active earlier in the course who have neither posted nor commented this week, most
+    recently active first; and how many there are in all.
+
+    Earlier activity is each person's last active day as far as the rollups have counted (MemberActivity);
+    the days since the last counted day are read live (`todays_comments`, when the caller has read them
+    and only today is uncounted). Five queries at most, however big the course."""
+    this_week = week_start(today)
+    counted = CourseDay.objects.filter(course=course).aggregate(last=Max("day"))["last"]
+    live_from = max(this_week, counted + dt.timedelta(days=1)) if counted else this_week
+    start, _ = day_bounds(live_from)
+    if todays_comments is None or live_from != today:
+        todays_comments = _course_comments_since(course, start)
     active_now = set(
-        Artifact.objects.filter(course=course, published_at__gte=start).values_list("author_id", flat=True)
-    ) | set(
-        Comment.objects.filter(artifact__course=course, created_at__gte=start, removed_at__isnull=True).values_list(
-            "author_id", flat=True
+        Artifact.objects.filter(course=course, published_at__gte=start)
+        .exclude(visibility=Visibility.DRAFT)
+        .values_list("author_id", flat=True)
+    ) | {author for author, _ in todays_comments}
+    quiet = (
+        MemberActivity.objects.filter(course=course, last_active_on__lt=this_week)
+        .filter(
+            Exists(Enrollment.objects.filter(course=course, user_id=OuterRef("user_id"), role=MemberRole.PARTICIPANT))
         )
+        .exclude(user_id__in=active_now)
     )
-    participants = set(
-        Enrollment.objects.filter(course=course, role=MemberRole.PARTICIPANT).values_list("user_id", flat=True)
-    )
-    quiet_ids = [pk for pk in last_active if pk not in active_now and pk in participants]
-    quiet_ids.sort(key=lambda pk: (last_active[pk], pk), reverse=True)
-    people = User.objects.in_bulk(quiet_ids[:limit])
-    return [QuietPerson(people[pk], last_active[pk]) for pk in quiet_ids[:limit] if pk in people], len(quiet_ids)
+    total = quiet.count()
+    rows = quiet.select_related("user").order_by("-last_active_on", "-user_id")[:limit]
+    return [QuietPerson(row.user, row.last_active_on) for row in rows], total
 
 
 def unanswered_posts(course: Course, *, today: dt.date, limit: int = 20) -> list[Artifact]:

@@ -6,15 +6,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from core.exceptions import Invalid
-from courses.models import Enrollment
+from courses.models import Enrollment, Week
 from network.models import Follow, Open, Share
 from posts.models import Artifact, Comment, Origin, Tone, Visibility
 
-from .models import CourseDay, CourseEdgeDay, NetworkDay, PersonDay
+from .models import NORM_CAP, CourseDay, CourseEdgeDay, CourseWeek, MemberActivity, NetworkDay, PersonDay
 
 ONE_DAY = dt.timedelta(days=1)
 # People per IN (...) list when reading the day's people's whole history: each list costs a pass over the comments,
@@ -361,7 +361,66 @@ def fill_day(day: dt.date) -> FillSummary:
         NetworkDay.objects.bulk_create(rollup.network_days, batch_size=BATCH)
         CourseDay.objects.bulk_create(rollup.course_days, batch_size=BATCH)
         CourseEdgeDay.objects.bulk_create(rollup.edges, batch_size=BATCH)
+        refresh_weeks(day)
+        refresh_activity(day, rollup.person_days)
     return rollup.summary()
+
+
+def _week_histograms(week: Week) -> dict[str, object]:
+    counts = {"posts": [0] * (NORM_CAP + 1), "comments": [0] * (NORM_CAP + 1), "shares": [0] * (NORM_CAP + 1)}
+    people = (
+        PersonDay.objects.filter(course_id=week.course_id, day__gte=week.starts_on, day__lte=week.ends_on)
+        .values("user_id")
+        .annotate(posts=Sum("posted"), comments=Sum("comments_given"), shares=Sum("shares_others"))
+        .values_list("posts", "comments", "shares")
+        .order_by()
+    )
+    active = 0
+    for row in people:
+        active += 1
+        for buckets, n in zip(counts.values(), row, strict=True):
+            buckets[min(n, NORM_CAP)] += 1
+    return {"active_people": active, **counts}
+
+
+def refresh_weeks(day: dt.date) -> int:
+    """Recompute the effort spread (CourseWeek) of every course week containing `day`, from the person-days.
+    One aggregate query per such week; returns how many weeks."""
+    weeks = list(Week.objects.filter(starts_on__lte=day, ends_on__gte=day))
+    for week in weeks:
+        CourseWeek.objects.update_or_create(week=week, defaults=_week_histograms(week))
+    return len(weeks)
+
+
+def refresh_activity(day: dt.date, person_days: Iterable[PersonDay]) -> int:
+    """Move each person's last active day in a course (MemberActivity) up to `day` where they posted or
+    commented on it; a later day already recorded stays. Returns how many rows changed."""
+    courses_of: defaultdict[int, set[int]] = defaultdict(set)
+    for row in person_days:
+        if row.posted or row.comments_given:
+            courses_of[row.user_id].add(row.course_id)
+    changed = []
+    for chunk in _chunks(courses_of):
+        known = {
+            (course, user): last
+            for course, user, last in MemberActivity.objects.filter(user_id__in=chunk).values_list(
+                "course_id", "user_id", "last_active_on"
+            )
+        }
+        changed += [
+            MemberActivity(course_id=course, user_id=user, last_active_on=day)
+            for user in chunk
+            for course in sorted(courses_of[user])
+            if known.get((course, user), dt.date.min) < day
+        ]
+    MemberActivity.objects.bulk_create(
+        changed,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["course", "user"],
+        update_fields=["last_active_on"],
+    )
+    return len(changed)
 
 
 def fill_range(since: dt.date, until: dt.date, progress: Callable[[int], object] | None = None) -> FillSummary:
