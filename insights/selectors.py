@@ -18,7 +18,7 @@ from courses.models import Course, Enrollment, MemberRole, Week
 from insights import charts
 from insights.charts import Chart
 from insights.models import CourseDay, CourseWeek, MemberActivity, NetworkDay, PersonDay
-from insights.services import day_bounds
+from insights.services import answered, day_bounds
 from network.models import Follow, Open, Share
 from network.selectors import CourseStreak, CurationReach, course_streaks, curation_reach
 from posts.models import Artifact, Comment, Origin, Tone, Visibility
@@ -145,12 +145,17 @@ class PersonalDashboard:
     numbers: dict[str, int] = field(default_factory=dict)
 
 
-def people_commented_on(user: User, start: dt.datetime, end: dt.datetime) -> set[int]:
-    """Ids of the people whose work or comments the person replied to in [start, end)."""
+def people_commented_on(
+    user: User, start: dt.datetime, end: dt.datetime, among: Iterable[int] | None = None
+) -> set[int]:
+    """Ids of the people whose work or comments the person replied to in [start, end) (only `among` them,
+    when given: a cheap question about a few people over a long history)."""
     found: set[int] = set()
-    rows = Comment.objects.filter(
-        author=user, removed_at__isnull=True, created_at__gte=start, created_at__lt=end
-    ).values_list("artifact__author_id", "parent__author_id")
+    comments = Comment.objects.filter(author=user, removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
+    if among is not None:
+        people = list(among)
+        comments = comments.filter(Q(artifact__author_id__in=people) | Q(parent__author_id__in=people))
+    rows = comments.values_list("artifact__author_id", "parent__author_id")
     for artifact_author, parent_author in rows:
         found.add(parent_author or artifact_author)
     found.discard(user.pk)
@@ -171,7 +176,7 @@ def weekly_reflection(user: User, today: dt.date) -> str:
                 "else's work is the quickest way to grow your network."
             )
         return "A quiet week so far. Reading one post and asking its writer a question is a good way back in."
-    before = people_commented_on(user, dt.datetime.min.replace(tzinfo=dt.UTC), start)
+    before = people_commented_on(user, dt.datetime.min.replace(tzinfo=dt.UTC), start, among=this_week)
     new = len(this_week - before)
     people = "1 person" if len(this_week) == 1 else f"{len(this_week)} people"
     if new == 0:
@@ -318,21 +323,43 @@ def _percentages(counts: Mapping[str, int]) -> list[float]:
     return [round(100 * counts[str(t)] / total, 1) if total else 0.0 for t in TONES]
 
 
+def _partners(
+    user: User, start: dt.datetime, end: dt.datetime | None = None, among: Iterable[int] | None = None
+) -> set[int]:
+    """The people the person conversed with in [start, end), counted as the rollups count them: everyone
+    whose work or comment they answered, and everyone who answered theirs (only `among` them, when given)."""
+    people = None if among is None else list(among)
+    window = Q(removed_at__isnull=True, created_at__gte=start) & (Q(created_at__lt=end) if end else Q())
+    wrote = Comment.objects.filter(window, author=user)
+    received = Comment.objects.filter(window).filter(_to(user))
+    if people is not None:
+        wrote = wrote.filter(Q(artifact__author_id__in=people) | Q(parent__author_id__in=people))
+        received = received.filter(author_id__in=people)
+    found: set[int] = set()
+    for artifact_author, parent_author in wrote.values_list("artifact__author_id", "parent__author_id"):
+        found |= answered(user.pk, artifact_author, parent_author)
+    found.update(received.exclude(author=user).order_by().values_list("author_id", flat=True).distinct())
+    return found if people is None else found & set(people)
+
+
 def _network_now(user: User) -> tuple[int, int, int]:
-    """Followers, mutual connections and people ever conversed with, right now."""
+    """Followers, mutual connections and people ever conversed with, right now.
+
+    The last is the rollups' total as far as they have counted, plus the people first met since: the
+    history before is asked about those few people only, so a very active person costs no more."""
     followers = Follow.objects.filter(followee=user)
     following = Follow.objects.filter(follower=user).values("followee_id")
     mutuals = followers.filter(follower_id__in=following).count()
-    talked = people_commented_on(user, dt.datetime.min.replace(tzinfo=dt.UTC), timezone.now() + dt.timedelta(days=1))
-    repliers = (
-        Comment.objects.filter(removed_at__isnull=True)
-        .filter(_to(user))
-        .exclude(author=user)
-        .order_by()  # without the model's ordering, DISTINCT is over the authors alone
-        .values_list("author_id", flat=True)
-        .distinct()
+    counted = NetworkDay.objects.aggregate(last=Max("day"))["last"]
+    if counted is None:  # nothing rolled up yet: count it all live
+        return followers.count(), mutuals, len(_partners(user, dt.datetime.min.replace(tzinfo=dt.UTC)))
+    since = day_bounds(counted)[1]
+    total = (
+        NetworkDay.objects.filter(user=user, day__lte=counted).order_by("-day").values_list("conversed_total").first()
     )
-    return followers.count(), mutuals, len(talked | set(repliers))
+    recent = _partners(user, since)
+    met_before = _partners(user, dt.datetime.min.replace(tzinfo=dt.UTC), since, among=recent) if recent else set()
+    return followers.count(), mutuals, (total[0] if total else 0) + len(recent - met_before)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
         yield ordered[i : i + CHUNK]
 
 
-def _targets(author: int, artifact_author: int, parent_author: int | None) -> set[int]:
+def answered(author: int, artifact_author: int, parent_author: int | None) -> set[int]:
     """Whom a comment answers: the artifact's author, and the author of the comment it replies to; never oneself."""
     return {person for person in (artifact_author, parent_author) if person is not None and person != author}
 
@@ -134,7 +134,7 @@ class _Day:
             given[f"given_{tone}"] += n
             # A reply on Maria's artifact to Maria's own comment reaches her once; a reply there to
             # George's comment reaches both of them.
-            for target in _targets(author, artifact_author, parent_author):
+            for target in answered(author, artifact_author, parent_author):
                 received = self.person[target, course]
                 received["comments_received"] += n
                 received[f"received_{tone}"] += n
@@ -310,7 +310,7 @@ class _Day:
             .order_by()
         )
         for author, artifact_author, parent_author, when in wrote:
-            for target in _targets(author, artifact_author, parent_author):
+            for target in answered(author, artifact_author, parent_author):
                 meet(author, target, when)
         for side in ("artifact__author_id", "parent__author_id"):
             received = (

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from courses.models import Week
 from insights import selectors
-from insights.models import CourseWeek, MemberActivity
+from insights.models import CourseWeek, MemberActivity, NetworkDay
 from insights.selectors import norm_table, quiet_people, week_start
 from insights.services import fill_day, fill_range
 from posts.models import Artifact, Comment
@@ -97,3 +97,22 @@ def test_a_refilled_earlier_day_keeps_the_later_last_active_day(course, maria, t
     fill_day(late)
     fill_day(early)
     assert MemberActivity.objects.get(user=maria, course=course).last_active_on == late
+
+
+def test_people_conversed_with_are_the_rollups_total_plus_those_first_met_since(
+    course, maria, devon, george, today
+) -> None:
+    earlier = today - dt.timedelta(days=3)
+    hers = ArtifactFactory.create(course=course, author=maria, published_at=at(earlier, 9))
+    CommentFactory.create(artifact=hers, author=devon, created_at=at(earlier, 10))
+    assert selectors._network_now(maria)[2] == 1  # nothing rolled up yet: all live
+    fill_range(earlier, today - dt.timedelta(days=1))
+    assert NetworkDay.objects.filter(user=maria).latest("day").conversed_total == 1
+
+    CommentFactory.create(artifact=hers, author=devon)  # an old acquaintance again, today
+    assert selectors._network_now(maria)[2] == 1
+    georges = ArtifactFactory.create(course=course, author=george)
+    CommentFactory.create(artifact=georges, author=maria)  # someone new, today
+    assert selectors._network_now(maria)[2] == 2
+    everyone = selectors._partners(maria, dt.datetime.min.replace(tzinfo=dt.UTC))
+    assert everyone == {devon.pk, george.pk}
