@@ -175,6 +175,7 @@ class CourseMap(models.Model):
     columns = models.JSONField(default=list)
     rows = models.JSONField(default=list)
     measures = models.JSONField(default=list)
+    table_html = models.TextField(blank=True, help_text="The data table, rendered when drawn (a row per person).")
     drawn_at = models.DateTimeField()
 
     class Meta:

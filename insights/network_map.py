@@ -61,6 +61,7 @@ class NetworkMap:
     columns: list[str]
     rows: list[list[str]]
     caption: str
+    table_html: SafeString | None = None  # the data table already rendered (a stored drawing)
 
 
 # ---------------------------------------------------------------------------------------------- build

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -28,12 +29,16 @@ class MapView:
 
 
 def _view(stored: CourseMap) -> MapView:
+    # Our own renderer's and template's output, escaped when it was drawn. A drawing stored before the table
+    # was kept rendered has only its rows (loaded on demand: the page query leaves them out).
+    table = SafeString(stored.table_html) if stored.table_html else None
     drawing = NetworkMap(
-        svg=SafeString(stored.svg),  # our own renderer's output, escaped when it was drawn
+        svg=SafeString(stored.svg),
         summary=stored.summary,
         columns=stored.columns,
-        rows=stored.rows,
+        rows=[] if table else stored.rows,
         caption=stored.caption,
+        table_html=table,
     )
     return MapView(True, stored.people, drawing, stored.measures, stored.drawn_at)
 
@@ -57,6 +62,7 @@ def draw_course_map(course: Course, week: Week | None = None) -> CourseMap:
                 "columns": drawn.columns,
                 "rows": drawn.rows,
                 "measures": [list(row) for row in measures(graph)],
+                "table_html": render_to_string("insights/chart_table.html", {"chart": drawn}),
                 "drawn_at": timezone.now(),
             },
         )
@@ -67,7 +73,7 @@ def course_map(course: Course, week: Week | None = None) -> MapView:
     """The current drawing for the course (and week), drawing it now for a small course; for a big one,
     the worker is asked to draw it and the view says so (the page offers to check again)."""
     version = maps.data_version(course, week)
-    stored = CourseMap.objects.filter(course=course, week_number=week.number if week else 0).first()
+    stored = CourseMap.objects.filter(course=course, week_number=week.number if week else 0).defer("rows").first()
     if stored is not None and stored.version == version:
         return _view(stored)
     people = course.enrollments.count()

@@ -273,3 +273,21 @@ def test_odd_week_numbers_are_not_found(login, course, george):
     client = login(george)
     for week in ("²", "999", "x"):
         assert client.get(reverse("insights:course", args=[course.slug]), {"week": week}).status_code == 404
+
+
+def test_the_map_keeps_its_data_table_rendered_and_the_page_shows_that(login, course, george, maria, devon) -> None:
+    work = publish(maria, course, "Post", when=timezone.now() - dt.timedelta(days=2))
+    comment(work, devon, "A reply", when=timezone.now() - dt.timedelta(days=2))
+    fill_range(timezone.now().date() - dt.timedelta(days=2), timezone.now().date() - dt.timedelta(days=1))
+    client = login(george)
+    client.get(reverse("insights:course", args=[course.slug]))
+    stored = CourseMap.objects.get(course=course, week_number=0)
+    assert '<th scope="row">Maria López</th>' in stored.table_html
+    CourseMap.objects.filter(pk=stored.pk).update(
+        table_html=stored.table_html.replace("Maria López", "Maria (as stored)"), rows=[["not read", "", ""]]
+    )
+    html = client.get(reverse("insights:course", args=[course.slug])).content.decode()
+    assert "Maria (as stored)" in html
+    assert "not read" not in html
+    CourseMap.objects.filter(pk=stored.pk).update(table_html="")  # drawn before tables were kept: rows rendered
+    assert "not read" in client.get(reverse("insights:course", args=[course.slug])).content.decode()
