@@ -101,6 +101,7 @@ def week_counts(*, user: User, course: Course, weeks: Sequence[Week]) -> dict[in
     if not weeks:
         return {}
     windows = {week.pk: _bounds(week) for week in weeks}
+    first, last = min(start for start, _ in windows.values()), max(end for _, end in windows.values())
 
     def per_week(prefix: str) -> dict[str, Count]:
         return {
@@ -108,14 +109,24 @@ def week_counts(*, user: User, course: Course, weeks: Sequence[Week]) -> dict[in
             for pk, (start, end) in windows.items()
         }
 
-    posts = Artifact.objects.published().filter(course=course, author=user).aggregate(**per_week("published_at"))
+    def season(prefix: str) -> Q:
+        # Only the rows within the weeks: a range of the person's (author, time) index, not their whole history.
+        return Q(**{f"{prefix}__gte": first, f"{prefix}__lt": last})
+
+    posts = (
+        Artifact.objects.published()
+        .filter(season("published_at"), course=course, author=user)
+        .aggregate(**per_week("published_at"))
+    )
     comments = (
         Comment.objects.shown()
-        .filter(artifact__course=course, author=user)
+        .filter(season("created_at"), artifact__course=course, author=user)
         .exclude(artifact__author=user)
         .aggregate(**per_week("created_at"))
     )
-    shares = Share.objects.filter(sharer=user, artifact__course=course).aggregate(**per_week("created_at"))
+    shares = Share.objects.filter(season("created_at"), sharer=user, artifact__course=course).aggregate(
+        **per_week("created_at")
+    )
     return {pk: Counts(posts[f"w{pk}"] or 0, comments[f"w{pk}"] or 0, shares[f"w{pk}"] or 0) for pk in windows}
 
 
