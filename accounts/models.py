@@ -2,6 +2,7 @@
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -37,6 +38,9 @@ class NotificationEmail(models.TextChoices):
     OFF = "off", "Off"
     DAILY = "daily", "Daily"
     WEEKLY = "weekly", "Weekly"
+
+
+SHOWN_FIELDS = {"username", "display_name", "private_profile"}  # what network maps draw of a person
 
 
 class User(AbstractUser):
@@ -76,12 +80,29 @@ class User(AbstractUser):
         default=NotificationEmail.WEEKLY,
         help_text="A summary of unread notifications by email: daily, weekly or off.",
     )
+    shown_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the handle, name or map privacy may last have changed: stored network maps drawn "
+        "before it are redrawn.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique")]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Any save that may change how the person is shown (a full save, or one naming those fields) marks
+        `shown_changed_at`; saving only other fields (the last login, say) does not."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or SHOWN_FIELDS & set(update_fields):
+            self.shown_changed_at = timezone.now()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "shown_changed_at"}
+        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:

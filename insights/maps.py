@@ -49,18 +49,14 @@ def network_data(course: Course, week: Week | None = None) -> tuple[list[Node], 
 
 def data_version(course: Course, week: Week | None = None) -> str:
     """A fingerprint of everything the map is drawn from: the course's days in the rollups (a refill replaces
-    a day's rows in every rollup table together, so CourseDay's ids change with it), and every member's id,
-    name and privacy (names are drawn into the map). Two queries, neither reading the per-person rollups."""
+    a day's rows in every rollup table together, so CourseDay's ids change with it), and its members (who, and
+    when any of them last changed how they are shown: `User.shown_changed_at`). Two aggregate queries,
+    whatever the course's size."""
     days = CourseDay.objects.filter(_window(week), course=course).aggregate(n=Count("id"), top=Max("id"))
-    digest = hashlib.sha256(f"{days}|{week.pk if week else 0}".encode())
-    members = (
-        Enrollment.objects.filter(course=course)
-        .order_by("user_id")
-        .values_list("user_id", "user__private_profile", "user__display_name", "user__username")
+    members = Enrollment.objects.filter(course=course).aggregate(
+        n=Count("id"), top=Max("id"), ids=Sum("user_id"), shown=Max("user__shown_changed_at")
     )
-    for member in members.iterator(chunk_size=2000):
-        digest.update(repr(member).encode())
-    return digest.hexdigest()[:32]
+    return hashlib.sha256(f"{days}|{members}|{week.pk if week else 0}".encode()).hexdigest()[:32]
 
 
 def week_of(course: Course, number: int | None) -> Week | None:

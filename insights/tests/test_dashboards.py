@@ -264,7 +264,8 @@ def test_a_stored_map_is_redrawn_when_privacy_changes_even_if_the_count_does_not
     devon.save()
     second = course_map(course)
     assert second.drawing is not None
-    drawn = str(second.drawing.svg) + second.drawing.summary + repr(second.drawing.rows) + repr(second.measures)
+    drawing = second.drawing
+    drawn = str(drawing.svg) + drawing.summary + str(drawing.table_html) + repr(drawing.rows) + repr(second.measures)
     assert "Devon Clarke" not in drawn
     assert "Maria López" in str(second.drawing.svg)
 
@@ -291,3 +292,24 @@ def test_the_map_keeps_its_data_table_rendered_and_the_page_shows_that(login, co
     assert "not read" not in html
     CourseMap.objects.filter(pk=stored.pk).update(table_html="")  # drawn before tables were kept: rows rendered
     assert "not read" in client.get(reverse("insights:course", args=[course.slug])).content.decode()
+
+
+def test_the_map_fingerprint_follows_names_privacy_and_membership_but_not_logins(course, maria, devon) -> None:
+    from django.contrib.auth.signals import user_logged_in
+
+    from insights.maps import data_version
+
+    versions = [data_version(course)]
+    maria.display_name = "Maria L."
+    maria.save()
+    versions.append(data_version(course))
+    devon.private_profile = True
+    devon.save(update_fields=["private_profile"])
+    versions.append(data_version(course))
+    EnrollmentFactory.create(course=course, user=UserFactory.create())
+    versions.append(data_version(course))
+    assert len(set(versions)) == 4
+    user_logged_in.send(sender=type(maria), request=None, user=maria)  # saves last_login only
+    maria.bio = "Not drawn."
+    maria.save(update_fields=["bio"])
+    assert data_version(course) == versions[-1]
