@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
@@ -355,6 +355,7 @@ def fill_day(day: dt.date) -> FillSummary:
     _refuse_unfinished(day)
     rollup = compute_day(day)
     with transaction.atomic():
+        _serialise_fills()
         for model in (PersonDay, NetworkDay, CourseDay, CourseEdgeDay):
             model.objects.filter(day=day).delete()
         PersonDay.objects.bulk_create(rollup.person_days, batch_size=BATCH)
@@ -364,6 +365,18 @@ def fill_day(day: dt.date) -> FillSummary:
         refresh_weeks(day)
         refresh_activity(day, rollup.person_days)
     return rollup.summary()
+
+
+# Fills running at once (two workers, or the nightly run's fills of the last week and of late-arrival days)
+# share a week's spread and the members' last active days; on PostgreSQL they take turns writing, under
+# this transaction-scoped advisory lock. SQLite lets one writer in at a time anyway.
+ROLLUP_LOCK = 0x436F6D70  # "Comp"
+
+
+def _serialise_fills() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
 
 
 def _week_histograms(week: Week) -> dict[str, object]:
