@@ -22,6 +22,7 @@ bench: setup
 	$(VENV)/python bench/tone_eval.py
 	$(VENV)/python bench/harvest_bench.py
 	$(VENV)/python bench/search_bench.py
+	$(VENV)/python bench/pages_bench.py
 
 demo: setup
 	$(VENV)/commonplace migrate --noinput
