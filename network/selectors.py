@@ -33,7 +33,7 @@ from network import habits
 from network.mentions import mention_count, mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from posts.models import Artifact, Comment, Tag, visible_q
-from posts.selectors import EXTRA_ROUNDS, PAGE_SIZE, decode_cursor, filter_keeper
+from posts.selectors import EXTRA_ROUNDS, PAGE_SIZE, decode_cursor, filter_keeper, shown_comment_count
 
 Viewer = User | AnonymousUser
 BALANCE_DAYS = 30
@@ -211,12 +211,6 @@ def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_
     tags = TagFollow.objects.filter(user=viewer).values("tag_id")
     in_followed_tag = Exists(Artifact.tags.through.objects.filter(artifact_id=OuterRef("pk"), tag_id__in=tags))
     latest_share = Share.objects.filter(artifact=OuterRef("pk"), sharer__in=followed).order_by("-created_at", "-id")
-    comment_count = (
-        Comment.objects.filter(artifact=OuterRef("pk"), removed_at__isnull=True)
-        .order_by()
-        .annotate(n=Func(F("id"), function="COUNT"))
-        .values("n")
-    )
     qs = (
         Artifact.objects.visible_to(viewer)
         .unmuted_for(viewer)
@@ -233,7 +227,7 @@ def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_
         .filter(Q(shared_at__isnull=False) | Q(direct_at__isnull=False))
         .annotate(
             activity_at=Greatest(Coalesce("shared_at", "direct_at"), Coalesce("direct_at", "shared_at")),
-            comment_count=Coalesce(Subquery(comment_count, output_field=IntegerField()), Value(0)),
+            comment_count=shown_comment_count(),
         )
         .order_by("-activity_at", "-id")
     )

@@ -116,6 +116,8 @@ class Artifact(models.Model):
             models.Index(fields=["course", "-published_at", "-id"], name="artifact_course_stream"),
             models.Index(fields=["author", "-published_at", "-id"], name="artifact_author_stream"),
             models.Index(fields=["prompt", "-published_at", "-id"], name="artifact_prompt_stream"),
+            # Lists that walk everything newest first and stop after a page (a much-used tag's list).
+            models.Index(fields=["-published_at", "-id"], name="artifact_newest"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="image") | ~Q(image=""), name="image_artifact_has_image"),

@@ -7,8 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
@@ -18,12 +31,14 @@ from core.tone import classify, question_rewordings
 from core.wordfilter import WordFilter
 from courses.models import Course, HabitMode, LiveSession, Prompt, Reading, Week
 from courses.selectors import is_member, weeks_with_detail
-from posts.models import Artifact, ArtifactQuerySet, Comment, Tone, Visibility
+from posts.models import Artifact, ArtifactQuerySet, Comment, Tag, Tone, Visibility
 
 Viewer = User | AnonymousUser
 PAGE_SIZE = 20
 # How many more slices a list reads to fill a page when keyword filters hide items.
 EXTRA_ROUNDS = 5
+# Up to this many artifacts with a tag are sorted; above it, a tag's list walks the newest artifacts instead.
+TAG_SORT_LIMIT = 5000
 
 
 @dataclass
@@ -56,12 +71,42 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
         return None
 
 
+def shown_comment_count() -> Coalesce:
+    """The artifact's comments not removed, as a correlated subquery: counted for the rows a page returns
+    only. (A `Count` over a join would group every candidate row first, so the database could no longer walk
+    an index in page order and stop after one page.)"""
+    count = (
+        Comment.objects.filter(artifact=OuterRef("pk"), removed_at__isnull=True)
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+
+
 def _with_display(qs: ArtifactQuerySet) -> ArtifactQuerySet:
     return (
         qs.select_related("author", "course", "prompt__week__course")
         .prefetch_related("tags")
-        .annotate(comment_count=Count("comments", filter=Q(comments__removed_at__isnull=True)))
+        .annotate(comment_count=shown_comment_count())
     )
+
+
+def after_position(when: dt.datetime, pk: int, stamp: str = "published_at", key: str = "id") -> Q:
+    """Rows after (older than) the keyset position (`when`, `pk`) in newest-first order. The leading `<=` is
+    a range an index on (stamp, key) can seek to, so a deep page starts where the last one ended."""
+    return Q(**{f"{stamp}__lte": when}) & (Q(**{f"{stamp}__lt": when}) | Q(**{f"{key}__lt": pk}))
+
+
+def with_tag(qs: ArtifactQuerySet, tags: QuerySet[Tag]) -> ArtifactQuerySet:
+    """The artifacts carrying any of `tags` (a query of tags). Few of them (under TAG_SORT_LIMIT): found through
+    the tag's own index and sorted. Many (a course hashtag on a fifth of everything): found by walking the
+    newest artifacts (the artifact_newest index) and checking each, which stops once a page is full, instead
+    of sorting them all. One bounded count chooses."""
+    tagged = Artifact.tags.through.objects.filter(tag__in=tags)
+    if tagged[:TAG_SORT_LIMIT].count() < TAG_SORT_LIMIT:
+        return qs.filter(pk__in=tagged.values("artifact_id"))
+    return qs.filter(Exists(tagged.filter(artifact_id=OuterRef("pk"))))
 
 
 def paginate(
@@ -80,8 +125,7 @@ def paginate(
     for _ in range(1 + (EXTRA_ROUNDS if keep is not None else 0)):
         sliced = qs
         if position:
-            when, pk = position
-            sliced = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=pk))
+            sliced = qs.filter(after_position(*position))
         rows = list(_with_display(sliced)[: limit + 1])
         for row in rows:
             if len(items) == limit:
@@ -159,7 +203,7 @@ def course_stream(
     if prompt is not None:
         qs = qs.filter(prompt=prompt)
     if tag:
-        qs = qs.filter(tags__name=tag)
+        qs = with_tag(qs, Tag.objects.filter(name=tag))
     if kind:
         qs = qs.filter(kind=kind)
     return paginate(qs, cursor, limit, filter_keeper(filters_for(viewer, FilterContext.COURSES)))
@@ -178,7 +222,7 @@ def person_artifacts(*, person: User, viewer: Viewer, cursor: str | None = None)
 
 def tag_artifacts(*, name: str, viewer: Viewer, cursor: str | None = None) -> Page:
     """Artifacts with the tag the viewer may see, without muted people; the viewer's course filters apply."""
-    qs = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(tags__name=name)
+    qs = with_tag(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published(), Tag.objects.filter(name=name))
     return paginate(qs, cursor, keep=filter_keeper(filters_for(viewer, FilterContext.COURSES)))
 
 
