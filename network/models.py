@@ -54,6 +54,8 @@ class Share(models.Model):
         constraints = [models.UniqueConstraint(fields=["sharer", "artifact"], name="share_once")]
         indexes = [
             models.Index(fields=["sharer", "-created_at", "-id"], name="share_sharer_recent"),
+            # The home timeline reads followed people's newest shares as (time, artifact) from the index alone.
+            models.Index(fields=["sharer", "-created_at", "-artifact"], name="share_sharer_artifact"),
             models.Index(fields=["artifact", "created_at"], name="share_artifact"),
             models.Index(fields=["created_at"], name="share_day"),  # the nightly rollup reads one day
         ]

@@ -8,9 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
-    Case,
     Count,
-    DateTimeField,
     Exists,
     F,
     Func,
@@ -20,9 +18,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
@@ -33,7 +30,15 @@ from network import habits
 from network.mentions import mention_count, mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from posts.models import Artifact, Comment, Tag, visible_q
-from posts.selectors import EXTRA_ROUNDS, PAGE_SIZE, decode_cursor, filter_keeper, shown_comment_count
+from posts.selectors import (
+    EXTRA_ROUNDS,
+    PAGE_SIZE,
+    after_position,
+    decode_cursor,
+    filter_keeper,
+    shown_comment_count,
+    with_tag,
+)
 
 Viewer = User | AnonymousUser
 BALANCE_DAYS = 30
@@ -204,64 +209,137 @@ def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_
     with that share's note. Only what `visible_to` allows, without muted or blocked people (as authors or
     sharers), and without what the viewer's hiding keyword filters for home match (warning ones set
     `artifact.filtered_by`). Keyset pagination on (activity, id); a malformed cursor gives the first page.
-    Four queries (three and one for the filters), more only when hiding filters leave a page short.
+
+    Read by fan-in (`_TimelineRead`), so the cost follows the page, not everything the viewer could see:
+    about ten queries, the same for any page and any number of people followed; a further round only when
+    what was read holds too few new items (artifacts already shown, hidden, or filtered out).
     """
-    hidden = _hidden_people(viewer)
-    followed = Follow.objects.filter(follower=viewer).exclude(followee__in=hidden).values("followee_id")
-    tags = TagFollow.objects.filter(user=viewer).values("tag_id")
-    in_followed_tag = Exists(Artifact.tags.through.objects.filter(artifact_id=OuterRef("pk"), tag_id__in=tags))
-    latest_share = Share.objects.filter(artifact=OuterRef("pk"), sharer__in=followed).order_by("-created_at", "-id")
-    qs = (
-        Artifact.objects.visible_to(viewer)
-        .unmuted_for(viewer)
-        .published()
-        .annotate(
-            shared_at=Subquery(latest_share.values("created_at")[:1], output_field=DateTimeField()),
-            share_pk=Subquery(latest_share.values("id")[:1], output_field=IntegerField()),
-            direct_at=Case(
-                When(Q(author__in=followed) | Q(in_followed_tag), then=F("published_at")),
-                default=None,
-                output_field=DateTimeField(),
-            ),
+    return _TimelineRead(viewer, limit).page(decode_cursor(cursor) if cursor else None)
+
+
+# Rounds of the timeline's fan-in; each reads four times as many events per source as the one before.
+TIMELINE_ROUNDS = 4
+
+Key = tuple[dt.datetime, int]  # (time, artifact id): the timeline's order, newest first
+
+
+class _TimelineRead:
+    """One page of the home timeline.
+
+    1. Events: the newest k below the cursor from each source, each read from its own index — artifacts by
+       people followed (author, published_at), in followed tags (`with_tag`), shares by people followed
+       (sharer, created_at). The bound is the newest of the last events of the sources that had more: an
+       artifact none of whose events was read is older than it.
+    2. Activity of each candidate, in full: published_at if it reaches the viewer directly (followed author or
+       tag, and the visibility rule, mutes and blocks — `shown`), and its latest share by someone followed.
+    3. The candidates newer than the bound and older than the cursor, newest first, make the page; if they do
+       not fill it (plus one, to know there is more), the round is read again with k four times larger.
+    """
+
+    def __init__(self, viewer: User, limit: int) -> None:
+        self.limit = limit
+        self.followed = (
+            Follow.objects.filter(follower=viewer).exclude(followee__in=_hidden_people(viewer)).values("followee_id")
         )
-        .filter(Q(shared_at__isnull=False) | Q(direct_at__isnull=False))
-        .annotate(
-            activity_at=Greatest(Coalesce("shared_at", "direct_at"), Coalesce("direct_at", "shared_at")),
-            comment_count=shown_comment_count(),
-        )
-        .order_by("-activity_at", "-id")
-    )
-    keep = filter_keeper(filters_for(viewer, FilterContext.HOME))
-    position = decode_cursor(cursor) if cursor else None
-    rows: list[Any] = []  # Artifacts annotated with activity_at, shared_at and share_pk
-    last: Any = None
-    more = False
-    # Hidden items do not shorten the page: read further slices (at most EXTRA_ROUNDS) after the last row
-    # examined, and point the next cursor there, so nothing is skipped or repeated.
-    for _ in range(1 + (EXTRA_ROUNDS if keep is not None else 0)):
-        sliced = qs
-        if position:
-            when, pk = position
-            sliced = qs.filter(Q(activity_at__lt=when) | Q(activity_at=when, id__lt=pk))
-        batch = list(
-            sliced.select_related("author", "course", "prompt__week__course").prefetch_related("tags")[: limit + 1]
-        )
-        more = len(batch) > limit
-        full = False
-        for row in batch:
-            if len(rows) == limit:
-                more = full = True  # this row is left for the next page
+        self.tags = list(TagFollow.objects.filter(user=viewer).values_list("tag_id", flat=True))
+        self.shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
+        self.shares = Share.objects.filter(sharer_id__in=self.followed)
+        self.keep = filter_keeper(filters_for(viewer, FilterContext.HOME))
+
+    def _events(self, before: Key | None, k: int) -> tuple[set[int], Key | None]:
+        sources: list[tuple[QuerySet[Any], str, str]] = [
+            (Artifact.objects.filter(author_id__in=self.followed), "published_at", "id"),
+            (self.shares, "created_at", "artifact_id"),
+        ]
+        if self.tags:
+            tagged = with_tag(Artifact.objects.all(), Tag.objects.filter(pk__in=self.tags))
+            sources.append((tagged, "published_at", "id"))
+        candidates: set[int] = set()
+        bound: Key | None = None
+        for rows, stamp, key in sources:
+            if before is not None:
+                rows = rows.filter(after_position(*before, stamp=stamp, key=key))
+            events: list[Key] = list(rows.order_by(f"-{stamp}", f"-{key}").values_list(stamp, key)[:k])
+            candidates.update(pk for _, pk in events)
+            if len(events) == k:
+                bound = max(bound, events[-1]) if bound is not None else events[-1]
+        return candidates, bound
+
+    def _activity(self, ids: set[int]) -> tuple[dict[int, Key], dict[int, tuple[dt.datetime, int]]]:
+        """{artifact id: (activity, id)} for the candidates the viewer may see, and {artifact id: (time, share
+        id)} of their latest shares by people followed."""
+        direct = {
+            pk: when
+            for pk, when in self.shown.filter(pk__in=ids)
+            .filter(Q(author_id__in=self.followed) | Q(tags__in=self.tags))
+            .values_list("pk", "published_at")
+            .distinct()
+        }
+        latest: dict[int, tuple[dt.datetime, int]] = {}
+        for artifact_id, when, share_id in (
+            self.shares.filter(artifact__in=self.shown.filter(pk__in=ids))
+            .values_list("artifact_id", "created_at", "pk")
+            .order_by()
+        ):
+            latest[artifact_id] = max((when, share_id), latest.get(artifact_id, (when, share_id)))
+        activity = {}
+        for pk in ids:
+            times = [when for when in (direct.get(pk), latest.get(pk, (None, 0))[0]) if when is not None]
+            if times:
+                activity[pk] = (max(times), pk)
+        return activity, latest
+
+    def page(self, position: Key | None) -> Timeline:
+        k = 2 * (self.limit + 1)  # some events are of artifacts the viewer may not see, or already shown
+        for round_ in range(TIMELINE_ROUNDS):
+            candidates, bound = self._events(position, k)
+            activity, latest = self._activity(candidates)
+            # An artifact active after the cursor was on an earlier page, at that activity.
+            ready = sorted(
+                (
+                    key
+                    for key in activity.values()
+                    if (position is None or key < position) and (bound is None or key >= bound)
+                ),
+                reverse=True,
+            )
+            items, last, more = self._fill(ready, latest)
+            if (len(items) == self.limit and more) or bound is None:
+                break  # a full page with an item after it, or every source read to its end
+            if round_ == TIMELINE_ROUNDS - 1:
+                more = last is not None  # out of rounds: the next page goes on after the last item examined
                 break
-            last = row
-            if keep is None or keep(row):
-                rows.append(row)
-        if full or not more or last is None:
-            break
-        position = (last.activity_at, last.pk)
-    share_ids = [a.share_pk for a in rows if a.share_pk is not None and a.activity_at == a.shared_at]
-    shares = Share.objects.select_related("sharer").in_bulk(share_ids) if share_ids else {}
-    items = [TimelineItem(a, a.activity_at, shares.get(a.share_pk)) for a in rows]
-    return Timeline(items, _encode(last.activity_at, last.pk) if more and last is not None else None)
+            k *= 4
+        return Timeline(items, _encode(*last) if more and last is not None else None)
+
+    def _fill(
+        self, ready: list[Key], latest: dict[int, tuple[dt.datetime, int]]
+    ) -> tuple[list[TimelineItem], Key | None, bool]:
+        """A page of items from the ready keys, newest first, without what hiding filters match: the items,
+        the last key examined, and whether a ready key is left after the page."""
+        items: list[TimelineItem] = []
+        last: Key | None = None
+        step = self.limit + 1
+        for start in range(0, min(len(ready), step * (1 + EXTRA_ROUNDS)), step):
+            chunk = ready[start : start + step]
+            loaded = (
+                Artifact.objects.select_related("author", "course", "prompt__week__course")
+                .prefetch_related("tags")
+                .annotate(comment_count=shown_comment_count())
+                .in_bulk([pk for _, pk in chunk])
+            )
+            # The share is the item's activity when it is the latest thing that happened to it.
+            share_ids = [latest[pk][1] for when, pk in chunk if pk in latest and latest[pk][0] == when]
+            shares = Share.objects.select_related("sharer").in_bulk(share_ids) if share_ids else {}
+            for when, pk in chunk:
+                if len(items) == self.limit:
+                    return items, last, True
+                last = (when, pk)
+                artifact = loaded.get(pk)
+                if artifact is not None and (self.keep is None or self.keep(artifact)):
+                    share = shares.get(latest[pk][1]) if pk in latest and latest[pk][0] == when else None
+                    items.append(TimelineItem(artifact, when, share))
+        return items, last, len(ready) > step * (1 + EXTRA_ROUNDS)
 
 
 # Notifications: stored rows (follows, shares) merged with replies computed when read

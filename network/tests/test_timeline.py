@@ -163,7 +163,8 @@ def test_home_query_count_does_not_grow_with_items(
         if n % 3 == 0:
             _share(devon if n % 2 else george, artifact, note=f"note {n}")
     client = login(maria)
-    # session, user, unread count (nav: 5, with its keyword filters), followed tags, keyword filters, timeline,
-    # tags prefetch, shares
-    with django_assert_max_num_queries(12):
+    # session, user, unread count (nav: 5, with its keyword filters), followed tags, keyword filters, the
+    # timeline's fan-in (events: by people, shared; activity: direct, latest shares; the page: artifacts, their
+    # tags, its shares)
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("network:home")).status_code == 200
