@@ -5,6 +5,7 @@ from pathlib import Path
 
 import html5lib
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
@@ -87,3 +88,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for the rest of the session, and code under test that runs its own loop (asyncio.run in the guarded
     fetch client) must not meet it; pytest-django would otherwise put database-free tests after them."""
     items.sort(key=lambda item: item.nodeid.startswith("e2e/"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings) -> None:
+    """Each test starts with an empty cache (ids are reused between tests), and counts the nav's unread
+    notifications on every page: tests write rows with factories, which bypass the services that forget a
+    cached count. `network/tests/test_unread_cache.py` turns the cache on and checks what forgets it."""
+    cache.clear()
+    settings.UNREAD_CACHE_SECONDS = 0

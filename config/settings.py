@@ -212,6 +212,9 @@ TASKS = {
     }
 }
 
+# The nav's unread count is cached per person this long (core.badges); 0 counts on every page.
+UNREAD_CACHE_SECONDS = int(env("UNREAD_CACHE_SECONDS", "30"))
+
 # Email: console by default; EMAIL_HOST switches to SMTP.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Commonplace <noreply@commonplace.invalid>")
 if env("EMAIL_HOST"):

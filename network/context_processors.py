@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 
 from accounts.models import User
+from core import badges
 from network.selectors import UNREAD_CAP, unread_count
 
 
@@ -12,5 +13,5 @@ def notifications(request: HttpRequest) -> dict[str, str]:
     user = getattr(request, "user", None)
     if not isinstance(user, User):
         return {}
-    count = unread_count(user)
+    count = badges.unread(user.pk, lambda: unread_count(user))
     return {"unread_notifications": f"{UNREAD_CAP}+" if count >= UNREAD_CAP else str(count) if count else ""}

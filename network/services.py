@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Block, User
+from core import badges
 from core.exceptions import Invalid, NotAllowed
 from courses.models import HabitMode
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
@@ -29,12 +30,14 @@ def _notify(
     """Tell someone; never about themselves, and never across a block (mutes are applied when read)."""
     if actor is not None and (actor.pk == recipient.pk or blocked_between(actor, recipient)):
         return None
+    badges.forget([recipient.pk])
     return Notification.objects.create(recipient=recipient, actor=actor, kind=kind, artifact=artifact, comment=comment)
 
 
 def notify_feed_failed(*, recipient: User, feed_name: str, message: str) -> Notification:
     """The harvester could not read someone's blog several times in a row: tell them, in words."""
     text = f"We could not read your blog “{feed_name}” for a while: {message} We will keep trying."
+    badges.forget([recipient.pk])
     return Notification.objects.create(
         recipient=recipient, actor=None, kind=NotificationKind.FEED_FAILED, message=text[:400]
     )
@@ -138,4 +141,5 @@ def mark_read(*, user: User, now: dt.datetime | None = None) -> int:
     """Mark every notification read, including replies (computed when read, so remembered by time)."""
     now = now or timezone.now()
     NotificationsSeen.objects.update_or_create(user=user, defaults={"seen_at": now})
+    badges.forget([user.pk])
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now)

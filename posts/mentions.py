@@ -10,6 +10,7 @@ import re
 from django.db.models import Q
 
 from accounts.models import User
+from core import badges
 from posts.models import Artifact, Comment, Mention
 
 # An @ not preceded by a word character, dot or another @ (so e-mail addresses and "@@x" are left alone),
@@ -51,6 +52,7 @@ def record_artifact(artifact: Artifact) -> None:
     people = _people(artifact.body, author_id=artifact.author_id)
     when = artifact.published_at or artifact.created_at
     Mention.objects.bulk_create(Mention(user_id=pk, artifact=artifact, created_at=when) for pk in people)
+    badges.forget(people)
 
 
 def record_comment(comment: Comment) -> None:
@@ -63,3 +65,4 @@ def record_comment(comment: Comment) -> None:
         Mention(user_id=pk, artifact_id=comment.artifact_id, comment=comment, created_at=comment.created_at)
         for pk in people
     )
+    badges.forget(people)

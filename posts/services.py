@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core import badges
 from core.exceptions import Invalid, NotAllowed
 from core.images import clean_image
 from core.text import extract_hashtags, normalize_tag, render_markdown
@@ -212,6 +213,8 @@ def add_comment(
         tone_corrected=label != predicted,
     )
     mentions.record_comment(comment)
+    # A reply reaches the artifact's author and the thread's top commenter (their unread counts).
+    badges.forget([artifact.author_id, parent.author_id if parent is not None else None])
     index_comments([comment.pk])
     return comment
 
