@@ -180,3 +180,19 @@ def test_malicious_comment_renders_no_script(client, devon, public_post) -> None
     assert "<script>alert" not in html
     assert "javascript:alert" not in html.replace("[x](javascript:alert(2))", "")
     assert "<img src=x" not in html
+
+
+def test_each_open_thread_has_its_own_reply_form_and_a_reply_posts_to_it(login, maria, devon, public_post) -> None:
+    """Reply composers are one rendering with each thread's id put in: every thread's form names its own parent,
+    its field ids are unique on the page, and posting one replies in that thread."""
+    tops = [CommentFactory.create(artifact=public_post, author=devon, body=f"Thread {n}") for n in range(3)]
+    client = login(maria)
+    html = client.get(public_post.get_absolute_url()).content.decode()
+    assert "THREADMARK" not in html
+    for top in tops:
+        assert f'name="parent" value="{top.pk}" id="id_reply{top.pk}_parent"' in html
+        assert html.count(f'id="id_reply{top.pk}_body"') == 1
+        assert f'<label for="id_reply{top.pk}_body">Your reply' in html
+    response = client.post(_create_url(public_post), {"body": "Which part surprised you?", "parent": tops[1].pk})
+    assert response.status_code == 302
+    assert Comment.objects.get(body="Which part surprised you?").parent == tops[1]
