@@ -66,6 +66,21 @@ def course(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def map_svg(request: HttpRequest, slug: str) -> HttpResponse:
+    """The course's kept network drawing on its own, for a map too big to put in the page (shown there as an
+    image). Facilitators only, as the page; 404 before the first drawing."""
+    course = _facilitated(request, slug)
+    svg = services_maps.stored_svg(course, _week(request, course))
+    if svg is None:
+        raise Http404("Not drawn yet")
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    # Opened on its own, it is a document of ours: nothing in it may run or load anything.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@login_required
 def download(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     """The map's data for Gephi and friends: GraphML, or the nodes and edges as CSV."""
     course = _facilitated(request, slug)

@@ -313,3 +313,47 @@ def test_the_map_fingerprint_follows_names_privacy_and_membership_but_not_logins
     maria.bio = "Not drawn."
     maria.save(update_fields=["bio"])
     assert data_version(course) == versions[-1]
+
+
+def test_a_large_map_is_an_image_served_on_its_own(login, client, course, george, maria, devon, outsider, monkeypatch):
+    """Over INLINE_MAP_CHARS the page shows the drawing as an image of its own address (with its words and data
+    table in the page); that address is the facilitators' only, keeps private people anonymous and runs nothing."""
+    from insights import services_maps
+
+    monkeypatch.setattr(services_maps, "INLINE_MAP_CHARS", 100)
+    devon.private_profile = True
+    devon.save()
+    work = publish(maria, course, "Post", when=timezone.now() - dt.timedelta(days=2))
+    comment(work, devon, "Reply from a private person", when=timezone.now() - dt.timedelta(days=2))
+    fill_range(timezone.now().date() - dt.timedelta(days=2), timezone.now().date() - dt.timedelta(days=1))
+    svg_url = reverse("insights:map_svg", args=[course.slug])
+    assert login(george).get(svg_url).status_code == 404  # nothing drawn yet
+    html = client.get(reverse("insights:course", args=[course.slug])).content.decode()
+    map_part = html.split('id="map-title"')[1].split("</section>")[0]
+    assert "<svg" not in map_part
+    assert f'<img class="chart-network-image" src="{svg_url}"' in map_part
+    assert "Participant 1" in map_part  # the data table stays in the page
+    assert "Devon" not in map_part
+    response = client.get(svg_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert response["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    svg = response.content.decode()
+    assert svg.startswith("<svg")
+    assert "chart-network" in svg
+    assert "Participant 1" in svg
+    assert "Maria López" in svg
+    assert "Devon" not in svg
+    assert client.get(svg_url, {"week": "99"}).status_code == 404
+    for someone in (maria, outsider):
+        assert login(someone).get(svg_url).status_code == 404
+
+
+def test_a_small_map_stays_in_the_page(login, course, george, maria, devon):
+    work = publish(maria, course, "Post", when=timezone.now() - dt.timedelta(days=2))
+    comment(work, devon, "A reply", when=timezone.now() - dt.timedelta(days=2))
+    fill_range(timezone.now().date() - dt.timedelta(days=2), timezone.now().date() - dt.timedelta(days=1))
+    html = login(george).get(reverse("insights:course", args=[course.slug])).content.decode()
+    map_part = html.split('id="map-title"')[1].split("</section>")[0]
+    assert "<svg" in map_part
+    assert "chart-network-image" not in map_part
