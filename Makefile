@@ -23,6 +23,7 @@ bench: setup
 	$(VENV)/python bench/harvest_bench.py
 	$(VENV)/python bench/search_bench.py
 	$(VENV)/python bench/pages_bench.py
+	$(VENV)/python bench/load_bench.py --seed-size 100k
 
 demo: setup
 	$(VENV)/commonplace migrate --noinput
