@@ -102,8 +102,11 @@ def with_tag(qs: ArtifactQuerySet, tags: QuerySet[Tag]) -> ArtifactQuerySet:
     """The artifacts carrying any of `tags` (a query of tags). Few of them (under TAG_SORT_LIMIT): found through
     the tag's own index and sorted. Many (a course hashtag on a fifth of everything): found by walking the
     newest artifacts (the artifact_newest index) and checking each, which stops once a page is full, instead
-    of sorting them all. One bounded count chooses."""
-    tagged = Artifact.tags.through.objects.filter(tag__in=tags)
+    of sorting them all. One bounded count chooses.
+
+    The tags' ids are read first and written into the query as values: PostgreSQL then plans with what it knows
+    of each id (a tag on 22,000 artifacts, not the 260 it guesses for "the tag named X"), so it walks too."""
+    tagged = Artifact.tags.through.objects.filter(tag_id__in=list(tags.values_list("pk", flat=True)))
     if tagged[:TAG_SORT_LIMIT].count() < TAG_SORT_LIMIT:
         return qs.filter(pk__in=tagged.values("artifact_id"))
     return qs.filter(Exists(tagged.filter(artifact_id=OuterRef("pk"))))
