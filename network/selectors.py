@@ -244,6 +244,8 @@ class _TimelineRead:
         self.tags = list(TagFollow.objects.filter(user=viewer).values_list("tag_id", flat=True))
         self.shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
         self.shares = Share.objects.filter(sharer_id__in=self.followed)
+        # Decided once for the page (a bounded count), not once per round.
+        self.tagged = with_tag(Artifact.objects.all(), self.tags) if self.tags else None
         self.keep = filter_keeper(filters_for(viewer, FilterContext.HOME))
 
     def _events(self, before: Key | None, k: int) -> tuple[set[int], Key | None]:
@@ -251,9 +253,8 @@ class _TimelineRead:
             (Artifact.objects.filter(author_id__in=self.followed), "published_at", "id"),
             (self.shares, "created_at", "artifact_id"),
         ]
-        if self.tags:
-            tagged = with_tag(Artifact.objects.all(), Tag.objects.filter(pk__in=self.tags))
-            sources.append((tagged, "published_at", "id"))
+        if self.tagged is not None:
+            sources.append((self.tagged, "published_at", "id"))
         candidates: set[int] = set()
         bound: Key | None = None
         for rows, stamp, key in sources:
@@ -337,8 +338,8 @@ class _TimelineRead:
                 last = (when, pk)
                 artifact = loaded.get(pk)
                 if artifact is not None and (self.keep is None or self.keep(artifact)):
-                    share = shares.get(latest[pk][1]) if pk in latest and latest[pk][0] == when else None
-                    items.append(TimelineItem(artifact, when, share))
+                    # `shares` holds only the shares that are their item's activity.
+                    items.append(TimelineItem(artifact, when, shares.get(latest[pk][1]) if pk in latest else None))
         return items, last, len(ready) > step * (1 + EXTRA_ROUNDS)
 
 
