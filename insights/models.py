@@ -19,6 +19,7 @@ class PersonDay(models.Model):
     posted = _count("Artifacts published that day, harvested ones included; drafts never count.")
     harvested = _count("Of `posted`, those gathered from the person's blog.")
     comments_given = _count("Comments and replies written (not removed), own threads included.")
+    comments_on_others = _count("Of `comments_given`, those on other people's artifacts (what weekly goals count).")
     given_support = _count()
     given_question = _count()
     given_challenge = _count()
@@ -155,10 +156,27 @@ class CourseEdgeDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "day", "source", "target"], name="course_edge_day_once")
         ]
-        indexes = [models.Index(fields=["day"], name="course_edge_day_day")]
+        indexes = [
+            models.Index(fields=["day"], name="course_edge_day_day"),
+            # "Had they talked before?" for a few people over a person's whole history, from either side.
+            models.Index(fields=["source", "target"], name="course_edge_source"),
+            models.Index(fields=["target", "source"], name="course_edge_target"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_id} → {self.target_id} in {self.course_id} on {self.day}"
+
+
+class FilledDay(models.Model):
+    """A UTC day the rollups have counted (written in the same transaction as its rows). Reads that take a
+    person's history from the rollups count the days missing here from the source tables instead, so a
+    partial backfill never shows a wrong number, only a slower page."""
+
+    day = models.DateField(unique=True)
+    filled_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Filled {self.day}"
 
 
 class CourseMap(models.Model):

@@ -5,9 +5,12 @@ and day at most), and only today is counted live, from indexed ranges. So they c
 """
 
 import datetime as dt
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
@@ -17,8 +20,10 @@ from accounts.models import User
 from courses.models import Course, Enrollment, MemberRole, Week
 from insights import charts
 from insights.charts import Chart
-from insights.models import CourseDay, CourseWeek, MemberActivity, NetworkDay, PersonDay
+from insights.models import CourseDay, CourseEdgeDay, CourseWeek, FilledDay, MemberActivity, NetworkDay, PersonDay
 from insights.services import answered, day_bounds
+from network import habits
+from network.habits import Counts, Span
 from network.models import Follow, Open, Share
 from network.selectors import CourseStreak, CurationReach, course_streaks, curation_reach
 from posts.models import Artifact, Comment, Origin, Tone, Visibility
@@ -124,6 +129,86 @@ def _actions(counts: Mapping[str, int]) -> int:
     )
 
 
+# --- A person's history: the rollups for the days they have counted, the source tables for the rest --------------
+
+EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def filled_days(before: dt.date) -> list[dt.date]:
+    """The UTC days before `before` that the rollups have counted (`FilledDay`), oldest first."""
+    return list(FilledDay.objects.filter(day__lt=before).order_by("day").values_list("day", flat=True))
+
+
+def split_span(start: dt.datetime, end: dt.datetime, filled: Sequence[dt.date]) -> tuple[list[dt.date], list[Span]]:
+    """[start, end) as the filled UTC days wholly inside it, and the spans of time between them, which are
+    counted from the source tables (today, days no fill has reached, and the ends of a week that starts
+    at a local midnight other than UTC's)."""
+    days: list[dt.date] = []
+    spans: list[Span] = []
+    cursor = start
+    for day in filled[bisect_left(filled, start.astimezone(dt.UTC).date()) :]:
+        day_start, day_end = day_bounds(day)
+        if day_end > end:
+            break
+        if day_start < start:
+            continue
+        if day_start > cursor:
+            spans.append((cursor, day_start))
+        days.append(day)
+        cursor = day_end
+    if cursor < end:
+        spans.append((cursor, end))
+    return days, spans
+
+
+def _within(spans: Sequence[Span], field: str = "created_at") -> Q:
+    return reduce(or_, (Q(**{f"{field}__gte": start, f"{field}__lt": end}) for start, end in spans), Q(pk__in=[]))
+
+
+def rolled_week_counts(filled: Sequence[dt.date]) -> habits.WeekCounter:
+    """`habits.week_counts` from the rollups: each week's filled days from `PersonDay` (one query), the rest
+    of the week counted live (three queries for all the weeks), so a very active person costs no more."""
+
+    def count(*, user: User, course: Course, weeks: Sequence[Week]) -> dict[int, Counts]:
+        days: dict[int, list[dt.date]] = {}
+        live: dict[int, list[Span]] = {}
+        for week in weeks:
+            days[week.pk], live[week.pk] = split_span(*habits.week_bounds(week), filled)
+        every = sorted({day for week_days in days.values() for day in week_days})
+        per_day: dict[dt.date, Counts] = {}
+        if every:
+            rows = PersonDay.objects.filter(user=user, course=course, day__gte=every[0], day__lte=every[-1])
+            for day, posted, comments, own, others in rows.values_list(
+                "day", "posted", "comments_on_others", "shares_own", "shares_others"
+            ):
+                per_day[day] = Counts(posted, comments, own + others)
+        found = habits.counts_within(user=user, course=course, spans=live)
+        for pk, week_days in days.items():
+            found[pk] = sum((per_day.get(day, Counts()) for day in week_days), found[pk])
+        return found
+
+    return count
+
+
+def talked_before(user: User, people: Iterable[int], before: dt.datetime, filled: Sequence[dt.date]) -> set[int]:
+    """Which of `people` the person had conversed with, either way, before `before`: the reply edges of the
+    days the rollups counted, plus the source tables for the days they have not (asked about these people
+    only, so a long history costs no more)."""
+    among = list(people)
+    if not among:
+        return set()
+    days, spans = split_span(EARLIEST, before, filled)
+    found: set[int] = set()
+    if days:
+        edges = CourseEdgeDay.objects.filter(day__gte=days[0], day__lte=days[-1], replies__gt=0).order_by()
+        found.update(edges.filter(source=user, target_id__in=among).values_list("target_id", flat=True).distinct())
+        found.update(edges.filter(target=user, source_id__in=among).values_list("source_id", flat=True).distinct())
+    if spans:
+        found |= _partners(user, spans, among=among)
+    return found
+
+
 # --- The personal dashboard -----------------------------------------------------------------------------------
 
 
@@ -145,26 +230,18 @@ class PersonalDashboard:
     numbers: dict[str, int] = field(default_factory=dict)
 
 
-def people_commented_on(
-    user: User, start: dt.datetime, end: dt.datetime, among: Iterable[int] | None = None
-) -> set[int]:
-    """Ids of the people whose work or comments the person replied to in [start, end) (only `among` them,
-    when given: a cheap question about a few people over a long history)."""
-    found: set[int] = set()
+def people_commented_on(user: User, start: dt.datetime, end: dt.datetime) -> set[int]:
+    """Ids of the people whose work or comments the person replied to in [start, end)."""
     comments = Comment.objects.filter(author=user, removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
-    if among is not None:
-        people = list(among)
-        comments = comments.filter(Q(artifact__author_id__in=people) | Q(parent__author_id__in=people))
-    rows = comments.values_list("artifact__author_id", "parent__author_id")
-    for artifact_author, parent_author in rows:
-        found.add(parent_author or artifact_author)
+    found = {parent or author for author, parent in comments.values_list("artifact__author_id", "parent__author_id")}
     found.discard(user.pk)
     return found
 
 
-def weekly_reflection(user: User, today: dt.date) -> str:
+def weekly_reflection(user: User, today: dt.date, filled: Sequence[dt.date] | None = None) -> str:
     """A sentence about this week, in plain words, e.g. "You commented on 5 people this week, 2 of them new
-    to you." Counted live (one person's week is small)."""
+    to you." The week is counted live (one person's week is small); "new to you" means never conversed
+    with, either way, before the week (`talked_before`)."""
     start = dt.datetime.combine(week_start(today), dt.time.min, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=7)
     this_week = people_commented_on(user, start, end)
@@ -176,11 +253,16 @@ def weekly_reflection(user: User, today: dt.date) -> str:
                 "else's work is the quickest way to grow your network."
             )
         return "A quiet week so far. Reading one post and asking its writer a question is a good way back in."
-    before = people_commented_on(user, dt.datetime.min.replace(tzinfo=dt.UTC), start, among=this_week)
-    new = len(this_week - before)
+    if filled is None:
+        filled = filled_days(today)
+    new = len(this_week - talked_before(user, this_week, start, filled))
     people = "1 person" if len(this_week) == 1 else f"{len(this_week)} people"
     if new == 0:
-        tail = "all of them people you have talked with before."
+        tail = (
+            "all of them people you have talked with before."
+            if len(this_week) > 1
+            else "someone you have talked with before."
+        )
     elif new == len(this_week):
         tail = "all of them new to you." if new > 1 else "someone new to you."
     else:
@@ -190,6 +272,7 @@ def weekly_reflection(user: User, today: dt.date) -> str:
 
 def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalDashboard:
     today = today or timezone.now().date()
+    filled = filled_days(today)
     year_ago = week_start(today) - dt.timedelta(weeks=51)
     days = _person_days(user, year_ago, today)
     daily_actions = {day: _actions(c) for day, c in days.items()}
@@ -229,7 +312,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
         .order_by("day")
         .values_list("day", "followers_total", "mutuals_total", "conversed_total")
     )
-    live = _network_now(user)
+    live = _network_now(user, filled)
     series: dict[str, list[float | int]] = {"Followers": [], "Mutual connections": [], "People conversed with": []}
     index, last = 0, (0, 0, 0)
     for week in net_weeks:
@@ -301,7 +384,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
     for c in days.values():
         totals.update(c)
     return PersonalDashboard(
-        reflection=weekly_reflection(user, today),
+        reflection=weekly_reflection(user, today, filled),
         heatmap=heatmap,
         active_weeks=active_weeks,
         weeks_chart=weeks_chart,
@@ -311,7 +394,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
         conversation_compare=conversation_compare,
         reach_chart=reach_chart,
         reach=curation_reach(user),
-        streaks=course_streaks(user, today=today),
+        streaks=course_streaks(user, today=today, counter=rolled_week_counts(filled)),
         opens_total=totals["share_opens"],
         shares_received_total=totals["shares_received"],
         numbers={"followers": live[0], "mutuals": live[1], "conversed": live[2]},
@@ -323,13 +406,12 @@ def _percentages(counts: Mapping[str, int]) -> list[float]:
     return [round(100 * counts[str(t)] / total, 1) if total else 0.0 for t in TONES]
 
 
-def _partners(
-    user: User, start: dt.datetime, end: dt.datetime | None = None, among: Iterable[int] | None = None
-) -> set[int]:
-    """The people the person conversed with in [start, end), counted as the rollups count them: everyone
-    whose work or comment they answered, and everyone who answered theirs (only `among` them, when given)."""
+def _partners(user: User, spans: Sequence[Span], among: Iterable[int] | None = None) -> set[int]:
+    """The people the person conversed with within the spans of time, counted as the rollups count them:
+    everyone whose work or comment they answered, and everyone who answered theirs (only `among` them,
+    when given)."""
     people = None if among is None else list(among)
-    window = Q(removed_at__isnull=True, created_at__gte=start) & (Q(created_at__lt=end) if end else Q())
+    window = Q(removed_at__isnull=True) & _within(spans)
     wrote = Comment.objects.filter(window, author=user)
     received = Comment.objects.filter(window).filter(_to(user))
     if people is not None:
@@ -342,23 +424,26 @@ def _partners(
     return found if people is None else found & set(people)
 
 
-def _network_now(user: User) -> tuple[int, int, int]:
+def _network_now(user: User, filled: Sequence[dt.date] | None = None) -> tuple[int, int, int]:
     """Followers, mutual connections and people ever conversed with, right now.
 
     The last is the rollups' total as far as they have counted, plus the people first met since: the
-    history before is asked about those few people only, so a very active person costs no more."""
+    history before is asked about those few people only (`talked_before`), so a very active person costs
+    no more."""
     followers = Follow.objects.filter(followee=user)
     following = Follow.objects.filter(follower=user).values("followee_id")
     mutuals = followers.filter(follower_id__in=following).count()
     counted = NetworkDay.objects.aggregate(last=Max("day"))["last"]
     if counted is None:  # nothing rolled up yet: count it all live
-        return followers.count(), mutuals, len(_partners(user, dt.datetime.min.replace(tzinfo=dt.UTC)))
+        return followers.count(), mutuals, len(_partners(user, [(EARLIEST, LATEST)]))
     since = day_bounds(counted)[1]
     total = (
         NetworkDay.objects.filter(user=user, day__lte=counted).order_by("-day").values_list("conversed_total").first()
     )
-    recent = _partners(user, since)
-    met_before = _partners(user, dt.datetime.min.replace(tzinfo=dt.UTC), since, among=recent) if recent else set()
+    recent = _partners(user, [(since, LATEST)])
+    if filled is None:
+        filled = filled_days(since.date())
+    met_before = talked_before(user, recent, since, filled)
     return followers.count(), mutuals, (total[0] if total else 0) + len(recent - met_before)
 
 

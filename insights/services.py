@@ -14,7 +14,16 @@ from courses.models import Enrollment, Week
 from network.models import Follow, Open, Share
 from posts.models import Artifact, Comment, Origin, Tone, Visibility
 
-from .models import NORM_CAP, CourseDay, CourseEdgeDay, CourseWeek, MemberActivity, NetworkDay, PersonDay
+from .models import (
+    NORM_CAP,
+    CourseDay,
+    CourseEdgeDay,
+    CourseWeek,
+    FilledDay,
+    MemberActivity,
+    NetworkDay,
+    PersonDay,
+)
 
 ONE_DAY = dt.timedelta(days=1)
 # People per IN (...) list when reading the day's people's whole history: each list costs a pass over the comments,
@@ -132,6 +141,8 @@ class _Day:
             given = self.person[author, course]
             given["comments_given"] += n
             given[f"given_{tone}"] += n
+            if artifact_author != author:
+                given["comments_on_others"] += n
             # A reply on Maria's artifact to Maria's own comment reaches her once; a reply there to
             # George's comment reaches both of them.
             for target in answered(author, artifact_author, parent_author):
@@ -351,7 +362,8 @@ def _refuse_unfinished(day: dt.date) -> None:
 
 def fill_day(day: dt.date) -> FillSummary:
     """Recount one finished UTC day: its rows in all four tables are replaced in one transaction, so a rerun
-    gives the same rows. Raises `Invalid` for today or a later day."""
+    gives the same rows, and the day is marked filled (`FilledDay`) in the same transaction. Raises `Invalid`
+    for today or a later day."""
     _refuse_unfinished(day)
     rollup = compute_day(day)
     with transaction.atomic():
@@ -364,6 +376,7 @@ def fill_day(day: dt.date) -> FillSummary:
         CourseEdgeDay.objects.bulk_create(rollup.edges, batch_size=BATCH)
         refresh_weeks(day)
         refresh_activity(day, rollup.person_days)
+        FilledDay.objects.update_or_create(day=day, defaults={"filled_at": timezone.now()})
     return rollup.summary()
 
 

@@ -1,9 +1,12 @@
 """Reads for consistency over time: the weekly goal, week streaks that forgive, and the next step."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import reduce
+from operator import or_
+from typing import Protocol
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -35,6 +38,9 @@ class Counts:
 
     def meets(self, goal: Goal) -> bool:
         return self.posts >= goal.posts and self.comments >= goal.comments and self.shares >= goal.shares
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(self.posts + other.posts, self.comments + other.comments, self.shares + other.shares)
 
 
 class Status(StrEnum):
@@ -83,7 +89,7 @@ def streak_from(met: Sequence[bool]) -> int:
     return streak
 
 
-def _bounds(week: Week) -> tuple[dt.datetime, dt.datetime]:
+def week_bounds(week: Week) -> tuple[dt.datetime, dt.datetime]:
     """The week's first and last-plus-one instants in the current time zone (as `week_progress` counts)."""
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(week.starts_on, dt.time.min, tzinfo=tz)
@@ -91,43 +97,62 @@ def _bounds(week: Week) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+type Span = tuple[dt.datetime, dt.datetime]
+
+
+class WeekCounter(Protocol):
+    """Counts per week id, as `week_counts` gives them (the dashboards count from the rollups instead)."""
+
+    def __call__(self, *, user: User, course: Course, weeks: Sequence[Week]) -> dict[int, Counts]: ...
+
+
 def week_counts(*, user: User, course: Course, weeks: Sequence[Week]) -> dict[int, Counts]:
-    """Posts, comments on others' work and shares per week (by week id), in three aggregate queries.
+    """Posts, comments on others' work and shares per week (by week id), in three aggregate queries."""
+    return counts_within(user=user, course=course, spans={week.pk: [week_bounds(week)] for week in weeks})
+
+
+def counts_within[K](*, user: User, course: Course, spans: Mapping[K, Sequence[Span]]) -> dict[K, Counts]:
+    """Posts, comments on others' work and shares in the course, summed over each key's spans of time, in
+    three aggregate queries (none when there are no spans).
 
     Posts are the person's published (not draft) artifacts in the course by `published_at`; comments are
     shown comments on others' artifacts in the course by `created_at`; shares are their Share rows of
-    artifacts in the course by `created_at`.
+    artifacts in the course by `created_at`. (The rollups' `PersonDay` counts the same per UTC day:
+    `posted`, `comments_on_others`, `shares_own + shares_others`.)
     """
-    if not weeks:
-        return {}
-    windows = {week.pk: _bounds(week) for week in weeks}
-    first, last = min(start for start, _ in windows.values()), max(end for _, end in windows.values())
+    found = {key: Counts() for key in spans}
+    names = {key: f"k{n}" for n, (key, key_spans) in enumerate(spans.items()) if key_spans}
+    if not names:
+        return found
+    every = [span for key in names for span in spans[key]]
+    first, last = min(start for start, _ in every), max(end for _, end in every)
 
-    def per_week(prefix: str) -> dict[str, Count]:
-        return {
-            f"w{pk}": Count("pk", filter=Q(**{f"{prefix}__gte": start, f"{prefix}__lt": end}))
-            for pk, (start, end) in windows.items()
-        }
+    def within(prefix: str, key_spans: Sequence[Span]) -> Q:
+        return reduce(or_, (Q(**{f"{prefix}__gte": start, f"{prefix}__lt": end}) for start, end in key_spans))
+
+    def per_key(prefix: str) -> dict[str, Count]:
+        return {name: Count("pk", filter=within(prefix, spans[key])) for key, name in names.items()}
 
     def season(prefix: str) -> Q:
-        # Only the rows within the weeks: a range of the person's (author, time) index, not their whole history.
+        # Only the rows within the spans: a range of the person's (author, time) index, not their whole history.
         return Q(**{f"{prefix}__gte": first, f"{prefix}__lt": last})
 
     posts = (
         Artifact.objects.published()
         .filter(season("published_at"), course=course, author=user)
-        .aggregate(**per_week("published_at"))
+        .aggregate(**per_key("published_at"))
     )
     comments = (
         Comment.objects.shown()
         .filter(season("created_at"), artifact__course=course, author=user)
         .exclude(artifact__author=user)
-        .aggregate(**per_week("created_at"))
+        .aggregate(**per_key("created_at"))
     )
     shares = Share.objects.filter(season("created_at"), sharer=user, artifact__course=course).aggregate(
-        **per_week("created_at")
+        **per_key("created_at")
     )
-    return {pk: Counts(posts[f"w{pk}"] or 0, comments[f"w{pk}"] or 0, shares[f"w{pk}"] or 0) for pk in windows}
+    found.update({key: Counts(posts[name] or 0, comments[name] or 0, shares[name] or 0) for key, name in names.items()})
+    return found
 
 
 @dataclass(frozen=True)

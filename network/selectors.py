@@ -669,18 +669,21 @@ class CourseStreak:
     streak: habits.Streak
 
 
-def course_streaks(user: User, *, today: dt.date | None = None) -> list[CourseStreak]:
+def course_streaks(
+    user: User, *, today: dt.date | None = None, counter: habits.WeekCounter = habits.week_counts
+) -> list[CourseStreak]:
     """The person's current streak in each course they are enrolled in, newest season first.
 
     One query for the courses, then five per course (goal, weeks, three weekly counts): meant for the
-    person's own profile, where the courses are a handful.
+    person's own profile, where the courses are a handful. `counter` counts each week's posts, comments and
+    shares (from the source tables by default; the insights dashboard passes one that reads its rollups).
     """
     today = today or timezone.localdate()
     found = []
     for course in Course.objects.filter(enrollments__user=user).order_by("-start_date"):
         goal = habits.goal_for(user=user, course=course)
         weeks = list(course.weeks.order_by("starts_on", "number"))
-        counts = habits.week_counts(user=user, course=course, weeks=weeks)
+        counts = counter(user=user, course=course, weeks=weeks)
         streak = habits.streak_for(user=user, course=course, goal=goal, weeks=weeks, counts=counts, today=today)
         found.append(CourseStreak(course, streak))
     return found

@@ -114,5 +114,5 @@ def test_people_conversed_with_are_the_rollups_total_plus_those_first_met_since(
     georges = ArtifactFactory.create(course=course, author=george)
     CommentFactory.create(artifact=georges, author=maria)  # someone new, today
     assert selectors._network_now(maria)[2] == 2
-    everyone = selectors._partners(maria, dt.datetime.min.replace(tzinfo=dt.UTC))
+    everyone = selectors._partners(maria, [(selectors.EARLIEST, selectors.LATEST)])
     assert everyone == {devon.pk, george.pk}

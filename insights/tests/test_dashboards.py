@@ -71,7 +71,8 @@ def test_the_personal_dashboard_adds_today_to_the_rollups(history, maria, today)
     assert sum(int(row[1]) for row in table.values()) == 1  # posts column: the rolled-up post
     heat = {row[0]: row[1] for row in dashboard.heatmap.rows}
     assert sum(int(n) for n in heat.values()) == 2  # the post two weeks ago and today's reply
-    assert dashboard.reflection == "You commented on 1 person this week, someone new to you."
+    # devon asked maria a question two weeks ago (a rolled-up day): she has talked with him before
+    assert dashboard.reflection == "You commented on 1 person this week, someone you have talked with before."
     assert dashboard.numbers == {"followers": 1, "mutuals": 0, "conversed": 1}
 
 

@@ -138,6 +138,7 @@ EXPECTED_PEOPLE = {
     },
     ("george", "immooc", D1): {
         "comments_given": 1,
+        "comments_on_others": 1,
         "given_question": 1,
         "comments_received": 2,
         "received_support": 1,
@@ -147,6 +148,7 @@ EXPECTED_PEOPLE = {
     ("devon", "immooc", D1): {
         "posted": 2,
         "comments_given": 1,
+        "comments_on_others": 1,
         "given_challenge": 1,
         "shares_others": 1,
         "share_opens": 1,
@@ -154,6 +156,7 @@ EXPECTED_PEOPLE = {
     },
     ("george", "immooc", D2): {
         "comments_given": 1,
+        "comments_on_others": 1,  # on devon's a4
         "given_support": 1,
         "comments_received": 1,
         "received_support": 1,
@@ -170,9 +173,9 @@ EXPECTED_PEOPLE = {
     },
     ("maria", "immooc", D2): {"shares_received": 1, "share_opens": 1},
     ("olive", "immooc", D2): {"shares_others": 1},
-    ("maria", "other", D2): {"comments_given": 1, "given_question": 1, "conversed_with": 1},
+    ("maria", "other", D2): {"comments_given": 1, "comments_on_others": 1, "given_question": 1, "conversed_with": 1},
     ("olive", "other", D2): {"posted": 1, "comments_received": 1, "received_question": 1, "conversed_with": 1},
-    ("devon", "immooc", D3): {"comments_given": 1, "given_neutral": 1, "conversed_with": 1},
+    ("devon", "immooc", D3): {"comments_given": 1, "comments_on_others": 1, "given_neutral": 1, "conversed_with": 1},
     ("maria", "immooc", D3): {"comments_received": 1, "received_neutral": 1, "conversed_with": 1},
 }
 

@@ -1,0 +1,208 @@
+"""The personal dashboard's history reads: the rollups for the days they counted (`FilledDay`), the source
+tables for the rest. Each is checked against the live count it replaces, on random activity, whatever the
+coverage and the viewer's time zone, and shown to really read the rollups."""
+
+import datetime as dt
+import random
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from courses.models import Course
+from courses.tests.factories import CourseFactory, EnrollmentFactory, WeekFactory
+from insights import selectors
+from insights.models import FilledDay, PersonDay
+from insights.selectors import EARLIEST, filled_days, rolled_week_counts, split_span, talked_before
+from insights.services import day_bounds, fill_day
+from network import habits
+from network.models import Share
+from network.selectors import course_streaks
+from posts.models import Artifact, Comment, Visibility
+from posts.tests.factories import ArtifactFactory, CommentFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+
+
+def _utc(day: dt.date, hour: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+# split_span
+
+
+def test_split_span_gives_the_filled_days_wholly_inside_and_the_gaps_between() -> None:
+    d = dt.date(2026, 3, 2)
+    filled = [d, d + dt.timedelta(days=1), d + dt.timedelta(days=3)]
+    days, spans = split_span(_utc(d), _utc(d + dt.timedelta(days=5)), filled)
+    assert days == filled
+    assert spans == [
+        (_utc(d + dt.timedelta(days=2)), _utc(d + dt.timedelta(days=3))),
+        (_utc(d + dt.timedelta(days=4)), _utc(d + dt.timedelta(days=5))),
+    ]
+
+
+def test_split_span_counts_the_partial_days_of_a_week_in_another_time_zone_live() -> None:
+    d = dt.date(2026, 3, 2)
+    filled = [d + dt.timedelta(days=n) for n in range(-1, 9)]
+    start = dt.datetime(2026, 3, 2, tzinfo=zoneinfo.ZoneInfo("America/Los_Angeles"))  # 08:00 UTC
+    end = start + dt.timedelta(days=7)
+    days, spans = split_span(start, end, filled)
+    assert days == [d + dt.timedelta(days=n) for n in range(1, 7)]
+    assert spans == [(start, _utc(d + dt.timedelta(days=1))), (_utc(d + dt.timedelta(days=7)), end)]
+
+
+def test_split_span_with_nothing_filled_is_one_live_span() -> None:
+    assert split_span(EARLIEST, _utc(dt.date(2026, 3, 2)), []) == ([], [(EARLIEST, _utc(dt.date(2026, 3, 2)))])
+
+
+# Random activity over a six-week season
+
+
+@pytest.fixture
+def busy() -> tuple[Course, list]:
+    """Six people in a season of six weeks (the last one current) doing random things at random hours."""
+    rng = random.Random(7)
+    course = CourseFactory.create(slug="busy", norm_posts=1, norm_comments=2, norm_shares=1)
+    other = CourseFactory.create(slug="elsewhere")
+    people = UserFactory.create_batch(6)
+    for person in people:
+        EnrollmentFactory.create(course=course, user=person)
+    today = timezone.now().astimezone(UTC).date()
+    first = today - dt.timedelta(days=37)
+    for number in range(6):
+        start = first + dt.timedelta(days=7 * number)
+        WeekFactory.create(course=course, number=number + 1, starts_on=start, ends_on=start + dt.timedelta(days=6))
+    now = timezone.now()
+
+    def when() -> dt.datetime:
+        moment = _utc(first - dt.timedelta(days=3)) + dt.timedelta(minutes=rng.randrange(60 * 24 * 41))
+        return min(moment, now - dt.timedelta(minutes=1))
+
+    artifacts: list[Artifact] = []
+    for _ in range(60):
+        artifacts.append(
+            ArtifactFactory.create(
+                course=rng.choice([course, course, course, other]),
+                author=rng.choice(people),
+                published_at=when(),
+                visibility=rng.choice([Visibility.PUBLIC, Visibility.PUBLIC, Visibility.DRAFT]),
+            )
+        )
+    comments: list[Comment] = []
+    for _ in range(220):
+        artifact = rng.choice(artifacts)
+        parent = rng.choice([None, None, *[c for c in comments if c.artifact_id == artifact.pk]])
+        made = CommentFactory.create(artifact=artifact, author=rng.choice(people), parent=parent)
+        removed = rng.random() < 0.1
+        stamp = when()
+        Comment.objects.filter(pk=made.pk).update(created_at=stamp, removed_at=stamp if removed else None)
+        comments.append(made)
+    for sharer, artifact in {(rng.choice(people), rng.choice(artifacts)) for _ in range(50)}:
+        own = artifact.author_id == sharer.pk
+        Share.objects.create(sharer=sharer, artifact=artifact, own_work=own, created_at=when())
+    return course, people
+
+
+def _fill(days: list[dt.date]) -> None:
+    for day in days:
+        fill_day(day)
+
+
+def _season_days(course: Course) -> list[dt.date]:
+    first = course.weeks.order_by("starts_on")[0].starts_on - dt.timedelta(days=4)
+    today = timezone.now().astimezone(UTC).date()
+    return [first + dt.timedelta(days=n) for n in range((today - first).days)]
+
+
+@pytest.mark.parametrize(
+    ("coverage", "zone"),
+    [("all", "UTC"), ("all", "America/Los_Angeles"), ("some", "Asia/Kolkata"), ("some", "UTC"), ("none", "UTC")],
+)
+def test_rolled_week_counts_equal_the_live_counts(busy, zone, coverage) -> None:
+    course, people = busy
+    days = _season_days(course)
+    _fill({"all": days, "some": days[::3], "none": []}[coverage])
+    weeks = list(course.weeks.order_by("starts_on"))
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        counter = rolled_week_counts(filled_days(timezone.now().astimezone(UTC).date()))
+        for person in people:
+            live = habits.week_counts(user=person, course=course, weeks=weeks)
+            assert counter(user=person, course=course, weeks=weeks) == live
+            assert any(c != habits.Counts() for c in live.values()) or person == people[-1]
+
+
+def test_rolled_week_counts_read_the_rollups_for_filled_days(busy) -> None:
+    """Change a source row after its day was filled: the rolled count keeps the rollup's number."""
+    course, people = busy
+    _fill(_season_days(course))
+    week = course.weeks.get(number=3)
+    start, end = habits.week_bounds(week)
+    person = next(
+        p
+        for p in people
+        if Comment.objects.filter(author=p, artifact__course=course, removed_at__isnull=True)
+        .exclude(artifact__author=p)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .exists()
+    )
+    before = habits.week_counts(user=person, course=course, weeks=[week])[week.pk]
+    Comment.objects.filter(author=person, created_at__gte=start, created_at__lt=end).delete()
+    rolled = rolled_week_counts(filled_days(timezone.now().date()))(user=person, course=course, weeks=[week])
+    assert rolled[week.pk] == before
+    assert habits.week_counts(user=person, course=course, weeks=[week])[week.pk].comments == 0
+
+
+def test_the_dashboard_streaks_match_the_profile_streaks(busy) -> None:
+    course, people = busy
+    _fill(_season_days(course)[:-5])  # the last few days are not filled yet: counted live
+    filled = filled_days(timezone.now().date())
+    for person in people:
+        assert course_streaks(person, counter=rolled_week_counts(filled)) == course_streaks(person)
+
+
+@pytest.mark.parametrize("coverage", ["all", "some", "none"])
+def test_talked_before_equals_the_live_answer(busy, coverage) -> None:
+    course, people = busy
+    days = _season_days(course)
+    _fill({"all": days, "some": days[1::2], "none": []}[coverage])
+    filled = filled_days(timezone.now().date())
+    ids = [p.pk for p in people]
+    for cut in (days[5], days[20], days[-1]):
+        before = day_bounds(cut)[0]
+        for person in people:
+            live = selectors._partners(person, [(EARLIEST, before)], among=ids)
+            assert talked_before(person, ids, before, filled) == live
+    assert any(talked_before(p, ids, day_bounds(days[-1])[0], filled) for p in people)
+
+
+def test_talked_before_reads_the_reply_edges_of_filled_days(busy) -> None:
+    course, people = busy
+    days = _season_days(course)
+    _fill(days)
+    filled = filled_days(timezone.now().date())
+    cut = day_bounds(days[-1])[0]
+    person = next(p for p in people if talked_before(p, [q.pk for q in people], cut, filled))
+    met = talked_before(person, [q.pk for q in people], cut, filled)
+    Comment.objects.filter(created_at__lt=cut).delete()  # the source is gone; the rollups remember
+    assert talked_before(person, [q.pk for q in people], cut, filled) == met
+    FilledDay.objects.all().delete()  # and without coverage the (now empty) source is asked instead
+    assert talked_before(person, [q.pk for q in people], cut, []) == set()
+
+
+def test_a_new_field_on_old_rows_is_not_trusted_until_the_day_is_refilled(busy) -> None:
+    """Rows written before `comments_on_others` existed have it at 0; their days have no FilledDay, so the
+    dashboard counts them live until a fill (which marks them) replaces the rows."""
+    course, people = busy
+    days = _season_days(course)
+    _fill(days)
+    PersonDay.objects.update(comments_on_others=0)
+    FilledDay.objects.all().delete()
+    weeks = list(course.weeks.order_by("starts_on"))
+    for person in people:
+        assert rolled_week_counts([])(user=person, course=course, weeks=weeks) == habits.week_counts(
+            user=person, course=course, weeks=weeks
+        )
