@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper (hot here)
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 __all__ = [
@@ -102,6 +102,8 @@ def _clean(text: object) -> str:
 
 def _num(value: float) -> str:
     """A coordinate: finite, at most two decimals, no exponent."""
+    if type(value) is int:
+        return str(value)
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {value!r}")
     text = f"{value:.2f}".rstrip("0").rstrip(".")

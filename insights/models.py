@@ -158,9 +158,10 @@ class CourseEdgeDay(models.Model):
         ]
         indexes = [
             models.Index(fields=["day"], name="course_edge_day_day"),
-            # "Had they talked before?" for a few people over a person's whole history, from either side.
-            models.Index(fields=["source", "target"], name="course_edge_source"),
-            models.Index(fields=["target", "source"], name="course_edge_target"),
+            # "Whom had they talked with before?" over a person's whole history, from either side, read
+            # from the index alone.
+            models.Index(fields=["source", "target", "day", "replies"], name="course_edge_source"),
+            models.Index(fields=["target", "source", "day", "replies"], name="course_edge_target"),
         ]
 
     def __str__(self) -> str:

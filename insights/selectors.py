@@ -13,7 +13,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,6 +31,7 @@ from posts.models import Artifact, Comment, Origin, Tone, Visibility
 TONES = [Tone.SUPPORT, Tone.QUESTION, Tone.CHALLENGE, Tone.NEUTRAL]
 TONE_LABELS = {t: t.label for t in TONES}
 QUIET_LIMIT = 50
+SHORT_SPAN = dt.timedelta(days=2)  # up to this much of everyone's comments is read through joins (`_partners`)
 UNANSWERED_DAYS = 3
 
 
@@ -79,7 +80,8 @@ def _person_today(user: User, today: dt.date) -> dict[str, int]:
         counts["comments_given"] += n
     received = (
         Comment.objects.filter(removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
-        .filter(_to(user))
+        # One day's comments, each checked through two key lookups: cheaper than `_to`'s id lists here.
+        .filter(Q(artifact__author=user) | Q(parent__author=user))
         .exclude(author=user)
     )
     for tone, n in received.values_list("tone").annotate(n=Count("id")).order_by():
@@ -168,7 +170,9 @@ def _within(spans: Sequence[Span], field: str = "created_at") -> Q:
 
 def rolled_week_counts(filled: Sequence[dt.date]) -> habits.WeekCounter:
     """`habits.week_counts` from the rollups: each week's filled days from `PersonDay` (one query), the rest
-    of the week counted live (three queries for all the weeks), so a very active person costs no more."""
+    of the week counted live (three queries per stretch of unfilled time: usually just today onwards, plus
+    a week's two partial days when the viewer's midnight is not UTC's), so a very active person costs no
+    more."""
 
     def count(*, user: User, course: Course, weeks: Sequence[Week]) -> dict[int, Counts]:
         days: dict[int, list[dt.date]] = {}
@@ -183,7 +187,7 @@ def rolled_week_counts(filled: Sequence[dt.date]) -> habits.WeekCounter:
                 "day", "posted", "comments_on_others", "shares_own", "shares_others"
             ):
                 per_day[day] = Counts(posted, comments, own + others)
-        found = habits.counts_within(user=user, course=course, spans=live)
+        found = habits.counts_within(user=user, course=course, spans=live, apart=True)
         for pk, week_days in days.items():
             found[pk] = sum((per_day.get(day, Counts()) for day in week_days), found[pk])
         return found
@@ -193,20 +197,23 @@ def rolled_week_counts(filled: Sequence[dt.date]) -> habits.WeekCounter:
 
 def talked_before(user: User, people: Iterable[int], before: dt.datetime, filled: Sequence[dt.date]) -> set[int]:
     """Which of `people` the person had conversed with, either way, before `before`: the reply edges of the
-    days the rollups counted, plus the source tables for the days they have not (asked about these people
-    only, so a long history costs no more)."""
-    among = list(people)
-    if not among:
+    days the rollups counted (read from an index: the person's partners, however many `people` there are),
+    plus the source tables for the days they have not."""
+    wanted = set(people)
+    if not wanted:
         return set()
     days, spans = split_span(EARLIEST, before, filled)
+    # Nobody talked before the first comment: the unfilled time before it needs no look.
+    first = Comment.objects.aggregate(first=Min("created_at"))["first"]
+    spans = [(max(start, first), end) for start, end in spans if first is not None and end > first]
     found: set[int] = set()
     if days:
         edges = CourseEdgeDay.objects.filter(day__gte=days[0], day__lte=days[-1], replies__gt=0).order_by()
-        found.update(edges.filter(source=user, target_id__in=among).values_list("target_id", flat=True).distinct())
-        found.update(edges.filter(target=user, source_id__in=among).values_list("source_id", flat=True).distinct())
+        found.update(edges.filter(source=user).values_list("target_id", flat=True).distinct())
+        found.update(edges.filter(target=user).values_list("source_id", flat=True).distinct())
     if spans:
-        found |= _partners(user, spans, among=among)
-    return found
+        found |= _partners(user, spans)
+    return found & wanted
 
 
 # --- The personal dashboard -----------------------------------------------------------------------------------
@@ -230,11 +237,19 @@ class PersonalDashboard:
     numbers: dict[str, int] = field(default_factory=dict)
 
 
-def people_commented_on(user: User, start: dt.datetime, end: dt.datetime) -> set[int]:
-    """Ids of the people whose work or comments the person replied to in [start, end)."""
-    comments = Comment.objects.filter(author=user, removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
-    found = {parent or author for author, parent in comments.values_list("artifact__author_id", "parent__author_id")}
-    found.discard(user.pk)
+def people_commented_on(user: User, start: dt.datetime, end: dt.datetime, filled: Sequence[dt.date]) -> set[int]:
+    """Ids of the people the person replied to in [start, end), counted as the rollups count a reply: the
+    author of the work it is on and of the comment it answers. The reply edges for the days the rollups
+    counted, the source table for the rest (today)."""
+    days, spans = split_span(start, end, filled)
+    found: set[int] = set()
+    if days:
+        edges = CourseEdgeDay.objects.filter(source=user, day__gte=days[0], day__lte=days[-1], replies__gt=0)
+        found.update(edges.order_by().values_list("target_id", flat=True).distinct())
+    if spans:
+        wrote = Comment.objects.filter(_within(spans), author=user, removed_at__isnull=True)
+        for artifact_author, parent_author in wrote.values_list("artifact__author_id", "parent__author_id"):
+            found |= answered(user.pk, artifact_author, parent_author)
     return found
 
 
@@ -244,7 +259,9 @@ def weekly_reflection(user: User, today: dt.date, filled: Sequence[dt.date] | No
     with, either way, before the week (`talked_before`)."""
     start = dt.datetime.combine(week_start(today), dt.time.min, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=7)
-    this_week = people_commented_on(user, start, end)
+    if filled is None:
+        filled = filled_days(today)
+    this_week = people_commented_on(user, start, end, filled)
     if not this_week:
         posted = Artifact.objects.filter(author=user, published_at__gte=start, published_at__lt=end).count()
         if posted:
@@ -253,8 +270,6 @@ def weekly_reflection(user: User, today: dt.date, filled: Sequence[dt.date] | No
                 "else's work is the quickest way to grow your network."
             )
         return "A quiet week so far. Reading one post and asking its writer a question is a good way back in."
-    if filled is None:
-        filled = filled_days(today)
     new = len(this_week - talked_before(user, this_week, start, filled))
     people = "1 person" if len(this_week) == 1 else f"{len(this_week)} people"
     if new == 0:
@@ -406,22 +421,24 @@ def _percentages(counts: Mapping[str, int]) -> list[float]:
     return [round(100 * counts[str(t)] / total, 1) if total else 0.0 for t in TONES]
 
 
-def _partners(user: User, spans: Sequence[Span], among: Iterable[int] | None = None) -> set[int]:
+def _partners(user: User, spans: Sequence[Span]) -> set[int]:
     """The people the person conversed with within the spans of time, counted as the rollups count them:
-    everyone whose work or comment they answered, and everyone who answered theirs (only `among` them,
-    when given)."""
-    people = None if among is None else list(among)
+    everyone whose work or comment they answered, and everyone who answered theirs."""
     window = Q(removed_at__isnull=True) & _within(spans)
-    wrote = Comment.objects.filter(window, author=user)
-    received = Comment.objects.filter(window).filter(_to(user))
-    if people is not None:
-        wrote = wrote.filter(Q(artifact__author_id__in=people) | Q(parent__author_id__in=people))
-        received = received.filter(author_id__in=people)
     found: set[int] = set()
-    for artifact_author, parent_author in wrote.values_list("artifact__author_id", "parent__author_id"):
+    wrote = Comment.objects.filter(window, author=user).values_list("artifact__author_id", "parent__author_id")
+    for artifact_author, parent_author in wrote:
         found |= answered(user.pk, artifact_author, parent_author)
-    found.update(received.exclude(author=user).order_by().values_list("author_id", flat=True).distinct())
-    return found if people is None else found & set(people)
+    now = timezone.now()
+    if sum((min(end, now) - start for start, end in spans), dt.timedelta()) <= SHORT_SPAN:
+        # A day or two of everyone's comments, each checked through two key lookups: cheaper than `_to`'s
+        # id lists, which pay for all of the person's work and comments.
+        to_them = Q(artifact__author=user) | Q(parent__author=user)
+    else:
+        to_them = _to(user)
+    received = Comment.objects.filter(window).filter(to_them).exclude(author=user)
+    found.update(received.order_by().values_list("author_id", flat=True).distinct())
+    return found
 
 
 def _network_now(user: User, filled: Sequence[dt.date] | None = None) -> tuple[int, int, int]:

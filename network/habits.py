@@ -1,14 +1,15 @@
 """Reads for consistency over time: the weekly goal, week streaks that forgive, and the next step."""
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import reduce
 from operator import or_
-from typing import Protocol
+from typing import Any, Protocol
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -111,48 +112,96 @@ def week_counts(*, user: User, course: Course, weeks: Sequence[Week]) -> dict[in
     return counts_within(user=user, course=course, spans={week.pk: [week_bounds(week)] for week in weeks})
 
 
-def counts_within[K](*, user: User, course: Course, spans: Mapping[K, Sequence[Span]]) -> dict[K, Counts]:
-    """Posts, comments on others' work and shares in the course, summed over each key's spans of time, in
-    three aggregate queries (none when there are no spans).
+def counts_within[K](
+    *, user: User, course: Course, spans: Mapping[K, Sequence[Span]], apart: bool = False
+) -> dict[K, Counts]:
+    """Posts, comments on others' work and shares in the course, summed over each key's spans of time.
 
     Posts are the person's published (not draft) artifacts in the course by `published_at`; comments are
     shown comments on others' artifacts in the course by `created_at`; shares are their Share rows of
     artifacts in the course by `created_at`. (The rollups' `PersonDay` counts the same per UTC day:
     `posted`, `comments_on_others`, `shares_own + shares_others`.)
+
+    Three aggregate queries, each over one range of the person's (author, time) index from the first span
+    to the last. With `apart`, three queries that read only each stretch of touching spans (a range of the
+    index each), so the days between stretches, which the insights dashboard reads from its rollups, are
+    never scanned.
     """
     found = {key: Counts() for key in spans}
-    names = {key: f"k{n}" for n, (key, key_spans) in enumerate(spans.items()) if key_spans}
-    if not names:
-        return found
-    every = [span for key in names for span in spans[key]]
-    first, last = min(start for start, _ in every), max(end for _, end in every)
+    marked = sorted((start, end, n) for n, key_spans in enumerate(spans.values()) for start, end in key_spans)
+    stretches: list[list[tuple[dt.datetime, dt.datetime, int]]] = []
+    for span in marked:
+        if stretches and (not apart or span[0] <= stretches[-1][-1][1]):
+            stretches[-1].append(span)
+        else:
+            stretches.append([span])
+    keys = list(spans)
+    counted = _count_apart(user, course, stretches) if apart else [_count_stretch(user, course, s) for s in stretches]
+    for per_key in counted:
+        for n, counts in per_key.items():
+            found[keys[n]] += counts
+    return found
 
-    def within(prefix: str, key_spans: Sequence[Span]) -> Q:
-        return reduce(or_, (Q(**{f"{prefix}__gte": start, f"{prefix}__lt": end}) for start, end in key_spans))
+
+def _sources(user: User, course: Course) -> list[tuple[QuerySet[Any], str]]:
+    """What the weekly goal counts, each with the time it is counted by."""
+    return [
+        (Artifact.objects.published().filter(course=course, author=user), "published_at"),
+        (
+            Comment.objects.shown().filter(artifact__course=course, author=user).exclude(artifact__author=user),
+            "created_at",
+        ),
+        (Share.objects.filter(sharer=user, artifact__course=course), "created_at"),
+    ]
+
+
+def _count_apart(
+    user: User, course: Course, stretches: list[list[tuple[dt.datetime, dt.datetime, int]]]
+) -> list[dict[int, Counts]]:
+    """The rows' times in every stretch (one UNION ALL query per kind: a short range of the person's index
+    each), put in their spans in Python."""
+    if not stretches:
+        return []
+    bounds = [(stretch[0][0], max(end for _, end, _ in stretch)) for stretch in stretches]
+    starts = [start for start, _ in bounds]
+    tallies: list[dict[int, list[int]]] = [{n: [0, 0, 0] for _, _, n in stretch} for stretch in stretches]
+    for kind, (rows, when) in enumerate(_sources(user, course)):
+        first, *rest = [
+            rows.filter(**{f"{when}__gte": start, f"{when}__lt": end}).order_by().values_list(when, flat=True)
+            for start, end in bounds
+        ]
+        for moment in first.union(*rest, all=True).order_by() if rest else first:
+            at = bisect_right(starts, moment) - 1
+            for start, end, n in stretches[at]:
+                if start <= moment < end:
+                    tallies[at][n][kind] += 1
+    return [{n: Counts(*tally) for n, tally in per_key.items()} for per_key in tallies]
+
+
+def _count_stretch(
+    user: User, course: Course, stretch: list[tuple[dt.datetime, dt.datetime, int]]
+) -> dict[int, Counts]:
+    """The three aggregates over one stretch of (start, end, key number) spans, sorted by start."""
+    first, last = stretch[0][0], max(end for _, end, _ in stretch)
+    by_key: dict[int, list[Span]] = {}
+    for start, end, n in stretch:
+        by_key.setdefault(n, []).append((start, end))
 
     def per_key(prefix: str) -> dict[str, Count]:
-        return {name: Count("pk", filter=within(prefix, spans[key])) for key, name in names.items()}
+        return {
+            f"k{n}": Count(
+                "pk", filter=reduce(or_, (Q(**{f"{prefix}__gte": s, f"{prefix}__lt": e}) for s, e in key_spans))
+            )
+            for n, key_spans in by_key.items()
+        }
 
     def season(prefix: str) -> Q:
-        # Only the rows within the spans: a range of the person's (author, time) index, not their whole history.
         return Q(**{f"{prefix}__gte": first, f"{prefix}__lt": last})
 
-    posts = (
-        Artifact.objects.published()
-        .filter(season("published_at"), course=course, author=user)
-        .aggregate(**per_key("published_at"))
+    posts, comments, shares = (
+        rows.filter(season(field)).aggregate(**per_key(field)) for rows, field in _sources(user, course)
     )
-    comments = (
-        Comment.objects.shown()
-        .filter(season("created_at"), artifact__course=course, author=user)
-        .exclude(artifact__author=user)
-        .aggregate(**per_key("created_at"))
-    )
-    shares = Share.objects.filter(season("created_at"), sharer=user, artifact__course=course).aggregate(
-        **per_key("created_at")
-    )
-    found.update({key: Counts(posts[name] or 0, comments[name] or 0, shares[name] or 0) for key, name in names.items()})
-    return found
+    return {n: Counts(posts[f"k{n}"] or 0, comments[f"k{n}"] or 0, shares[f"k{n}"] or 0) for n in by_key}
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='courseedgeday',
-            index=models.Index(fields=['source', 'target'], name='course_edge_source'),
+            index=models.Index(fields=['source', 'target', 'day', 'replies'], name='course_edge_source'),
         ),
         migrations.AddIndex(
             model_name='courseedgeday',
-            index=models.Index(fields=['target', 'source'], name='course_edge_target'),
+            index=models.Index(fields=['target', 'source', 'day', 'replies'], name='course_edge_target'),
         ),
     ]

@@ -15,7 +15,7 @@ from courses.tests.factories import CourseFactory, EnrollmentFactory, WeekFactor
 from insights import selectors
 from insights.models import FilledDay, PersonDay
 from insights.selectors import EARLIEST, filled_days, rolled_week_counts, split_span, talked_before
-from insights.services import day_bounds, fill_day
+from insights.services import answered, day_bounds, fill_day
 from network import habits
 from network.models import Share
 from network.selectors import course_streaks
@@ -174,7 +174,7 @@ def test_talked_before_equals_the_live_answer(busy, coverage) -> None:
     for cut in (days[5], days[20], days[-1]):
         before = day_bounds(cut)[0]
         for person in people:
-            live = selectors._partners(person, [(EARLIEST, before)], among=ids)
+            live = selectors._partners(person, [(EARLIEST, before)]) & set(ids)
             assert talked_before(person, ids, before, filled) == live
     assert any(talked_before(p, ids, day_bounds(days[-1])[0], filled) for p in people)
 
@@ -206,3 +206,22 @@ def test_a_new_field_on_old_rows_is_not_trusted_until_the_day_is_refilled(busy) 
         assert rolled_week_counts([])(user=person, course=course, weeks=weeks) == habits.week_counts(
             user=person, course=course, weeks=weeks
         )
+
+
+@pytest.mark.parametrize("coverage", ["all", "some", "none"])
+def test_people_commented_on_equals_the_live_answer(busy, coverage) -> None:
+    """Whom the person replied to in a week (the work's author and the answered comment's author)."""
+    course, people = busy
+    days = _season_days(course)
+    _fill({"all": days, "some": days[::2], "none": []}[coverage])
+    filled = filled_days(timezone.now().date())
+    start, end = day_bounds(days[-10])[0], day_bounds(days[-1])[1] + dt.timedelta(days=1)
+    seen = 0
+    for person in people:
+        live: set[int] = set()
+        rows = Comment.objects.filter(author=person, removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
+        for artifact_author, parent_author in rows.values_list("artifact__author_id", "parent__author_id"):
+            live |= answered(person.pk, artifact_author, parent_author)
+        assert selectors.people_commented_on(person, start, end, filled) == live
+        seen += len(live)
+    assert seen
