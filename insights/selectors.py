@@ -31,7 +31,6 @@ from posts.models import Artifact, Comment, Origin, Tone, Visibility
 TONES = [Tone.SUPPORT, Tone.QUESTION, Tone.CHALLENGE, Tone.NEUTRAL]
 TONE_LABELS = {t: t.label for t in TONES}
 QUIET_LIMIT = 50
-SHORT_SPAN = dt.timedelta(days=2)  # up to this much of everyone's comments is read through joins (`_partners`)
 UNANSWERED_DAYS = 3
 
 
@@ -65,8 +64,24 @@ def _to(user: User) -> Q:
     )
 
 
-def _person_today(user: User, today: dt.date) -> dict[str, int]:
-    """Today's counts for the person across courses (the PersonDay fields the dashboard reads)."""
+type Reply = tuple[int, str, dt.datetime]  # (author, tone, when) of a comment addressed to the person
+
+
+def _replies_to(user: User, since: dt.datetime) -> list[Reply]:
+    """Others' shown comments addressed to the person (on their work or answering their comment) since a
+    recent moment: a day or so of everyone's comments, each checked through two key lookups (cheaper here
+    than `_to`'s id lists, which pay for all of the person's work and comments)."""
+    return list(
+        Comment.objects.filter(removed_at__isnull=True, created_at__gte=since)
+        .filter(Q(artifact__author=user) | Q(parent__author=user))
+        .exclude(author=user)
+        .values_list("author_id", "tone", "created_at")
+    )
+
+
+def _person_today(user: User, today: dt.date, replies: Sequence[Reply] | None = None) -> dict[str, int]:
+    """Today's counts for the person across courses (the PersonDay fields the dashboard reads); `replies`
+    are `_replies_to` since today's start, when already read."""
     start, end = day_bounds(today)
     counts: Counter[str] = Counter()
     posted = Artifact.objects.filter(author=user, published_at__gte=start, published_at__lt=end).exclude(
@@ -78,15 +93,10 @@ def _person_today(user: User, today: dt.date) -> dict[str, int]:
     for tone, n in given.values_list("tone").annotate(n=Count("id")).order_by():
         counts[f"given_{tone}"] += n
         counts["comments_given"] += n
-    received = (
-        Comment.objects.filter(removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
-        # One day's comments, each checked through two key lookups: cheaper than `_to`'s id lists here.
-        .filter(Q(artifact__author=user) | Q(parent__author=user))
-        .exclude(author=user)
-    )
-    for tone, n in received.values_list("tone").annotate(n=Count("id")).order_by():
-        counts[f"received_{tone}"] += n
-        counts["comments_received"] += n
+    for _, tone, when in replies if replies is not None else _replies_to(user, start):
+        if when < end:
+            counts[f"received_{tone}"] += 1
+            counts["comments_received"] += 1
     shares = Share.objects.filter(sharer=user, created_at__gte=start, created_at__lt=end).aggregate(
         own=Count("id", filter=Q(own_work=True)), others=Count("id", filter=Q(own_work=False))
     )
@@ -104,7 +114,9 @@ def _person_today(user: User, today: dt.date) -> dict[str, int]:
     return dict(counts)
 
 
-def _person_days(user: User, since: dt.date, today: dt.date) -> dict[dt.date, dict[str, int]]:
+def _person_days(
+    user: User, since: dt.date, today: dt.date, replies: Sequence[Reply] | None = None
+) -> dict[dt.date, dict[str, int]]:
     """Per day, the person's counts summed over courses: rollups before today, live counts for today."""
     rows = (
         PersonDay.objects.filter(user=user, day__gte=since, day__lt=today)
@@ -116,7 +128,7 @@ def _person_days(user: User, since: dt.date, today: dt.date) -> dict[dt.date, di
     for row in rows:
         values: dict[str, Any] = dict(row)
         days[values["day"]] = {k: values[k] or 0 for k in PERSON_FIELDS}
-    live = _person_today(user, today)
+    live = _person_today(user, today, replies)
     if any(live.values()):
         days[today] = {k: live.get(k, 0) for k in PERSON_FIELDS}
     return days
@@ -288,8 +300,9 @@ def weekly_reflection(user: User, today: dt.date, filled: Sequence[dt.date] | No
 def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalDashboard:
     today = today or timezone.now().date()
     filled = filled_days(today)
+    replies = _replies_to(user, day_bounds(today)[0])
     year_ago = week_start(today) - dt.timedelta(weeks=51)
-    days = _person_days(user, year_ago, today)
+    days = _person_days(user, year_ago, today, replies)
     daily_actions = {day: _actions(c) for day, c in days.items()}
     heatmap = charts.heatmap(
         daily_actions, end=today, weeks=52, id="chart-heatmap", caption="Your last 52 weeks: posts, comments and shares"
@@ -327,7 +340,7 @@ def personal_dashboard(user: User, *, today: dt.date | None = None) -> PersonalD
         .order_by("day")
         .values_list("day", "followers_total", "mutuals_total", "conversed_total")
     )
-    live = _network_now(user, filled)
+    live = _network_now(user, filled, (day_bounds(today)[0], replies))
     series: dict[str, list[float | int]] = {"Followers": [], "Mutual connections": [], "People conversed with": []}
     index, last = 0, (0, 0, 0)
     for week in net_weeks:
@@ -421,27 +434,26 @@ def _percentages(counts: Mapping[str, int]) -> list[float]:
     return [round(100 * counts[str(t)] / total, 1) if total else 0.0 for t in TONES]
 
 
-def _partners(user: User, spans: Sequence[Span]) -> set[int]:
+def _partners(user: User, spans: Sequence[Span], replies: Iterable[Reply] | None = None) -> set[int]:
     """The people the person conversed with within the spans of time, counted as the rollups count them:
-    everyone whose work or comment they answered, and everyone who answered theirs."""
+    everyone whose work or comment they answered, and everyone who answered theirs (`replies`: those
+    answers, when already read)."""
     window = Q(removed_at__isnull=True) & _within(spans)
     found: set[int] = set()
     wrote = Comment.objects.filter(window, author=user).values_list("artifact__author_id", "parent__author_id")
     for artifact_author, parent_author in wrote:
         found |= answered(user.pk, artifact_author, parent_author)
-    now = timezone.now()
-    if sum((min(end, now) - start for start, end in spans), dt.timedelta()) <= SHORT_SPAN:
-        # A day or two of everyone's comments, each checked through two key lookups: cheaper than `_to`'s
-        # id lists, which pay for all of the person's work and comments.
-        to_them = Q(artifact__author=user) | Q(parent__author=user)
-    else:
-        to_them = _to(user)
-    received = Comment.objects.filter(window).filter(to_them).exclude(author=user)
+    if replies is not None:
+        found.update(author for author, _, _ in replies)
+        return found
+    received = Comment.objects.filter(window).filter(_to(user)).exclude(author=user)
     found.update(received.order_by().values_list("author_id", flat=True).distinct())
     return found
 
 
-def _network_now(user: User, filled: Sequence[dt.date] | None = None) -> tuple[int, int, int]:
+def _network_now(
+    user: User, filled: Sequence[dt.date] | None = None, replies: tuple[dt.datetime, Sequence[Reply]] | None = None
+) -> tuple[int, int, int]:
     """Followers, mutual connections and people ever conversed with, right now.
 
     The last is the rollups' total as far as they have counted, plus the people first met since: the
@@ -457,7 +469,10 @@ def _network_now(user: User, filled: Sequence[dt.date] | None = None) -> tuple[i
     total = (
         NetworkDay.objects.filter(user=user, day__lte=counted).order_by("-day").values_list("conversed_total").first()
     )
-    recent = _partners(user, [(since, LATEST)])
+    # `replies`: (since when, what) the page has read already; of use unless the rollups are further behind
+    read_from, read = replies if replies is not None else (LATEST, [])
+    answers = [reply for reply in read if reply[2] >= since] if read_from <= since else _replies_to(user, since)
+    recent = _partners(user, [(since, LATEST)], answers)
     if filled is None:
         filled = filled_days(since.date())
     met_before = talked_before(user, recent, since, filled)

@@ -225,3 +225,24 @@ def test_people_commented_on_equals_the_live_answer(busy, coverage) -> None:
         assert selectors.people_commented_on(person, start, end, filled) == live
         seen += len(live)
     assert seen
+
+
+@pytest.mark.parametrize("behind", [0, 3])
+def test_network_now_with_the_pages_replies_equals_reading_its_own(busy, behind) -> None:
+    """The dashboard hands today's replies to `_network_now`; when the rollups are days behind, it must
+    read the days since the last fill itself rather than trust them."""
+    course, people = busy
+    days = _season_days(course)
+    newcomer = UserFactory.create()  # first answers someone two days ago: after the last fill when behind
+    work = ArtifactFactory.create(course=course, author=people[0], published_at=timezone.now() - dt.timedelta(days=3))
+    reply = CommentFactory.create(artifact=work, author=newcomer)
+    Comment.objects.filter(pk=reply.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    _fill(days[: len(days) - behind])
+    today = timezone.now().astimezone(UTC).date()
+    filled = filled_days(today)
+    for person in people:
+        replies = selectors._replies_to(person, day_bounds(today)[0])
+        everyone = selectors._partners(person, [(EARLIEST, selectors.LATEST)])
+        with_page = selectors._network_now(person, filled, (day_bounds(today)[0], replies))
+        assert with_page == selectors._network_now(person)
+        assert with_page[2] == len(everyone)
