@@ -16,6 +16,10 @@ SQL statements, the plan of its main statement, sizes and build times).
     .venv/bin/python bench/search_bench.py                          # 1,000,000 artifacts, SQLite and PostgreSQL
     .venv/bin/python bench/search_bench.py --artifacts 100000 --db sqlite
     .venv/bin/python bench/search_bench.py --postgres postgres://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/search_bench.py --db sqlite --keep-sqlite /tmp/search/bench.sqlite3   # keep it, then
+    .venv/bin/python bench/search_bench.py --db sqlite --existing-sqlite /tmp/search/bench.sqlite3   # re-measure
+    .venv/bin/python bench/search_bench.py --db postgres --keep-postgres      # keep commonplace_bench_search, then
+    .venv/bin/python bench/search_bench.py --db postgres --existing-postgres  # re-measure it (and keep it)
 
 PostgreSQL: --postgres URL or BENCH_DATABASE_URL names a loopback server; without either it tries
 postgres://postgres@127.0.0.1:5432 and skips PostgreSQL if nothing answers (unless --db postgres).
@@ -730,8 +734,12 @@ def measure(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]
     say(f"{database}: {args.artifacts:,} artifacts")
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         result_path = Path(tmp) / "result.json"
-        existing = database == "SQLite" and args.existing_sqlite
-        db_url = url or f"sqlite:///{Path(args.existing_sqlite).resolve() if existing else Path(tmp) / 'bench.sqlite3'}"
+        existing = bool(args.existing_sqlite) if database == "SQLite" else args.existing_postgres
+        if database == "SQLite":
+            path = args.existing_sqlite or args.keep_sqlite or str(Path(tmp) / "bench.sqlite3")
+            db_url = f"sqlite:///{Path(path).resolve()}"
+        else:
+            db_url = url
         command = [
             sys.executable,
             str(Path(__file__).resolve()),
@@ -831,6 +839,18 @@ def main() -> int:
         metavar="PATH",
         help="measure queries on a SQLite file a previous run of this benchmark generated and indexed",
     )
+    parser.add_argument(
+        "--keep-sqlite", metavar="PATH", help="generate the SQLite database at PATH and keep it (for --existing-sqlite)"
+    )
+    parser.add_argument(
+        "--keep-postgres", action="store_true", help=f"keep the {BENCH_DB} database (for --existing-postgres)"
+    )
+    parser.add_argument(
+        "--existing-postgres",
+        action="store_true",
+        help=f"measure queries on the {BENCH_DB} database a previous --keep-postgres run generated and indexed",
+    )
+    parser.add_argument("--note", default="", help="recorded in the JSON (e.g. that the machine was shared)")
     parser.add_argument("--existing", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -844,12 +864,14 @@ def main() -> int:
     if args.db in {"sqlite", "both"}:
         runs.append(measure("SQLite", "", args))
     if args.db in {"postgres", "both"} and (server := postgres_server(args)):
-        _recreate(server)
+        if not args.existing_postgres:
+            _recreate(server)
         try:
             bench_url = urlunsplit(urlsplit(server)._replace(path="/" + BENCH_DB))
             runs.append(measure("PostgreSQL", bench_url, args))
         finally:
-            _recreate(server, drop_only=True)
+            if not (args.keep_postgres or args.existing_postgres):
+                _recreate(server, drop_only=True)
     report = {
         "benchmark": "search",
         "machine": machine_info(PACKAGES),
@@ -860,6 +882,7 @@ def main() -> int:
         "warmup_runs": args.warmup,
         "target_p95_ms": TARGET_P95_MS,
         "classes": dict(CLASSES),
+        "note": args.note,
         "runs": runs,
     }
     output = Path(args.output)

@@ -11,13 +11,16 @@ indexes.
 A query is words, "quoted phrases" and prefixes (`conf*`), all of which must match.
 """
 
+import html
+import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.text import fold
@@ -140,26 +143,202 @@ def match(index: str, query: Query) -> Match:
     return Match(f"{index} MATCH %s", (fts5_expression(query),), f"-bm25({index}, {weights})", ())
 
 
-def newest_matches(index: str, query: Query, limit: int) -> list[tuple[int, float]]:
+@dataclass(frozen=True)
+class Within:
+    """Documents narrowed to a set of ids: SQL selecting them, with its parameters. When the set is the rows
+    of `table` whose `column` equals `value` (a course's artifacts), that is said too: SQLite then checks
+    each match against the single-column index on `column` (its entries end with the id) instead of
+    building the set, which costs tens of thousands of rows for a course."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+    table: str = ""
+    column: str = ""
+    value: Any = None
+
+
+def newest_matches(
+    index: str, query: Query, limit: int, *, within: Sequence[Within] = (), probe: Within | None = None
+) -> list[tuple[int, float]]:
     """The ids of the newest `limit` documents matching the query (by id, newest first) with their relevance
     (larger is better), read from the index alone: the database walks the matches newest first and stops,
-    and scores only what it returns, so the cost does not grow with how common the words are."""
+    and scores only what it returns, so the cost does not grow with how common the words are.
+
+    `within` keeps only documents in every one of these sets (a search narrowed by filters): the index stays
+    the outer loop and each match is looked up in the sets. `probe`, a small set, is walked instead, each of
+    its documents looked up in the index (a person's posts): walking the index would read every match."""
+    params: list[Any]
     if connection.vendor == "postgresql":
+        expression = tsquery_expression(query)
+        driver = next((part for part in within if part.column), within[0] if within else None)
+        if probe is None and driver is not None and _share(index, expression) >= DRIVE_SHARE:
+            # A common word within a large set (a course, a week): the planner would test the query on the
+            # newest documents of the whole index until enough are in the set (each test reads a
+            # tsvector), or read every match. Walking the set's ids newest first and testing each one
+            # stops sooner.
+            others = [part for part in within if part is not driver]
+            inner = (
+                f"SELECT a.id AS rowid FROM (SELECT DISTINCT d.id FROM ({driver.sql}) AS d(id) "  # noqa: S608
+                "ORDER BY 1 DESC OFFSET 0) AS a(id) "
+                f"CROSS JOIN LATERAL (SELECT 1 FROM {index} AS m WHERE m.rowid = a.id "
+                "AND m.document @@ to_tsquery('simple', %s) LIMIT 1) AS hit WHERE TRUE"
+            )
+            params = [*driver.params, expression]
+            for part in others:
+                inner += f" AND a.id IN ({part.sql})"
+                params += part.params
+        else:
+            inner = f"SELECT rowid FROM {index} WHERE document @@ to_tsquery('simple', %s)"  # noqa: S608
+            params = [expression]
+            for part in (*within, *([probe] if probe else [])):
+                inner += f" AND rowid IN ({part.sql})"
+                params += part.params
+        # Ranked after the limit: ts_rank_cd reads each document, so only the rows kept pay for it.
         sql = (
-            f"SELECT rowid, ts_rank_cd(document, q) FROM {index}, to_tsquery('simple', %s) AS q "  # noqa: S608
-            "WHERE document @@ q ORDER BY rowid DESC LIMIT %s"
+            f"SELECT c.rowid, ts_rank_cd(s.document, to_tsquery('simple', %s)) "  # noqa: S608 - names are ours
+            f"FROM ({inner} ORDER BY rowid DESC LIMIT %s) AS c JOIN {index} AS s ON s.rowid = c.rowid "
+            "ORDER BY c.rowid DESC"
         )
-        params: list[str | int] = [tsquery_expression(query), limit]
+        params = [tsquery_expression(query), *params, limit]
     else:
         weights = ", ".join(str(w) for w in BM25_WEIGHTS[: len(INDEXES[index])])
-        sql = (
-            f"SELECT rowid, -bm25({index}, {weights}) FROM {index} "  # noqa: S608 - names and weights are ours
-            f"WHERE {index} MATCH %s ORDER BY rowid DESC LIMIT %s"
-        )
-        params = [fts5_expression(query), limit]
+        where = f"{index} MATCH %s"
+        params = [fts5_expression(query)]
+        for part in within:
+            named = _single_column_index(part.table, part.column) if part.column else None
+            if named:
+                where += (
+                    f' AND EXISTS (SELECT 1 FROM "{part.table}" INDEXED BY "{named}" '  # noqa: S608
+                    f'WHERE "{part.column}" = %s AND rowid = {index}.rowid)'
+                )
+                params.append(part.value)
+            else:
+                # `+rowid` is not offered to FTS5 as a constraint: the index is walked newest first and
+                # each match looked up in the set, built once (an ephemeral table).
+                where += f" AND +rowid IN ({part.sql})"
+                params += part.params
+        if probe is not None:
+            # FTS5 looks up each id of `probe`. Its bm25() would count the phrase's documents again for
+            # each lookup (FTS5 restarts its cursor for each), or, given the ids as a range, read every
+            # match in it: the few found are scored here instead, with the same formula (bm25_scores).
+            where += f" AND rowid IN ({probe.sql})"
+            params += probe.params
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT rowid FROM {index} WHERE {where}", params)  # noqa: S608
+                ids = sorted((int(row[0]) for row in cursor.fetchall()), reverse=True)[:limit]
+            scores = bm25_scores(index, query, ids, exact=len(query.terms) > 1)
+            return [(pk, scores[pk]) for pk in ids]
+        sql = f"SELECT rowid, -bm25({index}, {weights}) FROM {index} WHERE {where} ORDER BY rowid DESC LIMIT %s"  # noqa: S608
+        params.append(limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+DRIVE_SHARE = 0.045  # PostgreSQL: above this share of all documents, a word is tested a set's ids one by one
+
+
+def _share(index: str, expression: str) -> float:
+    """PostgreSQL: the planner's estimate of the share of documents the query matches (its statistics of
+    the tsvectors' words; planning only, nothing read)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {index} WHERE document @@ to_tsquery('simple', %s)",  # noqa: S608
+            [expression],
+        )
+        plan = cursor.fetchone()[0]
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [index])
+        documents = float(cursor.fetchone()[0])
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return float(plan[0]["Plan"]["Plan Rows"]) / documents if documents > 0 else 0.0
+
+
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's
+
+
+def bm25_scores(index: str, query: Query, ids: Sequence[int], *, exact: bool = True) -> dict[int, float]:
+    """SQLite: FTS5's bm25() (negated: larger is better) for a few documents, computed here from their
+    indexed text and the index's average length, as FTS5 computes it (column weights BM25_WEIGHTS; each
+    place a term matches counts once). The rarity of each term (its idf) needs a count of the documents it
+    matches; `exact=False` leaves it out, which keeps the order of a one-term query's scores (the idf is
+    then the same for every document) and not their values."""
+    if not ids:
+        return {}
+    columns = INDEXES[index]
+    weights = BM25_WEIGHTS[: len(columns)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, {', '.join(columns)} FROM {index} WHERE rowid IN ({', '.join(['%s'] * len(ids))})",  # noqa: S608
+            list(ids),
+        )
+        rows = cursor.fetchall()
+        cursor.execute(f"SELECT block FROM {index}_data WHERE id = 1")  # noqa: S608 - FTS5's averages record
+        record = cursor.fetchone()
+        totals = _varints(bytes(record[0])) if record else []
+        documents = totals[0] if totals else 0
+        idf = [1.0] * len(query.terms)
+        if exact:
+            for i, term in enumerate(query.terms):
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {index} WHERE {index} MATCH %s",  # noqa: S608
+                    [fts5_expression(Query((term,)))],
+                )
+                found = int(cursor.fetchone()[0])
+                value = math.log((documents - found + 0.5) / (found + 0.5)) if documents else 0.0
+                idf[i] = value if value > 0 else 1e-6
+    tokenised = {int(row[0]): [words(text or "") for text in row[1:]] for row in rows}
+    if documents and len(totals) > len(columns):
+        average = sum(totals[1 : len(columns) + 1]) / documents
+    else:  # no averages record (an empty index): the documents' own
+        average = sum(sum(map(len, cols)) for cols in tokenised.values()) / max(1, len(tokenised))
+    scores = {}
+    for pk, cols in tokenised.items():
+        length = sum(map(len, cols))
+        score = 0.0
+        for i, term in enumerate(query.terms):
+            freq = sum(w * len(_hits(tokens, Query((term,)))) for w, tokens in zip(weights, cols, strict=True))
+            norm = 1 - BM25_B + BM25_B * length / (average or 1)
+            score += idf[i] * (freq * (BM25_K1 + 1)) / (freq + BM25_K1 * norm)
+        scores[pk] = score
+    return scores
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's variable-length integers, one after another (FTS5's averages record)."""
+    out = []
+    i = 0
+    while i < len(blob):
+        value = 0
+        for k in range(9):
+            byte = blob[i]
+            i += 1
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
+
+
+_INDEX_NAMES: dict[tuple[str, str, str], str | None] = {}
+
+
+def _single_column_index(table: str, column: str) -> str | None:
+    """SQLite: the name of an index on `column` alone (a foreign key's), if the table has one."""
+    key = (str(connection.settings_dict["NAME"]), table, column)
+    if key not in _INDEX_NAMES:
+        found = None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pragma_index_list(%s)", [table])
+            for (name,) in cursor.fetchall():
+                cursor.execute("SELECT name FROM pragma_index_info(%s)", [name])
+                if [row[0] for row in cursor.fetchall()] == [column]:
+                    found = name
+                    break
+        _INDEX_NAMES[key] = found
+    return _INDEX_NAMES[key]
 
 
 # --- Writing ---------------------------------------------------------------------------------------------
@@ -246,47 +425,61 @@ def optimize(index: str) -> None:
 
 
 def _hits(tokens: list[str], query: Query) -> list[tuple[int, int]]:
-    """(first, last) token positions of every place a term matches."""
+    """(first, last) token positions of every place a term matches, term by term."""
     found = []
     for term in query.terms:
-        n = len(term.words)
-        for i in range(len(tokens) - n + 1):
-            ok = all(tokens[i + k] == term.words[k] for k in range(n - 1))
-            last = tokens[i + n - 1]
-            if ok and (last.startswith(term.words[-1]) if term.prefix else last == term.words[-1]):
-                found.append((i, i + n - 1))
+        *head, tail = term.words
+        if term.prefix:
+            ends = [i for i, token in enumerate(tokens) if token.startswith(tail)]
+        else:
+            ends = [i for i, token in enumerate(tokens) if token == tail]
+        for i in ends:
+            first = i - len(head)
+            if first >= 0 and all(tokens[first + k] == word for k, word in enumerate(head)):
+                found.append((first, i))
     return found
+
+
+def _token(word: str) -> str:
+    if word.isascii():
+        return word.lower()
+    # A word may normalise to several (ß → ss is one; ﬃ → ffi too); compare on the first one.
+    parts = normalize(word).split()
+    return parts[0] if parts else ""
 
 
 def highlight(text: str, query: Query, *, words_around: int = 14, whole: bool = False) -> SafeString:
     """The text (or, unless `whole`, the part around the first match) escaped, with each match in <mark>.
 
     Matching uses the index's rules (case and accents ignored), while the reader sees the text as written.
+    Only the words shown are escaped (with the standard library's html.escape, as Django's escape does).
     """
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    tokens = [normalize(text[a:b]) for a, b in spans]
-    # A token may normalise to several words (ß → ss is one; ﬃ → ffi too); compare on the first one.
-    tokens = [t.split()[0] if t.split() else t for t in tokens]
+    spans = [m.span() for m in _WORD.finditer(text)]
+    if not spans:
+        return mark_safe(html.escape(text))
+    if text.isascii():
+        lowered = text.lower()
+        tokens = [lowered[a:b] for a, b in spans]
+    else:
+        tokens = [_token(text[a:b]) for a, b in spans]
     hits = _hits(tokens, query) if query else []
-    if whole or not spans:
+    if whole:
         first, last = 0, len(spans) - 1
     else:
         centre = hits[0][0] if hits else 0
         first = max(0, centre - words_around // 2)
         last = min(len(spans) - 1, first + words_around * 2)
-    if not spans:
-        return mark_safe(escape(text))
-    marked = {i for a, b in hits for i in range(a, b + 1)}
+    marked = {i for a, b in hits if b >= first and a <= last for i in range(a, b + 1)}
     start = 0 if whole or first == 0 else spans[first][0]
     end = len(text) if whole or last == len(spans) - 1 else spans[last][1]
     out = ["…" if start > 0 else ""]
     pos = start
     for i in range(first, last + 1):
         a, b = spans[i]
-        out.append(escape(text[pos:a]))
-        out.append(f"<mark>{escape(text[a:b])}</mark>" if i in marked else escape(text[a:b]))
+        out.append(html.escape(text[pos:a]))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>" if i in marked else html.escape(text[a:b]))
         pos = b
-    out.append(escape(text[pos:end]))
+    out.append(html.escape(text[pos:end]))
     if end < len(text):
         out.append("…")
     return mark_safe("".join(out))

@@ -5,22 +5,24 @@ Ranking is relevance (bm25 on SQLite, ts_rank_cd on PostgreSQL), then recency; c
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.utils.safestring import SafeString
 
 from accounts.models import Block, Mute, User
 from core import search
-from core.search import Query, highlight
+from core.search import Query, Within, highlight
 from core.text import html_to_text
 from courses.models import Course, Prompt, Week
 from courses.selectors import is_member
-from posts.models import Artifact, Comment, Tag
+from posts.models import Artifact, Comment, Tag, Visibility, visible_q
 from posts.search_index import ARTIFACTS, COMMENTS
 
 Viewer = User | AnonymousUser
@@ -73,7 +75,8 @@ def _matching(qs: QuerySet[Any], index: str, query: Query, *, then: tuple[str, .
     )
 
 
-CANDIDATES = 1000  # an unfiltered search ranks the newest this many matches (see _ranked)
+CANDIDATES = 1000  # a search ranks the newest this many matches (see _ranked)
+FEW = 300  # a narrowing set this small is walked whole, each of its documents looked up in the index
 
 
 def _ranked(
@@ -83,29 +86,99 @@ def _ranked(
     *,
     date_field: str,
     related: tuple[str, ...],
-    narrowed: bool,
+    within: list[Within],
     offset: int,
     limit: int,
 ) -> tuple[list[Any], int, bool, bool]:
     """A page of what the viewer may see (`qs`) matching the query, best first, newest first among equals;
-    with the total (up to a cap), whether there are more than that, and whether there is a next page.
+    with the total (up to CANDIDATES), whether there may be more than that, and whether there is a next page.
 
-    Narrowed by filters, every match is ranked (the filters keep the set small). Unfiltered, a common word
-    can match hundreds of thousands of documents, so the newest CANDIDATES matches are taken from the index
-    alone and only those are ranked and checked for visibility: two short queries whatever the word."""
-    if narrowed:
-        found = _matching(qs, index, query, then=(f"-{date_field}", "-id"))
-        total, capped = _count(found)
-        rows, more = _page(found.select_related(*related), offset=offset, limit=limit)
-        return rows, total, capped, more
-    candidates = search.newest_matches(index, query, CANDIDATES + 1)
+    A common word can match hundreds of thousands of documents, so only the newest CANDIDATES matches are
+    ranked ("the most relevant of the newest 1,000"; the count then says "1,000+"). Unfiltered, they are
+    read from the index alone. Narrowed by filters, they are the newest matches *within* the sets the
+    filters allow (`within`, read from indexes only): the index is walked newest first and each match looked
+    up in them, or, when a set is small (a person's posts), each of its documents is looked up in the
+    index. Either way only the candidates are then checked against `qs`, so what the viewer may not see is
+    never counted or shown, and the cost stays about the same however common the words are."""
+    probe = next((part for part in within if _at_most(part, FEW)), None)
+    rest = [part for part in within if part is not probe]
+    candidates = search.newest_matches(index, query, CANDIDATES + 1, within=rest, probe=probe)
     truncated = len(candidates) > CANDIDATES
     scores = dict(candidates[:CANDIDATES])
-    visible = list(qs.filter(pk__in=list(scores)).values_list("pk", date_field))
+    visible = _among(qs, list(scores), date_field)
     visible.sort(key=lambda row: (scores[row[0]], row[1], row[0]), reverse=True)
     page = [pk for pk, _ in visible[offset : offset + limit]]
     objects = qs.model.objects.select_related(*related).in_bulk(page)
     return [objects[pk] for pk in page if pk in objects], len(visible), truncated, offset + limit < len(visible)
+
+
+def _among(qs: QuerySet[Any], ids: list[int], date_field: str) -> list[tuple[int, Any]]:
+    """(id, date) of those of `ids` in `qs`. The ids go as one parameter and the rows come back as the
+    database gives them (the dates are only compared with each other): a thousand ids cost no more to
+    send or read than a page's worth."""
+    column = f'"{qs.model._meta.db_table}"."{qs.model._meta.pk.column}"'
+    if connection.vendor == "postgresql":
+        among = RawSQL(f"{column} = ANY(%s)", (ids,), output_field=BooleanField())  # noqa: S611 - names are ours
+    else:
+        listed = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - names are ours
+        among = RawSQL(listed, (json.dumps(ids),), output_field=BooleanField())  # noqa: S611
+    sql, params = qs.filter(among).order_by().values_list("pk", date_field).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(pk), date) for pk, date in cursor.fetchall()]
+
+
+def _at_most(part: Within, n: int) -> bool:
+    """Whether the set selects at most n ids (counting stops after n + 1)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({part.sql} LIMIT {int(n) + 1}) AS few", part.params)  # noqa: S608
+        return int(cursor.fetchone()[0]) <= n
+
+
+def _sql(qs: QuerySet[Any], column: str = "", value: Any = None) -> Within:
+    sql, params = qs.order_by().query.sql_with_params()
+    table = qs.model._meta.db_table if column else ""
+    return Within(sql, tuple(params), table, column, value)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def _artifacts_within(filters: Filters) -> list[Within]:
+    """Sets of artifact ids the filters allow, each read from an index alone: the filters exactly, or a
+    little more (dates a day wider either side, whatever the time zone; the kind has no index and is left
+    out). Every candidate is then checked against the filters and visibility exactly (`_ranked`):
+    visibility needs each artifact's row, and a course has tens of thousands."""
+    f = filters
+    ids = Artifact.objects.values("pk")
+    parts: list[Within] = []
+    if f.week is not None:
+        # Answers to the week's prompts, or published in its dates (in the course asked for, if any).
+        dated = ids.filter(
+            published_at__gte=_day_start(f.week.starts_on - dt.timedelta(days=1)),
+            published_at__lt=_day_start(f.week.ends_on + dt.timedelta(days=2)),
+        )
+        if f.course is not None:
+            dated = dated.filter(course=f.course)
+        prompted, dated_part = _sql(ids.filter(prompt__week=f.week)), _sql(dated)
+        parts.append(Within(f"{prompted.sql} UNION ALL {dated_part.sql}", prompted.params + dated_part.params))
+    elif f.course is not None:
+        parts.append(_sql(ids.filter(course=f.course), "course_id", f.course.pk))
+    if f.prompt is not None:
+        parts.append(_sql(ids.filter(prompt=f.prompt), "prompt_id", f.prompt.pk))
+    if f.person is not None:
+        parts.append(_sql(ids.filter(author=f.person), "author_id", f.person.pk))
+    if f.tag:
+        parts.append(_sql(Artifact.tags.through.objects.filter(tag__name=f.tag).values("artifact_id")))
+    if f.since is not None or f.until is not None:
+        dates = ids
+        if f.since is not None:
+            dates = dates.filter(published_at__gte=_day_start(f.since - dt.timedelta(days=1)))
+        if f.until is not None:
+            dates = dates.filter(published_at__lt=_day_start(f.until + dt.timedelta(days=2)))
+        parts.append(_sql(dates))
+    return parts
 
 
 def _page(qs: QuerySet[Any], *, offset: int, limit: int) -> tuple[list[Any], bool]:
@@ -166,7 +239,7 @@ def artifacts(
         query,
         date_field="published_at",
         related=("author", "course", "prompt__week__course"),
-        narrowed=bool(filters),
+        within=_artifacts_within(filters),
         offset=offset,
         limit=limit,
     )
@@ -187,8 +260,14 @@ def comments(
     """Comments on artifacts the viewer may see, not removed, and not by people hidden from the viewer."""
     if not query:
         return Results([], 0)
-    visible = Artifact.objects.visible_to(viewer).published()
-    qs = Comment.objects.filter(removed_at__isnull=True, artifact__in=visible).exclude(_hidden_authors(viewer))
+    # The artifact's visibility checked through the join (visible_q via "artifact__", as published()
+    # would): not a set of every artifact the viewer may see.
+    qs = (
+        Comment.objects.filter(removed_at__isnull=True)
+        .filter(visible_q(viewer, via="artifact__"))
+        .exclude(artifact__visibility=Visibility.DRAFT)
+        .exclude(_hidden_authors(viewer))
+    )
     f = filters
     if f.course is not None:
         qs = qs.filter(artifact__course=f.course)
@@ -212,7 +291,7 @@ def comments(
         query,
         date_field="created_at",
         related=("author", "artifact"),
-        narrowed=bool(filters),
+        within=[_sql(qs.values("pk"))] if filters else [],
         offset=offset,
         limit=limit,
     )
@@ -250,17 +329,21 @@ def people(
 
 def tags(*, viewer: Viewer, query: Query, filters: Filters = Filters(), limit: int = 20) -> Results:
     """Tags whose name contains the query's words run together (#StudentLed for "student led"), shortest
-    first; a tag carried only by what the viewer cannot see is not shown (one EXISTS per tag, no counting)."""
+    first; a tag carried only by what the viewer cannot see is not shown (one look per tag, no counting)."""
     compact = "".join(w for term in query.terms for w in term.words)
     if len(compact) < 2:
         return Results([], 0)
-    visible = Artifact.objects.visible_to(viewer)
+    # Each tag's own rows, joined to their artifacts and checked as they come (visible_q via the join), so
+    # the database stops at the first visible one: a popular tag costs no more than a rare one. (An
+    # `artifact__in` set would list every artifact the viewer may see first.) A scalar subquery with
+    # LIMIT 1 rather than EXISTS: PostgreSQL turns EXISTS into a join and hashes every row of the tag.
+    carried = Artifact.tags.through.objects.filter(visible_q(viewer, via="artifact__"), tag_id=OuterRef("pk"))
     if filters.course is not None:
-        visible = visible.filter(course=filters.course)
-    carried = Artifact.tags.through.objects.filter(tag_id=OuterRef("pk"), artifact__in=visible)
+        carried = carried.filter(artifact__course=filters.course)
     qs = (
         Tag.objects.filter(name__contains=compact)
-        .filter(Exists(carried))
+        .alias(carried_by=Subquery(carried.values("artifact_id")[:1]))
+        .filter(carried_by__isnull=False)
         .annotate(length=Length("name"))
         .order_by("length", "name")
     )

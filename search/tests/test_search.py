@@ -426,6 +426,7 @@ def test_an_unfiltered_search_ranks_the_newest_matches_and_says_there_are_more(c
     assert (found.total, found.capped, found.has_more) == (2, True, False)
     # The author of the draft sees it among the newest.
     assert hidden in [h.obj for h in selectors.artifacts(viewer=devon, query=parse_query("kestrel")).hits]
-    # Narrowed by a filter, every match is ranked.
+    # Narrowed by a filter, the newest matches *within* the filter are ranked (the draft is not among them).
     narrowed = selectors.artifacts(viewer=maria, query=parse_query("kestrel"), filters=Filters(person=maria))
-    assert len(narrowed.hits) == 5
+    assert [h.obj for h in narrowed.hits] == [made[4], made[3], made[2]]
+    assert (narrowed.total, narrowed.capped) == (3, True)
