@@ -70,6 +70,18 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *,
     return ids
 
 
+def binary_cursor() -> Any:
+    """PostgreSQL: a cursor on Django's connection (so inside its transaction) that binds parameters on the
+    server, where `%b` sends a value in binary. Django's own cursors bind on the client: psycopg then
+    quotes every element of a list parameter into the SQL text with regular expressions, in Python, which
+    cost the harvester more than the inserts themselves (five times a binary array of 1,000 posts).
+    Statements run here bypass Django's query logging; keep it to bulk paths."""
+    import psycopg  # the PostgreSQL driver: imported only on PostgreSQL
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def _insert_unnest(
     model: type[models.Model],
     fields: list[models.Field[Any, Any]],
@@ -79,8 +91,8 @@ def _insert_unnest(
     returning: bool,
 ) -> list[int]:
     """PostgreSQL: one array per column, `INSERT … SELECT * FROM unnest(…)` (as Django's own bulk_create
-    does there). The statement stays short whatever the number of rows, so the driver's per-placeholder
-    work does not grow with the data."""
+    does there), each array sent in binary (`binary_cursor`). The statement stays short whatever the
+    number of rows."""
     q = connection.ops.quote_name
 
     def value(row: Mapping[str, Any], field: models.Field[Any, Any]) -> Any:
@@ -89,11 +101,11 @@ def _insert_unnest(
         return defaults[field.attname] if field.attname in defaults else _default_for(field)
 
     columns = [[value(row, f) for row in rows] for f in fields]
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
     names = ", ".join(q(str(f.column)) for f in fields)
     sql = f"INSERT INTO {q(model._meta.db_table)} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
     if returning:
         sql += f" RETURNING {q(str(model._meta.pk.column))}"  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
+    with binary_cursor() as cursor:
         cursor.execute(sql, columns)
         return [row[0] for row in cursor.fetchall()] if returning else []

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.bulk import insert_rows
+from core.bulk import binary_cursor, insert_rows
 from core.fetch import Fetcher
 from courses.models import Course, Prompt
 from posts.services_harvested import HarvestedPost, create_harvested, update_harvested
@@ -397,12 +397,12 @@ class _Store:
             [field.get_db_prep_save(getattr(feed, field.attname), connection) for feed in feeds] for field in fields
         ]
         names = [q(str(field.column)) for field in fields]
-        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+        arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
         sql = (
             f"UPDATE {q(Feed._meta.db_table)} AS f SET {', '.join(f'{n} = v.{n}' for n in names)} "  # noqa: S608
-            f"FROM unnest({arrays}, %s::bigint[]) AS v({', '.join(names)}, {q('id')}) WHERE f.{q('id')} = v.{q('id')}"
+            f"FROM unnest({arrays}, %b::bigint[]) AS v({', '.join(names)}, {q('id')}) WHERE f.{q('id')} = v.{q('id')}"
         )
-        with connection.cursor() as cursor:
+        with binary_cursor() as cursor:  # arrays in binary: see core.bulk
             cursor.execute(sql, [*columns, [feed.pk for feed in feeds]])
 
     def one(self, feed: Feed, outcome: Outcome, now: dt.datetime) -> bool:
