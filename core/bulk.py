@@ -75,7 +75,8 @@ def binary_cursor() -> Any:
     server, where `%b` sends a value in binary. Django's own cursors bind on the client: psycopg then
     quotes every element of a list parameter into the SQL text with regular expressions, in Python, which
     cost the harvester more than the inserts themselves (five times a binary array of 1,000 posts).
-    Statements run here bypass Django's query logging; keep it to bulk paths."""
+    Statements run here bypass Django's query logging; keep it to bulk paths, and run them inside
+    `connection.wrap_database_errors` so errors are Django's (and a broken connection is noticed)."""
     import psycopg  # the PostgreSQL driver: imported only on PostgreSQL
 
     connection.ensure_connection()
@@ -106,6 +107,6 @@ def _insert_unnest(
     sql = f"INSERT INTO {q(model._meta.db_table)} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
     if returning:
         sql += f" RETURNING {q(str(model._meta.pk.column))}"  # type: ignore[union-attr]
-    with binary_cursor() as cursor:
+    with binary_cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(sql, columns)
         return [row[0] for row in cursor.fetchall()] if returning else []

@@ -26,7 +26,7 @@ from network import habits
 from network.habits import Counts, Span
 from network.models import Follow, Open, Share
 from network.selectors import CourseStreak, CurationReach, course_streaks, curation_reach
-from posts.models import Artifact, Comment, Origin, Tone, Visibility
+from posts.models import Artifact, ChangedDay, Comment, Origin, Tone, Visibility
 
 TONES = [Tone.SUPPORT, Tone.QUESTION, Tone.CHALLENGE, Tone.NEUTRAL]
 TONE_LABELS = {t: t.label for t in TONES}
@@ -146,12 +146,30 @@ def _actions(counts: Mapping[str, int]) -> int:
 # --- A person's history: the rollups for the days they have counted, the source tables for the rest --------------
 
 EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+MAX_SPANS = 50  # more unfilled stretches than this are read as one (each is an OR in the query)
 LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def filled_days(before: dt.date) -> list[dt.date]:
-    """The UTC days before `before` that the rollups have counted (`FilledDay`), oldest first."""
-    return list(FilledDay.objects.filter(day__lt=before).order_by("day").values_list("day", flat=True))
+    """The UTC days before `before` that the rollups have counted (`FilledDay`) and that have not changed
+    since (`posts.ChangedDay`: a comment removed, a post deleted, a share withdrawn …), oldest first. A
+    changed day is counted live until the nightly run counts it again (`stale_days`)."""
+    return list(
+        FilledDay.objects.filter(day__lt=before)
+        .exclude(Exists(ChangedDay.objects.filter(day=OuterRef("day"), changed_at__gte=OuterRef("filled_at"))))
+        .order_by("day")
+        .values_list("day", flat=True)
+    )
+
+
+def stale_days(before: dt.date) -> list[dt.date]:
+    """The filled days before `before` that changed after they were counted, oldest first."""
+    return list(
+        FilledDay.objects.filter(day__lt=before)
+        .filter(Exists(ChangedDay.objects.filter(day=OuterRef("day"), changed_at__gte=OuterRef("filled_at"))))
+        .order_by("day")
+        .values_list("day", flat=True)
+    )
 
 
 def split_span(start: dt.datetime, end: dt.datetime, filled: Sequence[dt.date]) -> tuple[list[dt.date], list[Span]]:
@@ -218,6 +236,8 @@ def talked_before(user: User, people: Iterable[int], before: dt.datetime, filled
     # Nobody talked before the first comment: the unfilled time before it needs no look.
     first = Comment.objects.aggregate(first=Min("created_at"))["first"]
     spans = [(max(start, first), end) for start, end in spans if first is not None and end > first]
+    if len(spans) > MAX_SPANS:  # scattered gaps: one span over them all (the filled days in it are read twice)
+        spans = [(spans[0][0], spans[-1][1])]
     found: set[int] = set()
     if days:
         edges = CourseEdgeDay.objects.filter(day__gte=days[0], day__lte=days[-1], replies__gt=0).order_by()

@@ -365,6 +365,7 @@ def fill_day(day: dt.date) -> FillSummary:
     gives the same rows, and the day is marked filled (`FilledDay`) in the same transaction. Raises `Invalid`
     for today or a later day."""
     _refuse_unfinished(day)
+    started = timezone.now()  # a change to the day from now on makes this count stale (posts.ChangedDay)
     rollup = compute_day(day)
     with transaction.atomic():
         _serialise_fills()
@@ -376,7 +377,7 @@ def fill_day(day: dt.date) -> FillSummary:
         CourseEdgeDay.objects.bulk_create(rollup.edges, batch_size=BATCH)
         refresh_weeks(day)
         refresh_activity(day, rollup.person_days)
-        FilledDay.objects.update_or_create(day=day, defaults={"filled_at": timezone.now()})
+        FilledDay.objects.update_or_create(day=day, defaults={"filled_at": started})
     return rollup.summary()
 
 

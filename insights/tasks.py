@@ -12,7 +12,7 @@ from huey.contrib.djhuey import db_periodic_task
 from courses.models import Course
 from insights import maps
 from insights.models import CourseDay, CourseMap
-from insights.selectors import late_arrival_days
+from insights.selectors import late_arrival_days, stale_days
 from insights.services import fill_range
 from insights.services_maps import draw_course_map
 
@@ -39,11 +39,12 @@ def days_to_fill(now: dt.datetime) -> tuple[dt.date, dt.date]:
 @db_periodic_task(crontab(hour="0", minute="20"))
 def schedule_rollups() -> None:
     """Every day at 00:20 UTC (Huey's clock is UTC), enqueue the fill of the last week's finished days, and
-    of each older day that gained posts in the last day (one fill per day)."""
+    of each older day that gained posts in the last day or changed since it was counted (one fill per day)."""
     now = timezone.now()
     since, until = days_to_fill(now)
     fill_days.enqueue(since.isoformat(), until.isoformat())
-    for day in late_arrival_days(before=since, arrived_since=now - LATE_LOOKBACK):
+    older = set(late_arrival_days(before=since, arrived_since=now - LATE_LOOKBACK)) | set(stale_days(since))
+    for day in sorted(older):
         fill_days.enqueue(day.isoformat(), day.isoformat())
 
 

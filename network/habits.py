@@ -130,11 +130,14 @@ def counts_within[K](
     found = {key: Counts() for key in spans}
     marked = sorted((start, end, n) for n, key_spans in enumerate(spans.values()) for start, end in key_spans)
     stretches: list[list[tuple[dt.datetime, dt.datetime, int]]] = []
+    reach = dt.datetime.min.replace(tzinfo=dt.UTC)  # the latest end in the current stretch (weeks may overlap)
     for span in marked:
-        if stretches and (not apart or span[0] <= stretches[-1][-1][1]):
+        if stretches and (not apart or span[0] <= reach):
             stretches[-1].append(span)
+            reach = max(reach, span[1])
         else:
             stretches.append([span])
+            reach = span[1]
     keys = list(spans)
     counted = _count_apart(user, course, stretches) if apart else [_count_stretch(user, course, s) for s in stretches]
     for per_key in counted:

@@ -12,6 +12,7 @@ from core.exceptions import Invalid, NotAllowed
 from courses.models import HabitMode
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from network.selectors import blocked_between
+from posts.history import days_changed
 from posts.models import Artifact, Comment, Tag, Visibility
 from posts.selectors import can_see
 
@@ -118,7 +119,9 @@ def share(*, sharer: User, artifact: Artifact, note: str = "", now: dt.datetime 
 
 
 def unshare(*, sharer: User, artifact: Artifact) -> None:
-    Share.objects.filter(sharer=sharer, artifact=artifact).delete()
+    shares = Share.objects.filter(sharer=sharer, artifact=artifact)
+    days_changed(shares.values_list("created_at", flat=True))  # a past day loses a share
+    shares.delete()
 
 
 @transaction.atomic

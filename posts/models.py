@@ -225,3 +225,15 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.user_id} in {self.comment_id or self.artifact_id}"
+
+
+class ChangedDay(models.Model):
+    """A past UTC day whose activity changed after the fact: a comment removed or re-toned, a post deleted,
+    made a draft or published with an old date (a blog post gathered late), a share withdrawn. Rollups of
+    that day (insights) are stale from `changed_at` until the day is counted again."""
+
+    day = models.DateField(unique=True)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} changed at {self.changed_at}"

@@ -18,6 +18,7 @@ from core.video import parse_video_url
 from courses.models import Course, Prompt
 from courses.selectors import can_facilitate, is_member
 from posts import mentions
+from posts.history import days_changed
 from posts.models import Artifact, Comment, Kind, Origin, Tag, Tone, Visibility
 from posts.search_index import index_artifacts, index_comments, remove_artifact
 from posts.selectors import can_see, is_blocked_between
@@ -138,6 +139,7 @@ def edit_artifact(
     if set(fields) - allowed:
         raise Invalid("Unknown fields.")
     was_draft = artifact.visibility == Visibility.DRAFT
+    counted_at = artifact.published_at
     for name, value in fields.items():
         setattr(artifact, name, value)
     if artifact.prompt is not None and artifact.prompt.week.course_id != artifact.course_id:
@@ -146,6 +148,8 @@ def edit_artifact(
     if was_draft and artifact.visibility != Visibility.DRAFT:
         artifact.published_at = now
     artifact.updated_at = now
+    if was_draft != (artifact.visibility == Visibility.DRAFT):
+        days_changed([counted_at])  # a published day gains or loses a post
     _apply_content(artifact, image=image)
     artifact.save()
     _set_tags(artifact, tags if tags is not None else [t.name for t in artifact.tags.all()])
@@ -162,6 +166,15 @@ def delete_artifact(*, artifact: Artifact, actor: User) -> None:
     image_name = artifact.image.name if artifact.image else ""
     storage = artifact.image.storage
     remove_artifact(artifact.pk, artifact.comments.values_list("pk", flat=True))
+    # The days it was published, commented on and shared on lose it (shares are the network app's rows,
+    # deleted with it: reached through the relation, not imported).
+    days_changed(
+        [
+            artifact.published_at,
+            *artifact.comments.values_list("created_at", flat=True),
+            *artifact.shares.values_list("created_at", flat=True),  # type: ignore[attr-defined]
+        ]
+    )
     artifact.delete()
     if image_name:
         transaction.on_commit(lambda: storage.delete(image_name))
@@ -245,6 +258,7 @@ def edit_comment(*, comment: Comment, actor: User, body: str) -> Comment:
     if not comment.tone_corrected:
         comment.tone = comment.tone_predicted
     comment.save(update_fields=["body", "body_html", "edited_at", "tone", "tone_predicted"])
+    days_changed([comment.created_at])  # its tone may have changed
     mentions.record_comment(comment)
     index_comments([comment.pk])
     return comment
@@ -260,5 +274,6 @@ def remove_comment(*, comment: Comment, actor: User) -> None:
         comment.removed_by = actor
         comment.body = comment.body_html = ""
         comment.save(update_fields=["removed_at", "removed_by", "body", "body_html"])
+        days_changed([comment.created_at])
         mentions.record_comment(comment)
         index_comments([comment.pk])

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.bulk import insert_rows
+from posts.history import days_changed
 from posts.models import Artifact, Kind, Origin, Tag, Visibility
 from posts.tasks import index_artifacts_later
 
@@ -63,6 +64,7 @@ def create_harvested(
         for post in posts
     ]
     ids = insert_rows(Artifact, rows, returning=True)
+    days_changed(post.published_at for post in posts)  # a blog post gathered late lands on a past day
     _add_tags(zip(ids, (post.tags for post in posts), strict=True), tag_ids)
     # Indexed for search by the task worker once the harvest commits (the harvest stays as fast as a feed
     # reader's; search catches up seconds later). Enqueued on commit: a rolled-back group indexes nothing.

@@ -402,7 +402,7 @@ class _Store:
             f"UPDATE {q(Feed._meta.db_table)} AS f SET {', '.join(f'{n} = v.{n}' for n in names)} "  # noqa: S608
             f"FROM unnest({arrays}, %b::bigint[]) AS v({', '.join(names)}, {q('id')}) WHERE f.{q('id')} = v.{q('id')}"
         )
-        with binary_cursor() as cursor:  # arrays in binary: see core.bulk
+        with binary_cursor() as cursor, connection.wrap_database_errors:  # arrays in binary: see core.bulk
             cursor.execute(sql, [*columns, [feed.pk for feed in feeds]])
 
     def one(self, feed: Feed, outcome: Outcome, now: dt.datetime) -> bool:

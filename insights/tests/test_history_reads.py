@@ -7,6 +7,7 @@ import random
 import zoneinfo
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -246,3 +247,95 @@ def test_network_now_with_the_pages_replies_equals_reading_its_own(busy, behind)
         with_page = selectors._network_now(person, filled, (day_bounds(today)[0], replies))
         assert with_page == selectors._network_now(person)
         assert with_page[2] == len(everyone)
+
+
+# Days that change after they were counted
+
+
+def _live_equals_rolled(course, people) -> None:
+    weeks = list(course.weeks.order_by("starts_on"))
+    counter = rolled_week_counts(filled_days(timezone.now().date()))
+    for person in people:
+        assert counter(user=person, course=course, weeks=weeks) == habits.week_counts(
+            user=person, course=course, weeks=weeks
+        )
+
+
+def test_a_change_to_a_counted_day_is_read_live_until_the_day_is_counted_again(busy) -> None:
+    from insights.selectors import stale_days
+    from network import services as network_services
+    from posts import services as post_services
+    from posts.services_harvested import HarvestedPost, create_harvested
+
+    course, people = busy
+    days = _season_days(course)
+    _fill(days)
+    assert stale_days(timezone.now().date()) == []
+    week = course.weeks.get(number=3)
+    start, end = habits.week_bounds(week)
+    in_week = Comment.objects.filter(
+        artifact__course=course, removed_at__isnull=True, created_at__gte=start, created_at__lt=end
+    ).exclude(artifact__author=F("author"))
+    gone = in_week.first()
+    post_services.remove_comment(comment=gone, actor=gone.author)
+    shared = Share.objects.filter(artifact__course=course, created_at__lt=start).first()
+    network_services.unshare(sharer=shared.sharer, artifact=shared.artifact)
+    doomed = Artifact.objects.filter(course=course, published_at__lt=start).exclude(visibility=Visibility.DRAFT).first()
+    post_services.delete_artifact(artifact=doomed, actor=doomed.author)
+    hidden = Artifact.objects.filter(course=course, published_at__gte=start, visibility=Visibility.PUBLIC).first()
+    post_services.edit_artifact(artifact=hidden, actor=hidden.author, visibility=Visibility.DRAFT)
+    late = start + dt.timedelta(days=2, hours=3)
+    create_harvested(
+        [
+            HarvestedPost(
+                people[0].pk, course.pk, None, "Late", "https://blog.example/late", "Blog", "<p>x</p>", "x", late, late
+            )
+        ],
+        now=timezone.now(),
+    )
+    _live_equals_rolled(course, people)  # the changed days are read from the source tables
+    stale = stale_days(timezone.now().date())
+    assert gone.created_at.astimezone(UTC).date() in stale
+    assert late.date() in stale
+    assert doomed.published_at.astimezone(UTC).date() in stale
+    _fill(stale)  # the nightly run counts them again
+    assert stale_days(timezone.now().date()) == []
+    _live_equals_rolled(course, people)
+
+
+def test_the_nightly_run_recounts_changed_days(busy, monkeypatch) -> None:
+    from insights import tasks
+    from posts import services as post_services
+
+    course, _ = busy
+    days = _season_days(course)
+    _fill(days)
+    old = Comment.objects.filter(removed_at__isnull=True, created_at__lt=day_bounds(days[10])[0]).first()
+    post_services.remove_comment(comment=old, actor=old.author)
+    enqueued = []
+
+    class FakeTask:
+        def enqueue(self, since: str, until: str) -> None:
+            enqueued.append((since, until))
+
+    monkeypatch.setattr(tasks, "fill_days", FakeTask())
+    tasks.schedule_rollups.call_local()
+    day = old.created_at.astimezone(UTC).date().isoformat()
+    assert (day, day) in enqueued
+
+
+def test_overlapping_weeks_count_each_row_in_every_week_that_holds_it(busy) -> None:
+    course, _ = busy
+    person = UserFactory.create()  # only the three posts below
+    base = _utc(timezone.now().astimezone(UTC).date() - dt.timedelta(days=30))
+    spans = {
+        "long": [(base, base + dt.timedelta(days=10))],
+        "inner": [(base + dt.timedelta(days=1), base + dt.timedelta(days=3))],
+        "later": [(base + dt.timedelta(days=5), base + dt.timedelta(days=7))],
+    }
+    for offset in (5, 8, 2):
+        ArtifactFactory.create(course=course, author=person, published_at=base + dt.timedelta(days=offset, hours=1))
+    together = habits.counts_within(user=person, course=course, spans=spans)
+    apart = habits.counts_within(user=person, course=course, spans=spans, apart=True)
+    assert apart == together
+    assert (apart["long"].posts - together["long"].posts, apart["inner"].posts, apart["later"].posts) == (0, 1, 1)
