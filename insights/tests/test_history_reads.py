@@ -277,12 +277,16 @@ def test_a_change_to_a_counted_day_is_read_live_until_the_day_is_counted_again(b
         artifact__course=course, removed_at__isnull=True, created_at__gte=start, created_at__lt=end
     ).exclude(artifact__author=F("author"))
     gone = in_week.first()
+    assert gone is not None
     post_services.remove_comment(comment=gone, actor=gone.author)
     shared = Share.objects.filter(artifact__course=course, created_at__lt=start).first()
+    assert shared is not None
     network_services.unshare(sharer=shared.sharer, artifact=shared.artifact)
     doomed = Artifact.objects.filter(course=course, published_at__lt=start).exclude(visibility=Visibility.DRAFT).first()
+    assert doomed is not None
     post_services.delete_artifact(artifact=doomed, actor=doomed.author)
     hidden = Artifact.objects.filter(course=course, published_at__gte=start, visibility=Visibility.PUBLIC).first()
+    assert hidden is not None
     post_services.edit_artifact(artifact=hidden, actor=hidden.author, visibility=Visibility.DRAFT)
     late = start + dt.timedelta(days=2, hours=3)
     create_harvested(
@@ -311,6 +315,7 @@ def test_the_nightly_run_recounts_changed_days(busy, monkeypatch) -> None:
     days = _season_days(course)
     _fill(days)
     old = Comment.objects.filter(removed_at__isnull=True, created_at__lt=day_bounds(days[10])[0]).first()
+    assert old is not None
     post_services.remove_comment(comment=old, actor=old.author)
     enqueued = []
 
