@@ -21,5 +21,6 @@ urlpatterns = [
     ),
     path("courses/<slug:slug>/weeks/<int:number>/live/edit/", views.live_edit, name="live_edit"),
     path("courses/<slug:slug>/weeks/<int:number>/live/", views.live_detail, name="live"),
+    path("courses/<slug:slug>/weeks/<int:number>/live/session.ics", views.live_ics, name="live_ics"),
     path("courses/<slug:slug>/weeks/<int:number>/live/questions/", views.live_question, name="live_question"),
 ]

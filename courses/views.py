@@ -16,6 +16,7 @@ from accounts.models import User
 from core.exceptions import ActionError
 from core.urls_safety import safe_next
 from courses import selectors, services
+from courses.calendar import live_session_ics
 from courses.forms import BookForm, CourseForm, LiveQuestionForm, LiveSessionForm, PromptForm, WeekForm
 from courses.models import Book, Course, Enrollment, LiveSession, MemberRole, Prompt, Week
 
@@ -281,6 +282,17 @@ def _session(slug: str, number: int) -> LiveSession:
 @require_http_methods(["GET", "HEAD"])
 def live_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return _live_page(request, _session(slug, number), LiveQuestionForm())
+
+
+@require_http_methods(["GET", "HEAD"])
+def live_ics(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The session as a calendar file (as public as its page: time, title and links, no questions)."""
+    session = _session(slug, number)
+    page_url = request.build_absolute_uri(reverse("courses:live", kwargs={"slug": slug, "number": number}))
+    body = live_session_ics(session, page_url=page_url, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-week-{number}-live-session.ics"'
+    return response
 
 
 @require_POST
