@@ -220,12 +220,27 @@ class LiveQuestion(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_questions")
     text = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True, help_text="Marked answered by a facilitator.")
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class LiveQuestionVote(models.Model):
+    """One participant's vote for a question sent in ahead (one each, so the show takes the most wanted first)."""
+
+    question = models.ForeignKey(LiveQuestion, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_question_votes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["question", "voter"], name="live_question_vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} for {self.question_id}"
 
 
 class MemberRole(models.TextChoices):

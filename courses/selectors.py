@@ -3,11 +3,21 @@
 import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Course, Enrollment, MemberRole, Prompt, Reading, Week
+from courses.models import (
+    Course,
+    Enrollment,
+    LiveQuestion,
+    LiveQuestionVote,
+    LiveSession,
+    MemberRole,
+    Prompt,
+    Reading,
+    Week,
+)
 
 Viewer = User | AnonymousUser
 
@@ -88,4 +98,19 @@ def members_of(course: Course) -> QuerySet[Enrollment]:
         course.enrollments.select_related("user")
         .annotate(rank=Case(When(role=MemberRole.FACILITATOR, then=Value(0)), default=Value(1)))
         .order_by("rank", "user__display_name", "user__username")
+    )
+
+
+def live_questions(session: LiveSession, viewer: Viewer) -> list[LiveQuestion]:
+    """The questions sent in ahead, for the show: not yet answered first, then the most votes, then the
+    oldest; each with `vote_count` and `voted` (whether the viewer voted for it). Two queries."""
+    voted = (
+        Exists(LiveQuestionVote.objects.filter(question=OuterRef("pk"), voter_id=viewer.pk))
+        if viewer.is_authenticated
+        else Value(False)
+    )
+    return list(
+        session.questions.select_related("author")
+        .annotate(vote_count=Count("votes"), voted=voted)
+        .order_by(F("answered_at").asc(nulls_first=True), "-vote_count", "created_at", "id")
     )

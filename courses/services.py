@@ -15,6 +15,7 @@ from courses.models import (
     Course,
     Enrollment,
     LiveQuestion,
+    LiveQuestionVote,
     LiveSession,
     MemberRole,
     Prompt,
@@ -208,3 +209,37 @@ def ask_live_question(*, session: LiveSession, author: User, text: str) -> LiveQ
     if len(text) > 500:
         raise Invalid("Please keep your question under 500 characters.")
     return LiveQuestion.objects.create(session=session, author=author, text=text)
+
+
+def _session_end(session: LiveSession) -> dt.datetime:
+    return session.starts_at + dt.timedelta(minutes=session.duration_minutes)
+
+
+@transaction.atomic
+def toggle_question_vote(*, question: LiveQuestion, voter: User) -> bool:
+    """Vote for a question sent in ahead, or take the vote back; returns whether the person now votes for it.
+    Members only, one vote each, not for your own question, and only until the session ends."""
+    session = question.session
+    if not is_member(session.week.course, voter):
+        raise NotAllowed("Join the course to vote for questions.")
+    if question.author_id == voter.pk:
+        raise Invalid("That is your own question: votes are for other people's.")
+    if timezone.now() >= _session_end(session):
+        raise Invalid("The session is over, so voting is closed.")
+    removed, _ = LiveQuestionVote.objects.filter(question=question, voter=voter).delete()
+    if removed:
+        return False
+    try:
+        with transaction.atomic():
+            LiveQuestionVote.objects.create(question=question, voter=voter)
+    except IntegrityError:  # a second click that raced the first: the vote is there once
+        pass
+    return True
+
+
+def mark_answered(*, question: LiveQuestion, actor: User, answered: bool = True) -> LiveQuestion:
+    """A facilitator marks a question answered during the show (or takes the mark back)."""
+    _require_facilitator(question.session.week.course, actor)
+    question.answered_at = timezone.now() if answered else None
+    question.save(update_fields=["answered_at"])
+    return question

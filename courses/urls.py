@@ -23,4 +23,10 @@ urlpatterns = [
     path("courses/<slug:slug>/weeks/<int:number>/live/", views.live_detail, name="live"),
     path("courses/<slug:slug>/weeks/<int:number>/live/session.ics", views.live_ics, name="live_ics"),
     path("courses/<slug:slug>/weeks/<int:number>/live/questions/", views.live_question, name="live_question"),
+    path("courses/<slug:slug>/weeks/<int:number>/live/questions/<int:pk>/vote/", views.live_vote, name="live_vote"),
+    path(
+        "courses/<slug:slug>/weeks/<int:number>/live/questions/<int:pk>/answered/",
+        views.live_answered,
+        name="live_answered",
+    ),
 ]

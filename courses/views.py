@@ -18,7 +18,7 @@ from core.urls_safety import safe_next
 from courses import selectors, services
 from courses.calendar import live_session_ics
 from courses.forms import BookForm, CourseForm, LiveQuestionForm, LiveSessionForm, PromptForm, WeekForm
-from courses.models import Book, Course, Enrollment, LiveSession, MemberRole, Prompt, Week
+from courses.models import Book, Course, Enrollment, LiveQuestion, LiveSession, MemberRole, Prompt, Week
 
 
 def _signed_in(request: HttpRequest) -> User:
@@ -261,16 +261,21 @@ def _live_page(request: HttpRequest, session: LiveSession, form: LiveQuestionFor
         "course": course,
         "week": session.week,
         "session": session,
-        "ends_at": session.starts_at + dt.timedelta(minutes=session.duration_minutes),
+        "ends_at": _ends_at(session),
         "is_member": member,
         "can_facilitate": facilitator,
         # Questions name their authors, so only the course's own people see them.
-        "questions": session.questions.select_related("author") if member or facilitator else [],
+        "questions": selectors.live_questions(session, request.user) if member or facilitator else [],
+        "voting_open": timezone.now() < _ends_at(session),
         "question_total": session.questions.count(),
         "open_for_questions": timezone.now() < session.starts_at,
         "form": form,
     }
     return render(request, "courses/live.html", context)
+
+
+def _ends_at(session: LiveSession) -> dt.datetime:
+    return session.starts_at + dt.timedelta(minutes=session.duration_minutes)
 
 
 def _session(slug: str, number: int) -> LiveSession:
@@ -282,6 +287,47 @@ def _session(slug: str, number: int) -> LiveSession:
 @require_http_methods(["GET", "HEAD"])
 def live_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return _live_page(request, _session(slug, number), LiveQuestionForm())
+
+
+def _question(slug: str, number: int, pk: int) -> LiveQuestion:
+    return get_object_or_404(
+        LiveQuestion.objects.select_related("session__week__course", "author"),
+        session__week__course__slug=slug,
+        session__week__number=number,
+        pk=pk,
+    )
+
+
+@require_POST
+def live_vote(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    """Vote for a question sent in ahead, or take the vote back (one each)."""
+    page = reverse("courses:live", kwargs={"slug": slug, "number": number})
+    if not request.user.is_authenticated:
+        return redirect_to_login(page)
+    question = _question(slug, number, pk)
+    try:
+        now_voting = services.toggle_question_vote(question=question, voter=_signed_in(request))
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Your vote is counted." if now_voting else "Your vote is taken back.")
+    return redirect(f"{page}#question-{question.pk}")
+
+
+@require_POST
+def live_answered(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    """A facilitator marks a question answered during the show, or takes the mark back."""
+    page = reverse("courses:live", kwargs={"slug": slug, "number": number})
+    if not request.user.is_authenticated:
+        return redirect_to_login(page)
+    question = _question(slug, number, pk)
+    answered = request.POST.get("answered") == "1"
+    try:
+        services.mark_answered(question=question, actor=_signed_in(request), answered=answered)
+    except ActionError as exc:
+        raise Http404("No such question") from exc  # only facilitators know this action exists
+    messages.success(request, "Marked answered." if answered else "No longer marked answered.")
+    return redirect(f"{page}#question-{question.pk}")
 
 
 @require_http_methods(["GET", "HEAD"])

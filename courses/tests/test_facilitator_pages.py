@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -693,3 +694,82 @@ def test_S5_question_without_csrf_token_is_refused(maria: User, course: Course) 
     response = client.post(reverse("courses:live_question", args=[course.slug, 1]), {"text": "Hi"})
     assert response.status_code == 403
     assert not LiveQuestion.objects.exists()
+
+
+# Voting for questions and marking them answered
+
+
+@pytest.fixture
+def asked(course: Course, maria: User, devon: User) -> list[LiveQuestion]:
+    session = LiveSessionFactory.create(week=course.weeks.get(number=1))
+    return [
+        LiveQuestion.objects.create(session=session, author=maria, text="First, from Maria"),
+        LiveQuestion.objects.create(session=session, author=devon, text="Second, from Devon"),
+    ]
+
+
+def _vote(client: Client, course: Course, question: LiveQuestion) -> Any:
+    return client.post(reverse("courses:live_vote", args=[course.slug, 1, question.pk]))
+
+
+@pytest.mark.django_db
+def test_members_vote_once_each_and_the_most_wanted_question_comes_first(
+    login: Login, course: Course, maria: User, devon: User, george: User, asked, valid_html
+) -> None:
+    first, second = asked
+    client = login(maria)
+    assert _vote(client, course, second).status_code == 302
+    _vote(client, course, second)  # a second click takes the vote back
+    assert second.votes.count() == 0
+    _vote(client, course, second)
+    response = client.get(reverse("courses:live", args=[course.slug, 1]))
+    valid_html(response.content)
+    html = response.content.decode()
+    assert html.index("Second, from Devon") < html.index("First, from Maria")
+    assert "1 vote" in html
+    assert 'aria-pressed="true">Take back my vote' in html
+    own = _vote(client, course, first)  # her own question
+    assert first.votes.count() == 0
+    assert "votes are for other people" in login(maria).get(own["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_outsiders_cannot_vote_and_voting_closes_when_the_session_ends(
+    login: Login, course: Course, outsider: User, devon: User, asked
+) -> None:
+    first, _ = asked
+    _vote(login(outsider), course, first)
+    assert first.votes.count() == 0
+    first.session.starts_at = timezone.now() - dt.timedelta(hours=3)
+    first.session.save()
+    _vote(login(devon), course, first)
+    assert first.votes.count() == 0
+
+
+@pytest.mark.django_db
+def test_facilitators_mark_questions_answered_and_answered_ones_go_last(
+    login: Login, course: Course, george: User, maria: User, asked
+) -> None:
+    first, _ = asked
+    url = reverse("courses:live_answered", args=[course.slug, 1, first.pk])
+    assert login(maria).post(url, {"answered": "1"}).status_code == 404  # not a facilitator: no such action
+    first.refresh_from_db()
+    assert first.answered_at is None
+    client = login(george)
+    client.post(url, {"answered": "1"})
+    first.refresh_from_db()
+    assert first.answered_at is not None
+    html = client.get(reverse("courses:live", args=[course.slug, 1])).content.decode()
+    assert html.index("Second, from Devon") < html.index("First, from Maria")
+    assert "<strong>Answered</strong>" in html
+    client.post(url, {"answered": "0"})
+    first.refresh_from_db()
+    assert first.answered_at is None
+
+
+@pytest.mark.django_db
+def test_a_question_of_another_session_is_not_found_here(login: Login, course: Course, maria: User, asked) -> None:
+    other_week = WeekFactory.create(course=course, number=2)
+    LiveSessionFactory.create(week=other_week)
+    url = reverse("courses:live_vote", args=[course.slug, 2, asked[1].pk])
+    assert login(maria).post(url).status_code == 404
