@@ -6,7 +6,9 @@ Titles and names are plain text, escaped by the XML writer (X3); descriptions ar
 """
 
 import datetime as dt
+import mimetypes
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -14,12 +16,12 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import format_html
 
 from accounts.models import User
 from core.text import normalize_tag, sanitize_html
-from courses.models import Course, Prompt
+from courses.models import Course, LiveSession, Prompt
 from posts.models import Artifact, ArtifactQuerySet, Kind
 from posts.selectors import prompt_of
 from syndication.opml import xml_text
@@ -202,3 +204,95 @@ class PromptFeed(ArtifactFeed[Prompt]):
     def feed_path(self, obj: Prompt) -> str:
         kwargs = {"slug": obj.week.course.slug, "number": obj.week.number, "prompt": obj.number}
         return reverse(f"syndication_out:prompt_{self.kind}", kwargs=kwargs)
+
+
+# --- The course's live sessions as a podcast ---------------------------------------------------------------
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+
+
+class PodcastRss(Rss201rev2Feed):
+    """RSS 2.0 with the iTunes tags podcast apps read (author, summary, category, explicit, duration)."""
+
+    def rss_attributes(self) -> dict[str, str]:
+        return {**super().rss_attributes(), "xmlns:itunes": ITUNES}
+
+    def add_root_elements(self, handler: Any) -> None:
+        super().add_root_elements(handler)
+        handler.addQuickElement("itunes:author", self.feed["author_name"])
+        handler.addQuickElement("itunes:summary", self.feed["description"])
+        handler.addQuickElement("itunes:category", attrs={"text": "Education"})
+        handler.addQuickElement("itunes:explicit", "false")
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("itunes:summary", item["description"])
+        handler.addQuickElement("itunes:duration", item["duration"])
+        handler.addQuickElement("itunes:episode", item["episode"])
+
+
+def recording_type(url: str) -> str | None:
+    """The audio or video type of a recording link, from its file name (an .mp3, .m4a, .mp4 …); None for a
+    page such as a YouTube video, which podcast apps cannot play (the episode then links to it instead)."""
+    guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+    return guessed if guessed and guessed.split("/")[0] in ("audio", "video") else None
+
+
+class CoursePodcast(Feed[LiveSession, Course]):
+    """The course's live shows with a recording, newest first: as #IMMOOC published its shows as a podcast.
+    As public as the session pages (time, title, links; never the questions sent in)."""
+
+    feed_type = PodcastRss
+
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Course:
+        return get_object_or_404(Course, slug=kwargs["slug"])
+
+    def items(self, obj: Course) -> list[LiveSession]:
+        return list(
+            LiveSession.objects.filter(week__course=obj)
+            .exclude(recording_url="")
+            .select_related("week__course")
+            .order_by("-starts_at", "-id")[:FEED_LENGTH]
+        )
+
+    def title(self, obj: Course) -> str:
+        return xml_text(f"{obj.title}: the live shows")
+
+    def link(self, obj: Course) -> str:
+        return absolute(obj.get_absolute_url())
+
+    def feed_url(self, obj: Course) -> str:
+        return absolute(reverse("syndication_out:podcast", args=[obj.slug]))
+
+    def description(self, obj: Course) -> str:
+        return xml_text(f"Recordings of the weekly live sessions of {obj.title} ({obj.display_hashtag}).")
+
+    def author_name(self, obj: Course) -> str:
+        return xml_text(obj.title)
+
+    def item_title(self, item: LiveSession) -> str:
+        return xml_text(f"Week {item.week.number}: {item}")
+
+    def item_link(self, item: LiveSession) -> str:
+        return absolute(reverse("courses:live", args=[item.week.course.slug, item.week.number]))
+
+    def item_guid(self, item: LiveSession) -> str:
+        return self.item_link(item)
+
+    def item_description(self, item: LiveSession) -> str:
+        lines = [f"{item.week.title}."]
+        if item.week.theme_question:
+            lines.append(f"This week's question: {item.week.theme_question}")
+        lines.append(f"Recording: {item.recording_url}")
+        return xml_text(" ".join(lines))
+
+    def item_pubdate(self, item: LiveSession) -> dt.datetime:
+        return item.starts_at
+
+    def item_enclosures(self, item: LiveSession) -> list[Enclosure]:
+        kind = recording_type(item.recording_url)
+        return [Enclosure(item.recording_url, "0", kind)] if kind else []  # length unknown: 0, as RSS allows
+
+    def item_extra_kwargs(self, item: LiveSession) -> dict[str, Any]:
+        minutes = item.duration_minutes
+        return {"duration": f"{minutes // 60}:{minutes % 60:02d}:00", "episode": str(item.week.number)}

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from syndication import views_out
-from syndication.feeds import CourseFeed, PersonFeed, PromptFeed, TagFeed
+from syndication.feeds import CourseFeed, CoursePodcast, PersonFeed, PromptFeed, TagFeed
 
 app_name = "syndication_out"
 PROMPT = "courses/<slug:slug>/weeks/<int:number>/prompts/<int:prompt>"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("tags/<str:name>/feed.rss", TagFeed("rss"), name="tag_rss"),
     path(f"{PROMPT}/feed.atom", PromptFeed("atom"), name="prompt_atom"),
     path(f"{PROMPT}/feed.rss", PromptFeed("rss"), name="prompt_rss"),
+    path("courses/<slug:slug>/podcast.rss", CoursePodcast(), name="podcast"),
     path("courses/<slug:slug>/blogroll.opml", views_out.blogroll, name="blogroll"),
     path("courses/<slug:slug>/daily/", views_out.daily, name="daily"),
     path("courses/<slug:slug>/daily/subscribe/", views_out.daily_subscribe, name="daily_subscribe"),
