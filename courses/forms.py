@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from courses.models import Book, Course, LiveSession, Prompt, Week
+from courses.models import Book, Course, LiveSession, Prompt, ReadingStatus, Week
 
 
 class DateInput(forms.DateInput):
@@ -211,3 +211,11 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo("UTC")
+
+
+class ReadingProgressForm(forms.Form):
+    status = forms.ChoiceField(label="Where are you?", choices=ReadingStatus.choices, widget=forms.RadioSelect)
+    percent = forms.IntegerField(
+        label="How far (percent)", min_value=0, max_value=100, required=False, help_text="Optional, 0 to 100."
+    )
+    page = forms.IntegerField(label="Page", min_value=1, max_value=5000, required=False, help_text="Optional.")

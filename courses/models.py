@@ -132,6 +132,29 @@ class Book(models.Model):
         return f"{self.title} ({self.author})"
 
 
+class ReadingStatus(models.TextChoices):
+    WANT = "want", "Want to read"
+    READING = "reading", "Reading"
+    FINISHED = "finished", "Finished"
+
+
+class ReadingProgress(models.Model):
+    """Where a participant is in one of the course's books (the course page shows where everyone is)."""
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="progress")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reading_progress")
+    status = models.CharField(max_length=10, choices=ReadingStatus.choices, default=ReadingStatus.READING)
+    percent = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(100)])
+    page = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(5000)])
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["book", "user"], name="reading_progress_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.book_id}: {self.status}"
+
+
 class Week(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="weeks")
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])

@@ -1,6 +1,7 @@
 """Reads for courses: membership, facilitation, the current week."""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Value, When
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from courses.models import (
+    Book,
     Course,
     Enrollment,
     LiveQuestion,
@@ -16,6 +18,8 @@ from courses.models import (
     MemberRole,
     Prompt,
     Reading,
+    ReadingProgress,
+    ReadingStatus,
     Week,
 )
 
@@ -114,3 +118,54 @@ def live_questions(session: LiveSession, viewer: Viewer) -> list[LiveQuestion]:
         .annotate(vote_count=Count("votes"), voted=voted)
         .order_by(F("answered_at").asc(nulls_first=True), "-vote_count", "created_at", "id")
     )
+
+
+QUARTERS = ["the first quarter", "the second quarter", "the third quarter", "the last quarter"]
+
+
+@dataclass
+class BookProgress:
+    """Where everyone is in one book, and the viewer's own progress."""
+
+    want: int = 0
+    reading: int = 0
+    finished: int = 0
+    quarters: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # readers who said how far, by quarter
+    mine: ReadingProgress | None = None
+
+    @property
+    def total(self) -> int:
+        return self.want + self.reading + self.finished
+
+    @property
+    def text(self) -> str:
+        parts = []
+        if self.finished:
+            parts.append(f"{self.finished} finished")
+        if self.reading:
+            where = ", ".join(f"{n} in {QUARTERS[i]}" for i, n in enumerate(self.quarters) if n)
+            parts.append(f"{self.reading} reading" + (f" ({where})" if where else ""))
+        if self.want:
+            parts.append(f"{self.want} want to read it")
+        return " · ".join(parts) if parts else "Nobody has said where they are yet."
+
+
+def where_everyone_is(books: list[Book], viewer: Viewer) -> dict[int, BookProgress]:
+    """Per book (by id): how many want to read it, are reading it (by quarter, when they said how far) or
+    finished it, and the viewer's own progress. Two queries, however many people."""
+    found = {book.pk: BookProgress() for book in books}
+    rows = ReadingProgress.objects.filter(book__in=books).values_list("book_id", "status", "percent")
+    for book_id, status, percent in rows:
+        counts = found[book_id]
+        if status == ReadingStatus.FINISHED:
+            counts.finished += 1
+        elif status == ReadingStatus.WANT:
+            counts.want += 1
+        else:
+            counts.reading += 1
+            if percent is not None:
+                counts.quarters[min(percent // 25, 3)] += 1
+    if viewer.is_authenticated:
+        for progress in ReadingProgress.objects.filter(book__in=books, user_id=viewer.pk):
+            found[progress.book_id].mine = progress
+    return found

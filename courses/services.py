@@ -20,6 +20,8 @@ from courses.models import (
     MemberRole,
     Prompt,
     Reading,
+    ReadingProgress,
+    ReadingStatus,
     Week,
 )
 from courses.selectors import can_facilitate, is_member
@@ -243,3 +245,28 @@ def mark_answered(*, question: LiveQuestion, actor: User, answered: bool = True)
     question.answered_at = timezone.now() if answered else None
     question.save(update_fields=["answered_at"])
     return question
+
+
+def set_reading_progress(
+    *, book: Book, user: User, status: str, percent: int | None = None, page: int | None = None
+) -> ReadingProgress:
+    """Say where you are in a course book: want to read, reading (with a page or a percent, both optional)
+    or finished. Members only."""
+    if not is_member(book.course, user):
+        raise NotAllowed("Join the course to share where you are in its books.")
+    if status not in ReadingStatus.values:
+        raise Invalid("Choose want to read, reading or finished.")
+    if percent is not None and not 0 <= percent <= 100:
+        raise Invalid("A percent is between 0 and 100.")
+    if page is not None and not 1 <= page <= 5000:
+        raise Invalid("A page number is between 1 and 5,000.")
+    if status == ReadingStatus.FINISHED:
+        percent = 100
+    elif status == ReadingStatus.WANT:
+        percent = page = None
+    progress, _ = ReadingProgress.objects.update_or_create(
+        book=book,
+        user=user,
+        defaults={"status": status, "percent": percent, "page": page, "updated_at": timezone.now()},
+    )
+    return progress

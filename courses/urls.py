@@ -20,6 +20,7 @@ urlpatterns = [
         "courses/<slug:slug>/weeks/<int:number>/prompts/<int:prompt>/delete/", views.prompt_delete, name="prompt_delete"
     ),
     path("courses/<slug:slug>/weeks/<int:number>/live/edit/", views.live_edit, name="live_edit"),
+    path("courses/<slug:slug>/books/<int:book>/progress/", views.reading_progress, name="reading_progress"),
     path("courses/<slug:slug>/weeks/<int:number>/live/", views.live_detail, name="live"),
     path("courses/<slug:slug>/weeks/<int:number>/live/session.ics", views.live_ics, name="live_ics"),
     path("courses/<slug:slug>/weeks/<int:number>/live/questions/", views.live_question, name="live_question"),

@@ -17,7 +17,15 @@ from core.exceptions import ActionError
 from core.urls_safety import safe_next
 from courses import selectors, services
 from courses.calendar import live_session_ics
-from courses.forms import BookForm, CourseForm, LiveQuestionForm, LiveSessionForm, PromptForm, WeekForm
+from courses.forms import (
+    BookForm,
+    CourseForm,
+    LiveQuestionForm,
+    LiveSessionForm,
+    PromptForm,
+    ReadingProgressForm,
+    WeekForm,
+)
 from courses.models import Book, Course, Enrollment, LiveQuestion, LiveSession, MemberRole, Prompt, Week
 
 
@@ -356,3 +364,23 @@ def live_question(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             messages.success(request, "Your question is sent. The facilitators will see it before the session.")
             return redirect("courses:live", slug=slug, number=number)
     return _live_page(request, session, form)
+
+
+@require_POST
+def reading_progress(request: HttpRequest, slug: str, book: int) -> HttpResponse:
+    """Say where you are in one of the course's books; a refused form comes back with what was typed."""
+    course = get_object_or_404(Course, slug=slug)
+    found = get_object_or_404(Book, pk=book, course=course)
+    back = f"{course.get_absolute_url()}#book-{found.pk}"
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    form = ReadingProgressForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_reading_progress(book=found, user=_signed_in(request), **form.cleaned_data)
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Saved: where you are in {found.title}.")
+            return redirect(back)
+    return render(request, "courses/reading_progress.html", {"course": course, "book": found, "form": form})

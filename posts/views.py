@@ -17,8 +17,9 @@ from accounts.models import User
 from core.exceptions import ActionError, NotAllowed
 from core.images import ImageRejected
 from core.text import normalize_tag
+from courses.forms import ReadingProgressForm
 from courses.models import Course
-from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in
+from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in, where_everyone_is
 from posts import services
 from posts.forms import ArtifactForm, CommentForm, ToneForm, split_tags
 from posts.models import Artifact, Comment, Tone, Visibility
@@ -80,10 +81,13 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     course = _course(slug)
     week = current_week(course)
     context = _course_context(request, course)
+    books = list(course.books.all())
     context.update(
         overview=week_overview(course=course, week=week, viewer=request.user) if week else None,
         weeks=list(course.weeks.order_by("number")),
-        books=list(course.books.all()),
+        books=books,
+        book_progress=list(zip(books, where_everyone_is(books, request.user).values(), strict=True)),
+        progress_form=ReadingProgressForm(),
         facilitators=list(facilitators(course)),
         page=course_stream(course=course, viewer=request.user, limit=LATEST_ON_COURSE_PAGE),
     )

@@ -1,0 +1,97 @@
+"""Reading together: each participant says where they are in a course book; the course page shows where
+everyone is, in words and as a bar."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from core.exceptions import Invalid, NotAllowed
+from courses import services
+from courses.models import Book, Course, ReadingProgress, ReadingStatus
+from courses.selectors import where_everyone_is
+from courses.tests.factories import BookFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def book(course: Course) -> Book:
+    return BookFactory.create(course=course, title="The Innovator's Mindset", author="George Couros")
+
+
+def test_a_member_says_where_they_are_and_changes_it_in_place(book: Book, maria: User) -> None:
+    services.set_reading_progress(book=book, user=maria, status=ReadingStatus.READING, percent=30, page=80)
+    progress = services.set_reading_progress(book=book, user=maria, status=ReadingStatus.FINISHED, page=250)
+    assert ReadingProgress.objects.filter(book=book, user=maria).count() == 1
+    assert (progress.status, progress.percent, progress.page) == ("finished", 100, 250)
+    wanted = services.set_reading_progress(book=book, user=maria, status=ReadingStatus.WANT, percent=40, page=9)
+    assert (wanted.percent, wanted.page) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"status": "reading", "percent": 101}, "between 0 and 100"),
+        ({"status": "reading", "page": 0}, "between 1 and 5,000"),
+        ({"status": "skimming"}, "Choose want to read"),
+    ],
+)
+def test_bad_progress_is_refused(book: Book, maria: User, fields: dict, message: str) -> None:
+    with pytest.raises(Invalid, match=message):
+        services.set_reading_progress(book=book, user=maria, **fields)
+    assert not ReadingProgress.objects.exists()
+
+
+def test_only_members_share_their_progress(book: Book, outsider: User) -> None:
+    with pytest.raises(NotAllowed):
+        services.set_reading_progress(book=book, user=outsider, status=ReadingStatus.READING)
+
+
+def test_where_everyone_is_counts_each_stage_and_quarter(book: Book, maria: User, devon: User, george: User) -> None:
+    services.set_reading_progress(book=book, user=maria, status=ReadingStatus.READING, percent=30)
+    services.set_reading_progress(book=book, user=devon, status=ReadingStatus.FINISHED)
+    services.set_reading_progress(book=book, user=george, status=ReadingStatus.READING)
+    [(book_id, where)] = where_everyone_is([book], maria).items()
+    assert book_id == book.pk
+    assert (where.want, where.reading, where.finished, where.quarters) == (0, 2, 1, [0, 1, 0, 0])
+    assert where.text == "1 finished · 2 reading (1 in the second quarter)"
+    assert where.mine is not None
+    assert where.mine.percent == 30
+
+
+def test_the_course_page_shows_where_everyone_is(
+    client: Client, course: Course, book: Book, maria: User, devon: User, valid_html
+) -> None:
+    services.set_reading_progress(book=book, user=devon, status=ReadingStatus.FINISHED)
+    client.force_login(maria)
+    url = reverse("courses:reading_progress", args=[course.slug, book.pk])
+    response = client.post(url, {"status": "reading", "percent": "55"})
+    assert response.status_code == 302
+    page = client.get(course.get_absolute_url())
+    valid_html(page.content)
+    html = page.content.decode()
+    assert "Where everyone is: 1 finished · 1 reading (1 in the third quarter)" in html
+    assert "You: Reading, 55%" in html
+    assert '<progress max="2" value="1"' in html
+
+
+def test_a_refused_progress_form_keeps_what_was_typed(client: Client, course: Course, book: Book, maria: User) -> None:
+    client.force_login(maria)
+    response = client.post(
+        reverse("courses:reading_progress", args=[course.slug, book.pk]), {"status": "reading", "percent": "150"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="150"' in html
+    assert "less than or equal to 100" in html
+    assert not ReadingProgress.objects.exists()
+
+
+def test_signed_out_visitors_see_the_counts_but_no_form(client: Client, course: Course, book: Book) -> None:
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "Nobody has said where they are yet." in html
+    assert "Save where I am" not in html
+    response = client.post(reverse("courses:reading_progress", args=[course.slug, book.pk]), {"status": "reading"})
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
