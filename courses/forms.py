@@ -169,14 +169,16 @@ class LiveSessionForm(forms.ModelForm[LiveSession]):
 
     class Meta:
         model = LiveSession
-        fields = ("title", "duration_minutes", "join_url", "recording_url")
+        fields = ("title", "duration_minutes", "join_url", "recording_url", "show_notes")
         labels = {"duration_minutes": "Length in minutes"}
         help_texts = {
             "join_url": "Where people join live, e.g. a YouTube Live or video-call link.",
             "recording_url": "Add it after the session so people can watch later.",
+            "show_notes": "After the show: what was discussed, and the links mentioned (plain text; links work).",
         }
+        widgets = {"show_notes": forms.Textarea(attrs={"rows": 6})}
 
-    field_order = ("title", "date", "time", "duration_minutes", "join_url", "recording_url")
+    field_order = ("title", "date", "time", "duration_minutes", "join_url", "recording_url", "show_notes")
 
     def __init__(self, *args: Any, time_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -231,6 +231,9 @@ class LiveSession(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(default=60, validators=[MaxValueValidator(600)])
     join_url = models.URLField("join link", blank=True, max_length=500)
     recording_url = models.URLField("recording link", blank=True, max_length=500)
+    show_notes = models.TextField(
+        blank=True, max_length=5000, help_text="After the show: what was discussed, and the links mentioned."
+    )
 
     def __str__(self) -> str:
         return self.title or f"Live session, week {self.week.number}"

@@ -284,6 +284,8 @@ class CoursePodcast(Feed[LiveSession, Course]):
         if item.week.theme_question:
             lines.append(f"This week's question: {item.week.theme_question}")
         lines.append(f"Recording: {item.recording_url}")
+        if item.show_notes:
+            lines.append(f"Show notes: {item.show_notes}")
         return xml_text(" ".join(lines))
 
     def item_pubdate(self, item: LiveSession) -> dt.datetime:

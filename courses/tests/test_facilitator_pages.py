@@ -773,3 +773,30 @@ def test_a_question_of_another_session_is_not_found_here(login: Login, course: C
     LiveSessionFactory.create(week=other_week)
     url = reverse("courses:live_vote", args=[course.slug, 2, asked[1].pk])
     assert login(maria).post(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_show_notes_after_the_show_are_on_the_session_page(
+    login: Login, george: User, maria: User, course: Course, valid_html
+) -> None:
+    client = login(george)
+    url = reverse("courses:live_edit", args=[course.slug, 1])
+    notes = "We talked about <script>alert(1)</script> student voice.\nSlides: https://example.org/slides"
+    data = {
+        "title": "Live with Katie",
+        "date": "2030-01-15",
+        "time": "19:30",
+        "duration_minutes": 45,
+        "join_url": "",
+        "recording_url": "https://media.example.org/katie.mp3",
+        "show_notes": notes,
+    }
+    assert client.post(url, data).status_code == 302
+    assert LiveSession.objects.get(week__course=course).show_notes == notes
+    page = login(maria).get(reverse("courses:live", args=[course.slug, 1]))
+    valid_html(page.content)
+    html = page.content.decode()
+    assert '<h2 id="notes-heading">Show notes</h2>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    assert '<a href="https://example.org/slides" rel="nofollow">https://example.org/slides</a>' in html

@@ -26,6 +26,7 @@ def shows(course: Course, maria: User) -> Course:
         starts_at=dt.datetime(2026, 9, 7, 18, tzinfo=dt.UTC),
         duration_minutes=75,
         recording_url="https://media.example.org/immooc/week-1.mp3",
+        show_notes="Slides: https://example.org/slides",
     )
     LiveQuestion.objects.create(session=first, author=maria, text="A question from Maria")
     LiveSessionFactory.create(
@@ -61,6 +62,7 @@ def test_recorded_shows_are_episodes_with_enclosures_and_itunes_tags(client: Cli
     assert oldest.itunes_episode == "1"
     assert oldest.link == f"{settings.SITE_URL}{reverse('courses:live', args=[shows.slug, 1])}"
     assert "What <b>is</b> innovation?" in oldest.summary  # text, escaped by the XML writer
+    assert "Show notes: Slides: https://example.org/slides" in oldest.summary
     assert "Maria" not in response.content.decode()
 
 
