@@ -20,9 +20,8 @@ def live_session_ics(session: LiveSession, *, page_url: str, host: str) -> bytes
     event = Event()
     event.add("uid", f"live-session-{session.pk}@{host}")
     event.add("dtstamp", timezone.now().astimezone(dt.UTC))
-    start = session.starts_at.astimezone(dt.UTC)
-    event.add("dtstart", start)
-    event.add("dtend", start + dt.timedelta(minutes=session.duration_minutes))
+    event.add("dtstart", session.starts_at.astimezone(dt.UTC))
+    event.add("dtend", session.ends_at.astimezone(dt.UTC))
     event.add("summary", f"{course.title}: {session}")
     lines = [f"Week {week.number}: {week.title}"]
     if week.theme_question:

@@ -238,6 +238,10 @@ class LiveSession(models.Model):
     def __str__(self) -> str:
         return self.title or f"Live session, week {self.week.number}"
 
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
+
 
 class LiveQuestion(models.Model):
     """A question a participant sends in ahead of the live session."""

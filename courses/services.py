@@ -213,10 +213,6 @@ def ask_live_question(*, session: LiveSession, author: User, text: str) -> LiveQ
     return LiveQuestion.objects.create(session=session, author=author, text=text)
 
 
-def _session_end(session: LiveSession) -> dt.datetime:
-    return session.starts_at + dt.timedelta(minutes=session.duration_minutes)
-
-
 @transaction.atomic
 def toggle_question_vote(*, question: LiveQuestion, voter: User) -> bool:
     """Vote for a question sent in ahead, or take the vote back; returns whether the person now votes for it.
@@ -226,7 +222,7 @@ def toggle_question_vote(*, question: LiveQuestion, voter: User) -> bool:
         raise NotAllowed("Join the course to vote for questions.")
     if question.author_id == voter.pk:
         raise Invalid("That is your own question: votes are for other people's.")
-    if timezone.now() >= _session_end(session):
+    if timezone.now() >= session.ends_at:
         raise Invalid("The session is over, so voting is closed.")
     removed, _ = LiveQuestionVote.objects.filter(question=question, voter=voter).delete()
     if removed:

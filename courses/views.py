@@ -269,21 +269,17 @@ def _live_page(request: HttpRequest, session: LiveSession, form: LiveQuestionFor
         "course": course,
         "week": session.week,
         "session": session,
-        "ends_at": _ends_at(session),
+        "ends_at": session.ends_at,
         "is_member": member,
         "can_facilitate": facilitator,
         # Questions name their authors, so only the course's own people see them.
         "questions": selectors.live_questions(session, request.user) if member or facilitator else [],
-        "voting_open": timezone.now() < _ends_at(session),
+        "voting_open": timezone.now() < session.ends_at,
         "question_total": session.questions.count(),
         "open_for_questions": timezone.now() < session.starts_at,
         "form": form,
     }
     return render(request, "courses/live.html", context)
-
-
-def _ends_at(session: LiveSession) -> dt.datetime:
-    return session.starts_at + dt.timedelta(minutes=session.duration_minutes)
 
 
 def _session(slug: str, number: int) -> LiveSession:
