@@ -13,8 +13,7 @@ def days_changed(moments: Iterable[dt.datetime | None]) -> int:
     they are left out). Returns how many days were marked."""
     now = timezone.now()
     today = now.astimezone(dt.UTC).date()
-    days = sorted({m.astimezone(dt.UTC).date() for m in moments if m is not None} - {today})
-    days = [day for day in days if day < today]
+    days = sorted({day for m in moments if m is not None and (day := m.astimezone(dt.UTC).date()) < today})
     ChangedDay.objects.bulk_create(
         [ChangedDay(day=day, changed_at=now) for day in days],
         update_conflicts=True,
