@@ -21,6 +21,7 @@ from courses.forms import ReadingProgressForm
 from courses.models import Course
 from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in, where_everyone_is
 from posts import services
+from posts.composer import composer_id, post_comment
 from posts.forms import ArtifactForm, CommentForm, ToneForm, split_tags
 from posts.models import Artifact, Comment, Tone, Visibility
 from posts.selectors import (
@@ -34,7 +35,6 @@ from posts.selectors import (
     prompt_of,
     prompt_responses,
     tag_artifacts,
-    tone_nudge_for,
     week_of,
     week_overview,
 )
@@ -241,11 +241,6 @@ def artifact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # The artifact page and its comments
 
 
-def _composer_id(parent_id: int | None) -> str:
-    """Form ids for the top composer and for each thread's reply composer, unique on the page."""
-    return f"id_reply{parent_id}_%s" if parent_id else "id_comment_%s"
-
-
 THREAD_MARK = "THREADMARK"
 
 
@@ -253,7 +248,7 @@ def _blank_reply(request: HttpRequest, artifact: Artifact) -> str:
     """An empty reply composer rendered once per page, its thread's id marked: each open thread's reply form is
     this HTML with the thread's id put in (the field ids and the hidden parent), not a form rendered per thread
     (200 of them cost ~100 ms)."""
-    form = CommentForm(initial={"parent": THREAD_MARK}, auto_id=_composer_id(THREAD_MARK))  # type: ignore[arg-type]
+    form = CommentForm(initial={"parent": THREAD_MARK}, auto_id=composer_id(THREAD_MARK))  # type: ignore[arg-type]
     form.fields["body"].label = "Your reply"
     context = {"artifact": artifact, "form": form, "this_nudge": False, "submit_label": "Post reply", "label_id": ""}
     return render_to_string("posts/partials.html#composer", context, request=request)
@@ -287,7 +282,7 @@ def _artifact_page(
             blank_reply = blank_reply or _blank_reply(request, artifact)
             # The mark stands where the thread's id goes: our own markup, with an integer put in.
             threads.append((thread, None, mark_safe(blank_reply.replace(THREAD_MARK, str(thread.comment.pk)))))
-    top_form = composer if composer is not None and composer_parent is None else CommentForm(auto_id=_composer_id(None))
+    top_form = composer if composer is not None and composer_parent is None else CommentForm(auto_id=composer_id(None))
     context = {
         "artifact": artifact,
         "course": artifact.course,
@@ -311,11 +306,6 @@ def artifact(request: HttpRequest, pk: int) -> HttpResponse:
     return _artifact_page(request, _own_artifact(request, pk))
 
 
-def _posted_parent(request: HttpRequest) -> int | None:
-    raw = request.POST.get("parent", "")
-    return int(raw) if raw.isdigit() else None
-
-
 @require_POST
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Post a comment or reply. One that reads as a challenge first gets the "seek first to understand"
@@ -323,48 +313,19 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     artifact = _own_artifact(request, pk)
     if not request.user.is_authenticated:
         return redirect_to_login(artifact.get_absolute_url(), settings.LOGIN_URL)
-    user = _user(request)
-    parent_id = _posted_parent(request)
-    form = CommentForm(request.POST, auto_id=_composer_id(parent_id))
-    status = 400
-    if form.is_valid():
-        data = form.cleaned_data
-        parent = Comment.objects.filter(pk=parent_id, artifact=artifact).first() if parent_id else None
-        # The composer that comes back is the thread's reply form (replies join the top comment's thread).
-        thread_id = (parent.parent_id or parent.pk) if parent is not None else None
-        if parent_id and parent is None:
-            form.add_error(None, "That comment is no longer there to reply to.")
-        elif data["edit"]:
-            again = CommentForm(initial={"body": data["body"], "parent": thread_id}, auto_id=_composer_id(thread_id))
-            return _artifact_page(request, artifact, composer=again, composer_parent=thread_id)
-        else:
-            recipient = parent.author if parent is not None else artifact.author
-            nudge = None
-            if not data["confirmed"]:
-                nudge = tone_nudge_for(course=artifact.course, writer=user, body=data["body"], recipient=recipient)
-            if nudge is not None:
-                confirm = CommentForm(
-                    initial={"body": data["body"], "parent": thread_id, "confirmed": "1"},
-                    auto_id=_composer_id(thread_id),
-                )
-                return _artifact_page(request, artifact, composer=confirm, composer_parent=thread_id, nudge=nudge)
-            try:
-                comment = services.add_comment(artifact=artifact, author=user, body=data["body"], parent=parent)
-            except services.CommentsClosed as exc:
-                messages.error(request, exc.message)
-                status = 403
-            except NotAllowed as exc:
-                form.add_error(None, exc.message)
-                status = 403
-            except ActionError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, "Your comment is posted.")
-                return redirect(comment)
-    # A reply whose thread is gone (or hidden) comes back in the top composer, so the text is never lost.
-    thread_there = parent_id is not None and any(t.comment.pk == parent_id for t in comment_threads(artifact, user))
+    composed = post_comment(request, artifact, _user(request))
+    if composed.comment is not None:
+        messages.success(request, "Your comment is posted.")
+        return redirect(composed.comment)
+    if composed.closed:
+        messages.error(request, composed.closed)
     return _artifact_page(
-        request, artifact, composer=form, composer_parent=parent_id if thread_there else None, status=status
+        request,
+        artifact,
+        composer=composed.form,
+        composer_parent=composed.thread_id,
+        nudge=composed.nudge,
+        status=composed.status,
     )
 
 

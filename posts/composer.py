@@ -1,0 +1,85 @@
+"""Posting a comment from a page with a composer: the artifact page, and a chat's questions (chats).
+
+One flow for every composer, so a reply is a reply wherever it is written: the writer's text is kept
+on every refusal, a reply that reads as a challenge first gets the "seek first to understand" step
+(when the course turns it on), and "Edit" gives the composer back with the text in it. The page that
+called decides how to show the outcome (`Composed`).
+"""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from accounts.models import User
+from core.exceptions import ActionError, NotAllowed
+from posts import services
+from posts.forms import CommentForm
+from posts.models import Artifact, Comment
+from posts.selectors import ToneNudge, comment_threads, tone_nudge_for
+
+
+def composer_id(parent_id: int | str | None, prefix: str = "") -> str:
+    """Form ids for the top composer and for each thread's reply composer, unique on the page
+    (`prefix` keeps them apart when a page has several artifacts' composers, as a chat does)."""
+    return f"id_{prefix}reply{parent_id}_%s" if parent_id else f"id_{prefix}comment_%s"
+
+
+@dataclass
+class Composed:
+    """What became of a posted composer: `comment` when it was posted; otherwise `form` to show again
+    (the text kept, with its errors) in the composer of thread `thread_id` (None: the top one), with
+    `nudge` when it is the confirm step, `closed` when comments have closed (a message for the page)."""
+
+    form: CommentForm
+    thread_id: int | None = None
+    nudge: ToneNudge | None = None
+    comment: Comment | None = None
+    closed: str = ""
+    status: int = 200
+
+
+def _posted_parent(request: HttpRequest) -> int | None:
+    raw = request.POST.get("parent", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def post_comment(request: HttpRequest, artifact: Artifact, user: User, prefix: str = "") -> Composed:
+    """Read a posted composer and post the comment or reply, or say why not."""
+    parent_id = _posted_parent(request)
+    form = CommentForm(request.POST, auto_id=composer_id(parent_id, prefix))
+    status = 400
+    closed = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        parent = Comment.objects.filter(pk=parent_id, artifact=artifact).first() if parent_id else None
+        # The composer that comes back is the thread's reply form (replies join the top comment's thread).
+        thread_id = (parent.parent_id or parent.pk) if parent is not None else None
+        if parent_id and parent is None:
+            form.add_error(None, "That comment is no longer there to reply to.")
+        elif data["edit"]:
+            initial = {"body": data["body"], "parent": thread_id}
+            return Composed(CommentForm(initial=initial, auto_id=composer_id(thread_id, prefix)), thread_id)
+        else:
+            recipient = parent.author if parent is not None else artifact.author
+            nudge = None
+            if not data["confirmed"]:
+                nudge = tone_nudge_for(course=artifact.course, writer=user, body=data["body"], recipient=recipient)
+            if nudge is not None:
+                initial = {"body": data["body"], "parent": thread_id, "confirmed": "1"}
+                confirm = CommentForm(initial=initial, auto_id=composer_id(thread_id, prefix))
+                return Composed(confirm, thread_id, nudge=nudge)
+            try:
+                comment = services.add_comment(artifact=artifact, author=user, body=data["body"], parent=parent)
+            except services.CommentsClosed as exc:
+                closed = exc.message
+                status = 403
+            except NotAllowed as exc:
+                form.add_error(None, exc.message)
+                status = 403
+            except ActionError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return Composed(form, thread_id, comment=comment, status=201)
+    # A reply whose thread is gone (or hidden) comes back in the top composer, so the text is never lost.
+    thread_there = parent_id is not None and any(t.comment.pk == parent_id for t in comment_threads(artifact, user))
+    return Composed(form, parent_id if thread_there else None, closed=closed, status=status)
