@@ -182,7 +182,7 @@ class LiveSessionForm(forms.ModelForm[LiveSession]):
 
     def __init__(self, *args: Any, time_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.zone = _zone(time_zone)
+        self.zone = zone_named(time_zone)
         self.fields["date"].help_text = f"In your time zone, {self.zone.key.replace('_', ' ')}."
         self.fields["time"].help_text = f"24-hour clock, in your time zone ({self.zone.key.replace('_', ' ')})."
         if self.instance.pk and self.instance.starts_at:
@@ -208,7 +208,7 @@ class LiveQuestionForm(forms.Form):
     )
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -281,14 +281,19 @@ def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Th
     `Thread.filtered`); a warning filter sets `filtered_by` on the comment. Muted people's comments are the
     template's to collapse (see muted_ids).
     """
+    return threads_of([artifact.pk], viewer)[artifact.pk]
+
+
+def threads_of(artifact_ids: list[int], viewer: Viewer | None = None) -> dict[int, list[Thread]]:
+    """`comment_threads` for several artifacts at once (a chat's questions), in two queries."""
     hidden = blocked_ids(viewer) if viewer is not None else set()
     matcher = filters_for(viewer, FilterContext.COMMENTS)
     comments = list(
-        artifact.comments.select_related("author")
+        Comment.objects.filter(artifact_id__in=artifact_ids, parent__isnull=True)
+        .select_related("author")
         .prefetch_related(
             Prefetch("replies", queryset=Comment.objects.select_related("author").order_by("created_at", "id"))
         )
-        .filter(parent__isnull=True)
     )
 
     def hidden_by_filter(comment: Comment) -> bool:
@@ -297,7 +302,7 @@ def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Th
             comment.filtered_by = rule.phrase  # type: ignore[attr-defined]
         return rule is not None and rule.hide
 
-    threads = []
+    threads: dict[int, list[Thread]] = {pk: [] for pk in artifact_ids}
     for comment in comments:
         replies = [
             r
@@ -307,7 +312,9 @@ def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Th
         blocked = comment.author_id in hidden
         filtered = not blocked and hidden_by_filter(comment)
         if (comment.removed_at is None and not blocked and not filtered) or replies:
-            threads.append(Thread(comment=comment, replies=replies, blocked=blocked, filtered=filtered))
+            threads[comment.artifact_id].append(
+                Thread(comment=comment, replies=replies, blocked=blocked, filtered=filtered)
+            )
     return threads
 
 

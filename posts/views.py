@@ -9,8 +9,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -21,7 +19,7 @@ from courses.forms import ReadingProgressForm
 from courses.models import Course
 from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in, where_everyone_is
 from posts import services
-from posts.composer import composer_id, post_comment
+from posts.composer import ReplyComposers, composer_id, post_comment
 from posts.forms import ArtifactForm, CommentForm, ToneForm, split_tags
 from posts.models import Artifact, Comment, Tone, Visibility
 from posts.selectors import (
@@ -241,19 +239,6 @@ def artifact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # The artifact page and its comments
 
 
-THREAD_MARK = "THREADMARK"
-
-
-def _blank_reply(request: HttpRequest, artifact: Artifact) -> str:
-    """An empty reply composer rendered once per page, its thread's id marked: each open thread's reply form is
-    this HTML with the thread's id put in (the field ids and the hidden parent), not a form rendered per thread
-    (200 of them cost ~100 ms)."""
-    form = CommentForm(initial={"parent": THREAD_MARK}, auto_id=composer_id(THREAD_MARK))  # type: ignore[arg-type]
-    form.fields["body"].label = "Your reply"
-    context = {"artifact": artifact, "form": form, "this_nudge": False, "submit_label": "Post reply", "label_id": ""}
-    return render_to_string("posts/partials.html#composer", context, request=request)
-
-
 def _artifact_page(
     request: HttpRequest,
     artifact: Artifact,
@@ -271,7 +256,7 @@ def _artifact_page(
     can_comment = comments_open and viewer.is_authenticated and artifact.visibility != Visibility.DRAFT
     # Each thread with its reply composer: the form that kept what was typed, or the blank one's HTML.
     threads: list[tuple[Thread, CommentForm | None, str]] = []
-    blank_reply = ""
+    blank_replies = ReplyComposers(request, artifact)
     for thread in comment_threads(artifact, viewer):
         if not can_comment or thread.comment.removed_at is not None or thread.blocked:
             threads.append((thread, None, ""))
@@ -279,9 +264,7 @@ def _artifact_page(
             composer.fields["body"].label = "Your reply"
             threads.append((thread, composer, ""))
         else:
-            blank_reply = blank_reply or _blank_reply(request, artifact)
-            # The mark stands where the thread's id goes: our own markup, with an integer put in.
-            threads.append((thread, None, mark_safe(blank_reply.replace(THREAD_MARK, str(thread.comment.pk)))))
+            threads.append((thread, None, blank_replies.for_thread(thread.comment.pk)))
     top_form = composer if composer is not None and composer_parent is None else CommentForm(auto_id=composer_id(None))
     context = {
         "artifact": artifact,
