@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "posts",
     "network",
     "syndication",
+    "chats",
     "search",
     "insights",
 ]
