@@ -37,6 +37,7 @@ class ChatForm(forms.Form):
     visibility = forms.ChoiceField(label="Who can read it", choices=ChatVisibility.choices, widget=forms.RadioSelect)
     week = forms.ModelChoiceField(queryset=Week.objects.none(), required=False, empty_label="No particular week")
     questions = forms.CharField(
+        label="The questions, one per line",
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=(
             f"One question per line, up to {MAX_QUESTIONS}; they are numbered Q1, Q2… in this order. "
