@@ -28,6 +28,7 @@ bench: setup
 demo: setup
 	$(VENV)/commonplace migrate --noinput
 	$(VENV)/commonplace demo --reset
+	$(VENV)/commonplace demo_chats
 	$(VENV)/commonplace insights fill --since "$$(date -u -d '56 days ago' +%F)"
 
 clean:

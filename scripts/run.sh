@@ -11,6 +11,7 @@ WORKERS=${WEB_WORKERS:-2}
 $CP migrate --noinput
 $CP collectstatic --noinput --verbosity 0
 $CP demo --if-empty
+$CP demo_chats
 # The dashboards read nightly rollups: on a new install (or the fresh demo) count the past weeks now.
 $CP insights fill --if-empty --since "$(date -u -d '56 days ago' +%F)"
 
