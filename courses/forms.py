@@ -113,8 +113,12 @@ class CourseForm(forms.ModelForm[Course]):
 class BookForm(forms.ModelForm[Book]):
     class Meta:
         model = Book
-        fields = ("title", "author", "link")
-        help_texts = {"link": "Optional: where to find the book, e.g. the publisher's page."}
+        fields = ("title", "author", "link", "pages")
+        help_texts = {
+            "link": "Optional: where to find the book, e.g. the publisher's page.",
+            "pages": "Optional: how many pages it has. Readers who give a percent are then spared discussion of "
+            "pages they have not reached.",
+        }
 
 
 class WeekForm(forms.ModelForm[Week]):

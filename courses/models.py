@@ -123,6 +123,12 @@ class Book(models.Model):
     title = models.CharField(max_length=200)
     author = models.CharField(max_length=200)
     link = models.URLField(blank=True, max_length=300)
+    pages = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5000)],
+        help_text="Optional: how many pages it has, so a reader's percent can be turned into a page.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

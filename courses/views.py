@@ -364,7 +364,8 @@ def live_question(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @require_POST
 def reading_progress(request: HttpRequest, slug: str, book: int) -> HttpResponse:
-    """Say where you are in one of the course's books; a refused form comes back with what was typed."""
+    """Say where you are in one of the course's books; a refused form comes back with what was typed. Back to
+    the course page, or to a local `next` (the book page)."""
     course = get_object_or_404(Course, slug=slug)
     found = get_object_or_404(Book, pk=book, course=course)
     back = f"{course.get_absolute_url()}#book-{found.pk}"
@@ -378,5 +379,5 @@ def reading_progress(request: HttpRequest, slug: str, book: int) -> HttpResponse
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Saved: where you are in {found.title}.")
-            return redirect(back)
+            return redirect(safe_next(request, back))
     return render(request, "courses/reading_progress.html", {"course": course, "book": found, "form": form})

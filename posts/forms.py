@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 
 from core.text import normalize_tag
-from courses.models import Course, Prompt, Week
-from posts.models import Artifact, Kind, Tone, Visibility
+from courses.models import Book, Course, Prompt, Week
+from posts.models import BOOK_MAX_PAGE, PASSAGE_MAX, Artifact, Kind, Tone, Visibility
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/gif,image/webp"
 
@@ -23,15 +23,53 @@ class PromptChoiceField(forms.ModelChoiceField[Prompt]):
         return f"Week {obj.week.number}, prompt {obj.number}: {text}"
 
 
+class BookChoiceField(forms.ModelChoiceField[Book]):
+    def label_from_instance(self, obj: Book) -> str:
+        return f"{obj.title} ({obj.author})"
+
+
 class ArtifactForm(forms.Form):
-    kind = forms.ChoiceField(label="What are you sharing?", choices=Kind.choices, initial=Kind.POST)
+    kind = forms.ChoiceField(
+        label="What are you sharing?",
+        choices=Kind.choices,
+        initial=Kind.POST,
+        help_text="A quote or note is anchored to a page or chapter of one of the course's books.",
+    )
     title = forms.CharField(max_length=200)
+    # Where in a course book it is anchored: required for a quote or note, optional for anything else.
+    book = BookChoiceField(
+        label="From which book?",
+        queryset=Book.objects.none(),
+        required=False,
+        empty_label="No book",
+        help_text="For a quote or note: the course book it comes from.",
+    )
+    page = forms.IntegerField(
+        min_value=1,
+        max_value=BOOK_MAX_PAGE,
+        required=False,
+        help_text="The page it is on. Readers who have not got that far see it folded, so they can wait.",
+    )
+    chapter = forms.CharField(
+        required=False,
+        max_length=120,
+        help_text="Optional with a page, e.g. “Chapter 3: The Innovator's Mindset”.",
+    )
+    passage = forms.CharField(
+        label="Quoted passage",
+        required=False,
+        max_length=PASSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional: the book's words, as printed (up to 2,000 characters). Your own thoughts go in the "
+        "text below.",
+    )
     body = forms.CharField(
         label="Text",
         required=False,
         max_length=50_000,
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text="Markdown: **bold**, *italic*, [a link](https://example.org), lists. #hashtags become tags.",
+        help_text="Markdown: **bold**, *italic*, [a link](https://example.org), lists. #hashtags become tags. "
+        "For a quote or note, this is your note.",
     )
     url = forms.URLField(
         label="Address (URL)",
@@ -68,6 +106,9 @@ class ArtifactForm(forms.Form):
         prompt_field.queryset = (
             Prompt.objects.filter(week__course=course).select_related("week").order_by("week__number", "number")
         )
+        book_field = self.fields["book"]
+        assert isinstance(book_field, BookChoiceField)
+        book_field.queryset = course.books.all()
         self.has_image = has_image
         if has_image:
             self.fields["image"].help_text = "Leave empty to keep the current image. " + (
@@ -92,6 +133,8 @@ class ArtifactForm(forms.Form):
                 self.add_error("image_alt", "Please describe the image for people who cannot see it.")
         if kind in {Kind.VIDEO, Kind.LINK} and not data.get("url") and "url" not in self.errors:
             self.add_error("url", "Please paste the address (URL).")
+        if kind == Kind.QUOTE and not data.get("book") and "book" not in self.errors:
+            self.add_error("book", "Please choose the book your quote or note comes from.")
         return data
 
     @staticmethod
@@ -106,6 +149,10 @@ class ArtifactForm(forms.Form):
             "prompt": artifact.prompt_id,
             "tags": ", ".join(t.name for t in artifact.tags.all() if t.name != prompt_tag),
             "visibility": artifact.visibility,
+            "book": artifact.book_id,
+            "chapter": artifact.chapter,
+            "page": artifact.page,
+            "passage": artifact.passage,
         }
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Block, Mute, User
 from core.video import Video
-from courses.models import Course, Prompt
+from courses.models import Book, Course, Prompt
 
 
 class Kind(models.TextChoices):
@@ -19,6 +20,11 @@ class Kind(models.TextChoices):
     VIDEO = "video", "Video"
     IMAGE = "image", "Image"
     LINK = "link", "Link"
+    QUOTE = "quote", "Quote or note"
+
+
+BOOK_MAX_PAGE = 5000
+PASSAGE_MAX = 2000
 
 
 class Origin(models.TextChoices):
@@ -105,6 +111,14 @@ class Artifact(models.Model):
     source_name = models.CharField("blog name", max_length=200, blank=True)
     excerpt = models.TextField(blank=True, editable=False, help_text="Plain-text opening of a harvested post.")
     tags = models.ManyToManyField(Tag, blank=True, related_name="artifacts")
+    # Reading together: anchored to a page or chapter of a course book (any kind may be; a quote must be).
+    # Readers who have not reached the page yet see it folded (posts.reading).
+    book = models.ForeignKey(Book, on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes")
+    chapter = models.CharField(max_length=120, blank=True)
+    page = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(BOOK_MAX_PAGE)]
+    )
+    passage = models.TextField("quoted passage", blank=True, max_length=PASSAGE_MAX, help_text="The book's words.")
     published_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -118,11 +132,16 @@ class Artifact(models.Model):
             models.Index(fields=["prompt", "-published_at", "-id"], name="artifact_prompt_stream"),
             # Lists that walk everything newest first and stop after a page (a much-used tag's list).
             models.Index(fields=["-published_at", "-id"], name="artifact_newest"),
+            # A book's quotes and notes in page order (the book page).
+            models.Index(fields=["book", "page", "id"], name="artifact_book_pages"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="image") | ~Q(image=""), name="image_artifact_has_image"),
             models.CheckConstraint(
-                condition=Q(kind__in=["post", "image"]) | ~Q(url=""), name="video_and_link_have_url"
+                condition=Q(kind__in=["post", "image", "quote"]) | ~Q(url=""), name="video_and_link_have_url"
+            ),
+            models.CheckConstraint(
+                condition=Q(page__isnull=True) | Q(page__gte=1, page__lte=BOOK_MAX_PAGE), name="artifact_page_in_range"
             ),
         ]
 

@@ -85,7 +85,7 @@ def shown_comment_count() -> Coalesce:
 
 def _with_display(qs: ArtifactQuerySet) -> ArtifactQuerySet:
     return (
-        qs.select_related("author", "course", "prompt__week__course")
+        qs.select_related("author", "course", "prompt__week__course", "book")
         .prefetch_related("tags")
         .annotate(comment_count=shown_comment_count())
     )
@@ -179,7 +179,7 @@ def artifact_for(pk: int, viewer: Viewer) -> Artifact | None:
     """One artifact if the viewer may see it; None both when hidden and when missing."""
     return (
         Artifact.objects.visible_to(viewer)
-        .select_related("author", "course", "prompt__week__course")
+        .select_related("author", "course", "prompt__week__course", "book")
         .prefetch_related("tags")
         .filter(pk=pk)
         .first()

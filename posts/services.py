@@ -15,11 +15,11 @@ from core.images import clean_image
 from core.text import extract_hashtags, normalize_tag, render_markdown
 from core.tone import classify
 from core.video import parse_video_url
-from courses.models import Course, Prompt
+from courses.models import Book, Course, Prompt
 from courses.selectors import can_facilitate, is_member
 from posts import mentions
 from posts.history import days_changed
-from posts.models import Artifact, Comment, Kind, Origin, Tag, Tone, Visibility
+from posts.models import BOOK_MAX_PAGE, PASSAGE_MAX, Artifact, Comment, Kind, Origin, Tag, Tone, Visibility
 from posts.search_index import index_artifacts, index_comments, remove_artifact
 from posts.selectors import can_see, is_blocked_between
 
@@ -37,11 +37,39 @@ def _set_tags(artifact: Artifact, explicit: list[str]) -> None:
     artifact.tags.set(tags)
 
 
+def _check_anchor(artifact: Artifact) -> None:
+    """Where in a course book it is anchored: a book of the same course, a page within the book (or a chapter).
+    A quote or note must have both; any other kind may have them. The passage is optional."""
+    artifact.chapter = artifact.chapter.strip()
+    artifact.passage = artifact.passage.strip()
+    book: Book | None = artifact.book
+    if book is None:
+        if artifact.kind == Kind.QUOTE:
+            raise Invalid("Please choose the book your quote or note comes from.")
+        if artifact.page is not None or artifact.chapter or artifact.passage:
+            raise Invalid("Please choose the book the page, chapter or passage comes from.")
+        return
+    if book.course_id != artifact.course_id:
+        raise Invalid("That book belongs to another course.")
+    if artifact.kind == Kind.QUOTE and artifact.page is None and not artifact.chapter:
+        raise Invalid("Please give the page (or the chapter) the quote or note is about.")
+    if artifact.page is not None:
+        if not 1 <= artifact.page <= BOOK_MAX_PAGE:
+            raise Invalid(f"A page number is between 1 and {BOOK_MAX_PAGE:,}.")
+        if book.pages is not None and artifact.page > book.pages:
+            raise Invalid(f"{book.title} has {book.pages} pages: page {artifact.page} is beyond its end.")
+    if len(artifact.chapter) > 120:
+        raise Invalid("Please keep the chapter under 120 characters.")
+    if len(artifact.passage) > PASSAGE_MAX:
+        raise Invalid(f"Please keep the quoted passage under {PASSAGE_MAX:,} characters.")
+
+
 def _apply_content(artifact: Artifact, *, image: bytes | None) -> None:
-    """Check kind-specific rules, parse the video, render the text."""
+    """Check kind-specific rules and the book anchor, parse the video, render the text."""
     artifact.title = artifact.title.strip()
     if not artifact.title:
         raise Invalid("Please give it a title.")
+    _check_anchor(artifact)
     artifact.url = artifact.url.strip()
     if artifact.kind in {Kind.VIDEO, Kind.LINK} and not artifact.url:
         raise Invalid(
@@ -60,7 +88,7 @@ def _apply_content(artifact: Artifact, *, image: bytes | None) -> None:
             raise Invalid("Please describe the image for people who cannot see it (alt text is required).")
     artifact.body_html = render_markdown(artifact.body)
     try:
-        artifact.full_clean(exclude=["image", "tags", "author", "course", "prompt"])
+        artifact.full_clean(exclude=["image", "tags", "author", "course", "prompt", "book"])
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages)) from None
     if artifact.kind == Kind.IMAGE and image is not None:
@@ -93,14 +121,19 @@ def publish(
     prompt: Prompt | None = None,
     visibility: str = Visibility.PUBLIC,
     tags: list[str] | None = None,
+    book: Book | None = None,
+    chapter: str = "",
+    page: int | None = None,
+    passage: str = "",
 ) -> Artifact:
-    """Publish a learning artifact into a course. Members only; raises Invalid with what to fix."""
+    """Publish a learning artifact into a course. Members only; raises Invalid with what to fix (a quote or
+    note anchored to a book of another course, to a page beyond the book's end, or without a book)."""
     if not is_member(course, author):
         raise NotAllowed("Join the course to publish in it.")
     if prompt is not None and prompt.week.course_id != course.pk:
         raise Invalid("That prompt belongs to another course.")
     if kind not in Kind.values:
-        raise Invalid("Choose a post, video, image or link.")
+        raise Invalid("Choose a post, video, image, link, or quote or note.")
     if visibility not in Visibility.values:
         raise Invalid("Choose who can see it.")
     now = timezone.now()
@@ -114,6 +147,10 @@ def publish(
         url=url,
         image_alt=image_alt.strip(),
         visibility=visibility,
+        book=book,
+        chapter=chapter,
+        page=page,
+        passage=passage,
         published_at=now,
         created_at=now,
         updated_at=now,
@@ -130,12 +167,14 @@ def publish(
 def edit_artifact(
     *, artifact: Artifact, actor: User, image: bytes | None = None, tags: list[str] | None = None, **fields: Any
 ) -> Artifact:
-    """Change your own artifact. A draft made visible is published now."""
+    """Change your own artifact. A draft made visible is published now. The book anchor is checked as in
+    `publish`."""
     if artifact.author_id != actor.pk:
         raise NotAllowed("You can only edit your own work.")
     if artifact.origin == Origin.HARVESTED:
         raise Invalid("This post was gathered from your blog: edit it there, and the change is gathered here too.")
     allowed = {"title", "body", "url", "image_alt", "prompt", "visibility", "kind"}
+    allowed |= {"book", "chapter", "page", "passage"}
     if set(fields) - allowed:
         raise Invalid("Unknown fields.")
     was_draft = artifact.visibility == Visibility.DRAFT

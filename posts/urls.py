@@ -6,6 +6,7 @@ app_name = "posts"
 urlpatterns = [
     path("courses/<slug:slug>/", views.course_home, name="course"),
     path("courses/<slug:slug>/publish/", views.publish, name="publish"),
+    path("courses/<slug:slug>/books/<int:pk>/", views.book, name="book"),
     path("courses/<slug:slug>/weeks/<int:number>/", views.week, name="week"),
     path("courses/<slug:slug>/weeks/<int:number>/prompts/<int:prompt>/", views.prompt, name="prompt"),
     path("a/<int:pk>/", views.artifact, name="artifact"),

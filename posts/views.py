@@ -21,7 +21,8 @@ from courses.selectors import can_facilitate, courses_of, current_week, facilita
 from posts import services
 from posts.composer import ReplyComposers, composer_id, post_comment
 from posts.forms import ArtifactForm, CommentForm, ToneForm, split_tags
-from posts.models import Artifact, Comment, Tone, Visibility
+from posts.models import Artifact, Comment, Kind, Tone, Visibility
+from posts.reading import book_of, book_quotes, fold_ahead, reached_in
 from posts.selectors import (
     Thread,
     ToneNudge,
@@ -57,6 +58,7 @@ def _cursor(request: HttpRequest) -> str | None:
 
 def _list_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """A page with a paginated artifact list; htmx asking for the next page gets only the list partial."""
+    fold_ahead(context["page"].items, request.user)
     if request.headers.get("HX-Request") == "true" and _cursor(request):
         return render(request, PAGE_PARTIAL, context)
     return render(request, template, context)
@@ -89,6 +91,7 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
         facilitators=list(facilitators(course)),
         page=course_stream(course=course, viewer=request.user, limit=LATEST_ON_COURSE_PAGE),
     )
+    fold_ahead(context["page"].items, request.user)
     return render(request, "posts/course.html", context)
 
 
@@ -123,6 +126,33 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     return _list_page(request, "posts/tag.html", {"tag_name": tag_name, "page": page})
 
 
+def book(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A course book: where everyone is, the viewer's own progress, and its quotes and notes in page order,
+    those beyond where the viewer is folded. Another course's book is as missing as a missing one."""
+    course = _course(slug)
+    found = book_of(course, pk)
+    if found is None:
+        raise Http404("No such book")
+    where = where_everyone_is([found], request.user)[found.pk]
+    mine = where.mine
+    reached = reached_in(found, mine)
+    page = book_quotes(book=found, viewer=request.user, cursor=_cursor(request))
+    fold_ahead(page.items, request.user, reached)
+    context = _course_context(request, course)
+    context.update(
+        book=found,
+        where=where,
+        knows_where=found.pk in reached,
+        progress_form=ReadingProgressForm(
+            initial={"status": mine.status, "percent": mine.percent, "page": mine.page} if mine else None
+        ),
+        page=page,
+    )
+    if request.headers.get("HX-Request") == "true" and _cursor(request):
+        return render(request, "posts/book.html#quotes", context)
+    return render(request, "posts/book.html", context)
+
+
 # Publishing and editing artifacts
 
 
@@ -141,6 +171,11 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     wanted = request.GET.get("prompt", "")
     if wanted.isdigit():
         initial["prompt"] = int(wanted)
+    # "Share a quote or note" on a book page comes with the kind and the book chosen.
+    if request.GET.get("kind") in Kind.values:
+        initial["kind"] = request.GET["kind"]
+    if request.GET.get("book", "").isdigit():
+        initial["book"] = int(request.GET["book"])
     form = ArtifactForm(request.POST or None, request.FILES or None, course=course, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -157,6 +192,10 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
                 prompt=data["prompt"],
                 visibility=data["visibility"],
                 tags=split_tags(data["tags"]),
+                book=data["book"],
+                chapter=data["chapter"],
+                page=data["page"],
+                passage=data["passage"],
             )
         except ImageRejected as exc:
             form.add_error("image", exc.message)
@@ -205,6 +244,10 @@ def artifact_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 image_alt=data["image_alt"].strip(),
                 prompt=data["prompt"],
                 visibility=data["visibility"],
+                book=data["book"],
+                chapter=data["chapter"],
+                page=data["page"],
+                passage=data["passage"],
             )
         except ImageRejected as exc:
             form.add_error("image", exc.message)
@@ -286,7 +329,9 @@ def _artifact_page(
 
 
 def artifact(request: HttpRequest, pk: int) -> HttpResponse:
-    return _artifact_page(request, _own_artifact(request, pk))
+    found = _own_artifact(request, pk)
+    fold_ahead([found], request.user)  # a page beyond where the viewer is in its book opens folded
+    return _artifact_page(request, found)
 
 
 @require_POST

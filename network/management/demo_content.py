@@ -28,6 +28,7 @@ class BookPlan:
     title: str
     author: str
     link: str
+    pages: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,22 @@ class ArtifactPlan:
     prompt: tuple[int, int] | None = None  # (week number, prompt number)
     visibility: str = "public"
     comments: list[CommentPlan] = field(default_factory=list)
+    # A quote or note: the book (its index in BOOKS), the page or chapter, and the quoted words.
+    book: int | None = None
+    page: int | None = None
+    chapter: str = ""
+    passage: str = ""
+
+
+@dataclass(frozen=True)
+class ProgressPlan:
+    """Where someone is in a book (its index in BOOKS): want, reading (page or percent) or finished."""
+
+    handle: str
+    book: int
+    status: str
+    page: int | None = None
+    percent: int | None = None
 
 
 COURSE = {
@@ -84,8 +101,19 @@ COURSE = {
 }
 
 BOOKS = [
-    BookPlan("The Innovator's Mindset", "George Couros", "https://example.org/books/innovators-mindset"),
-    BookPlan("Learner-Centered Innovation", "Katie Martin", "https://example.org/books/learner-centered-innovation"),
+    BookPlan("The Innovator's Mindset", "George Couros", "https://example.org/books/innovators-mindset", 280),
+    BookPlan(
+        "Learner-Centered Innovation", "Katie Martin", "https://example.org/books/learner-centered-innovation", 240
+    ),
+]
+
+# Where people are in the books: quotes beyond someone's page are folded for them.
+PROGRESS = [
+    ProgressPlan("george", 0, "finished"),
+    ProgressPlan("maria", 0, "reading", page=64),
+    ProgressPlan("devon", 0, "reading", percent=20),
+    ProgressPlan("devon", 1, "want"),
+    ProgressPlan("grace", 1, "reading", page=160),
 ]
 
 PEOPLE = [
@@ -596,6 +624,31 @@ ARTIFACTS = [
             "A line chart titled “People I talked with in #IMMOOC”, rising from 3 in week 1 to 7 in week 2 "
             "and 12 in week 3."
         ),
+    ),
+    ArtifactPlan(
+        "maria",
+        "quote",
+        "Better for whom?",
+        5.2,
+        body=(
+            "My note: this is the question I now ask before trying any new tool. New for me is not the same as "
+            "better for the nine-year-old in front of me."
+        ),
+        book=0,
+        page=52,
+        chapter="Chapter 3: Characteristics of the Innovator's Mindset",
+        passage="Ask first who the change is better for, and how you would know.",
+        comments=[CommentPlan("devon", "How would you know, in your class? What would you look for?", 4)],
+    ),
+    ArtifactPlan(
+        "grace",
+        "quote",
+        "Voice is not the same as choice",
+        3.2,
+        body="A note for the coaches among us: we offer choice of tools and call it voice. Chapter 7 says otherwise.",
+        book=1,
+        page=151,
+        chapter="Chapter 7",
     ),
     # Week 3 (this week)
     ArtifactPlan(

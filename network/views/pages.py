@@ -16,6 +16,7 @@ from network.selectors import (
     with_share_counts,
 )
 from posts.forms import StreamFilterForm
+from posts.reading import fold_ahead
 from posts.selectors import Page, course_stream, muted_ids, person_artifacts
 
 PAGE_PARTIAL = "posts/partials.html#artifact-page"
@@ -28,6 +29,7 @@ def _cursor(request: HttpRequest) -> str | None:
 def _list_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """A page with a paginated artifact list; htmx asking for the next page gets only the list partial."""
     with_share_counts(context["page"].items)
+    fold_ahead(context["page"].items, request.user)  # what the viewer has not reached in a course book
     context["show_shares"] = True
     if request.headers.get("HX-Request") == "true" and _cursor(request):
         return render(request, PAGE_PARTIAL, context)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import register, update_profile
 from core.exceptions import ActionError
-from courses.models import Course, Prompt, Week
+from courses.models import Book, Course, Prompt, Week
 from courses.services import (
     ask_live_question,
     create_course,
@@ -23,6 +23,7 @@ from courses.services import (
     save_live_session,
     save_prompt,
     save_week,
+    set_reading_progress,
 )
 from network import services as network_services
 from network.management import demo_content as content
@@ -82,6 +83,7 @@ class Loader:
         self.people: dict[str, User] = {}
         self.weeks: dict[int, Week] = {}
         self.prompts: dict[tuple[int, int], Prompt] = {}
+        self.books: list[Book] = []
         self.artifact_count = 0
         self.comment_count = 0
         self.share_count = 0
@@ -178,9 +180,12 @@ class Loader:
         george = self.people[content.FACILITATOR]
         course = create_course(creator=george, start_date=self.start, **content.COURSE)
         books = [
-            save_book(course=course, actor=george, title=book.title, author=book.author, link=book.link)
+            save_book(
+                course=course, actor=george, title=book.title, author=book.author, link=book.link, pages=book.pages
+            )
             for book in content.BOOKS
         ]
+        self.books = books
         for number, plan in enumerate(content.WEEKS, start=1):
             starts_on = self.start + dt.timedelta(days=7 * (number - 1))
             week = save_week(
@@ -215,6 +220,14 @@ class Loader:
                     ask_live_question(session=session, author=self.people[handle], text=text)
         for handle in self.people:
             self.join(course, handle)
+        for where in content.PROGRESS:
+            set_reading_progress(
+                book=books[where.book],
+                user=self.people[where.handle],
+                status=where.status,
+                page=where.page,
+                percent=where.percent,
+            )
         Course.objects.filter(pk=course.pk).update(created_at=self.ago(7 * WEEKS_BEFORE_TODAY + 21))
         course.enrollments.update(joined_at=self.ago(7 * WEEKS_BEFORE_TODAY + DAYS_INTO_WEEK + 3))
         return course
@@ -235,6 +248,10 @@ class Loader:
                 image_alt=plan.image_alt,
                 prompt=self.prompts[plan.prompt] if plan.prompt else None,
                 visibility=plan.visibility,
+                book=self.books[plan.book] if plan.book is not None else None,
+                page=plan.page,
+                chapter=plan.chapter,
+                passage=plan.passage,
             )
             self.artifact_count += 1
             published_at = self.ago(plan.days_ago)
