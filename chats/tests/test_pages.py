@@ -296,3 +296,10 @@ def test_a_refused_chat_form_keeps_what_was_typed(login, course: Course, george:
 
 def test_only_facilitators_open_the_chat_form(login, course: Course, maria: User) -> None:
     assert login(maria).get(reverse("chats:create", args=[course.slug])).status_code == 403
+
+
+def test_the_course_page_links_to_its_chats(client: Client, chat: Chat) -> None:
+    html = client.get(chat.course.get_absolute_url()).content.decode()
+    assert f'href="{reverse("chats:list", args=[chat.course.slug])}"' in html
+    listing = client.get(reverse("chats:list", args=[chat.course.slug])).content.decode()
+    assert f'href="{chat.get_absolute_url()}"' in listing
