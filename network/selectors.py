@@ -324,7 +324,7 @@ class _TimelineRead:
         for start in range(0, min(len(ready), step * (1 + EXTRA_ROUNDS)), step):
             chunk = ready[start : start + step]
             loaded = (
-                Artifact.objects.select_related("author", "course", "prompt__week__course")
+                Artifact.objects.select_related("author", "course", "prompt__week__course", "book")
                 .prefetch_related("tags")
                 .annotate(comment_count=shown_comment_count())
                 .in_bulk([pk for _, pk in chunk])

@@ -12,6 +12,7 @@ from accounts.models import User
 from network import services
 from network.selectors import followed_tags, notifications_for
 from network.selectors import home_timeline as timeline_for
+from posts.reading import fold_ahead
 
 
 def _user(request: HttpRequest) -> User:
@@ -25,6 +26,7 @@ def home_timeline(request: HttpRequest) -> HttpResponse:
     """What the people and tags you follow published or shared, newest activity first; "Older" pages on."""
     cursor = request.GET.get("after") or None
     timeline = timeline_for(_user(request), cursor=cursor)
+    fold_ahead([item.artifact for item in timeline.items], request.user)  # what the viewer has not reached
     context: dict[str, Any] = {"timeline": timeline}
     if request.headers.get("HX-Request") == "true" and cursor:
         return render(request, "network/timeline_partials.html#timeline-page", context)
