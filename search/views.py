@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.search import Query, parse_query
+from posts.reading import fold_ahead
 
 from . import selectors
 from .forms import SearchForm
@@ -54,8 +55,10 @@ def _groups(request: HttpRequest, query: Query, filters: Filters, only: str, pag
     for kind in kinds:
         if kind == "posts":
             results = selectors.artifacts(viewer=viewer, query=query, filters=filters, offset=offset, limit=limit)
+            fold_ahead([hit.obj for hit in results.hits], viewer)  # what the viewer has not reached in a book
         elif kind == "comments":
             results = selectors.comments(viewer=viewer, query=query, filters=filters, offset=offset, limit=limit)
+            fold_ahead([hit.obj.artifact for hit in results.hits], viewer)
         elif kind == "people":
             results = selectors.people(viewer=viewer, query=query, filters=filters, offset=offset, limit=limit)
         else:
