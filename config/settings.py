@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "chats",
     "search",
     "insights",
+    "api",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +214,12 @@ TASKS = {
         "ENQUEUE_ON_COMMIT": True,
     }
 }
+
+# The REST API's rate limits (requests per token or signed-in person, and per address without one), and how
+# many proxies in front of us add X-Forwarded-For (0: trust only the connection's own address).
+API_RATE = env("API_RATE", "300/m")
+API_RATE_ANONYMOUS = env("API_RATE_ANONYMOUS", "60/m")
+NINJA_NUM_PROXIES = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 # The nav's unread count is cached per person this long (core.badges); 0 counts on every page.
 UNREAD_CACHE_SECONDS = int(env("UNREAD_CACHE_SECONDS", "30"))

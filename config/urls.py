@@ -3,10 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.rest import api as rest_api
 from core import views as core_views
 from posts import views as posts_views
 
 urlpatterns = [
+    path("", include("api.mastodon.urls")),  # Mastodon apps: /api/v1/apps, /oauth/…, /api/v1/statuses …
+    path("api/v1/", rest_api.urls),
+    path("", include("api.urls")),  # the REST API, its schema (/api/v1/openapi.json) and docs
     path("", posts_views.home, name="home"),
     path("", include("network.urls")),
     path("", include("syndication.urls_out")),

@@ -1,0 +1,273 @@
+"""What the REST API reads and writes: pydantic schemas, built from the models by small functions."""
+
+import datetime as dt
+
+from django.conf import settings
+from ninja import Field, Schema
+
+from accounts.models import User
+from courses.models import Course, LiveSession, Prompt, Week
+from posts.models import Artifact, Comment
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="A short code for programs: not_found, invalid, forbidden, open_first …")
+    message: str = Field(description="What went wrong, in words for a person.")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+class PersonOut(Schema):
+    handle: str
+    name: str
+    bio: str
+    url: str
+
+    @staticmethod
+    def of(user: User) -> "PersonOut":
+        return PersonOut(handle=user.username, name=user.name, bio=user.bio, url=absolute(user.get_absolute_url()))
+
+
+class CourseOut(Schema):
+    slug: str
+    title: str
+    hashtag: str
+    description: str
+    start_date: dt.date
+    joining_open: bool
+    norm_posts: int
+    norm_comments: int
+    norm_shares: int
+    comment_window_days: int
+    url: str
+
+    @staticmethod
+    def of(course: Course) -> "CourseOut":
+        return CourseOut(
+            slug=course.slug,
+            title=course.title,
+            hashtag=course.display_hashtag,
+            description=course.description,
+            start_date=course.start_date,
+            joining_open=course.joining_open,
+            norm_posts=course.norm_posts,
+            norm_comments=course.norm_comments,
+            norm_shares=course.norm_shares,
+            comment_window_days=course.comment_window_days,
+            url=absolute(course.get_absolute_url()),
+        )
+
+
+class CourseIn(Schema):
+    slug: str = Field(min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
+    title: str = Field(min_length=1, max_length=150)
+    hashtag: str = Field(min_length=1, max_length=40)
+    description: str = Field("", max_length=10_000)
+    start_date: dt.date
+    joining_open: bool = True
+    norm_posts: int = Field(1, ge=0, le=50)
+    norm_comments: int = Field(3, ge=0, le=50)
+    norm_shares: int = Field(3, ge=0, le=50)
+    comment_window_days: int = Field(14, ge=1, le=3650)
+
+
+class CoursePatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=150)
+    hashtag: str | None = Field(None, min_length=1, max_length=40)
+    description: str | None = Field(None, max_length=10_000)
+    start_date: dt.date | None = None
+    joining_open: bool | None = None
+    norm_posts: int | None = Field(None, ge=0, le=50)
+    norm_comments: int | None = Field(None, ge=0, le=50)
+    norm_shares: int | None = Field(None, ge=0, le=50)
+    comment_window_days: int | None = Field(None, ge=1, le=3650)
+
+
+class PromptOut(Schema):
+    number: int
+    kind: str
+    text: str
+    tag: str = Field(description="Tag a response with it to answer the prompt, e.g. immooc-w3-p2.")
+
+    @staticmethod
+    def of(prompt: Prompt) -> "PromptOut":
+        return PromptOut(number=prompt.number, kind=prompt.kind, text=prompt.text, tag=prompt.tag)
+
+
+class PromptIn(Schema):
+    kind: str = Field("blog", description="blog, video or image")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class LiveSessionOut(Schema):
+    title: str
+    starts_at: dt.datetime
+    duration_minutes: int
+    join_url: str
+    recording_url: str
+    show_notes: str
+
+    @staticmethod
+    def of(session: LiveSession) -> "LiveSessionOut":
+        return LiveSessionOut(
+            title=session.title,
+            starts_at=session.starts_at,
+            duration_minutes=session.duration_minutes,
+            join_url=session.join_url,
+            recording_url=session.recording_url,
+            show_notes=session.show_notes,
+        )
+
+
+class LiveSessionIn(Schema):
+    title: str = Field("", max_length=150)
+    starts_at: dt.datetime = Field(description="With its time zone, e.g. 2026-09-14T19:00:00-06:00.")
+    duration_minutes: int = Field(60, ge=1, le=600)
+    join_url: str = Field("", max_length=500)
+    recording_url: str = Field("", max_length=500)
+    show_notes: str = Field("", max_length=5000)
+
+
+class WeekOut(Schema):
+    number: int
+    title: str
+    theme_question: str
+    starts_on: dt.date
+    ends_on: dt.date
+    prompts: list[PromptOut]
+    live_session: LiveSessionOut | None
+    url: str
+
+    @staticmethod
+    def of(week: Week) -> "WeekOut":
+        session = getattr(week, "live_session", None)
+        return WeekOut(
+            number=week.number,
+            title=week.title,
+            theme_question=week.theme_question,
+            starts_on=week.starts_on,
+            ends_on=week.ends_on,
+            prompts=[PromptOut.of(p) for p in week.prompts.all()],
+            live_session=LiveSessionOut.of(session) if session is not None else None,
+            url=absolute(week.get_absolute_url()),
+        )
+
+
+class WeekIn(Schema):
+    number: int = Field(ge=1, le=52)
+    title: str = Field(min_length=1, max_length=150)
+    theme_question: str = Field("", max_length=300)
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class ArtifactOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str = Field(description="The author's Markdown (empty for a post gathered from a blog).")
+    html: str = Field(description="The text as sanitised HTML.")
+    url: str = Field(description="The link, video or original blog post, if any.")
+    visibility: str
+    course: str
+    author: PersonOut
+    prompt: str | None = Field(description="The prompt's tag, when it answers one.")
+    tags: list[str]
+    published_at: dt.datetime
+    page: str = Field(description="The artifact's page on the site.")
+
+    @staticmethod
+    def of(artifact: Artifact) -> "ArtifactOut":
+        return ArtifactOut(
+            id=artifact.pk,
+            kind=artifact.kind,
+            title=artifact.title,
+            body=artifact.body if not artifact.harvested else "",
+            html=artifact.body_html,
+            url=artifact.url,
+            visibility=artifact.visibility,
+            course=artifact.course.slug,
+            author=PersonOut.of(artifact.author),
+            prompt=artifact.prompt.tag if artifact.prompt_id and artifact.prompt else None,
+            tags=sorted(t.name for t in artifact.tags.all()),
+            published_at=artifact.published_at,
+            page=absolute(artifact.get_absolute_url()),
+        )
+
+
+class ArtifactIn(Schema):
+    course: str = Field(description="The course's slug.")
+    kind: str = Field("post", description="post, video, image, link or quote")
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field("", max_length=50_000, description="Markdown.")
+    url: str = Field("", max_length=1000)
+    visibility: str = Field("public", description="public, course or draft")
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    prompt: str | None = Field(None, description="A prompt's tag, e.g. immooc-w1-p1.")
+
+
+class ArtifactPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    body: str | None = Field(None, max_length=50_000)
+    url: str | None = Field(None, max_length=1000)
+    visibility: str | None = None
+    tags: list[str] | None = Field(None, max_length=20)
+
+
+class CommentOut(Schema):
+    id: int
+    artifact: int
+    parent: int | None
+    author: PersonOut
+    body: str
+    html: str
+    tone: str = Field(description="support, question, challenge or neutral")
+    created_at: dt.datetime
+    edited: bool
+
+    @staticmethod
+    def of(comment: Comment) -> "CommentOut":
+        return CommentOut(
+            id=comment.pk,
+            artifact=comment.artifact_id,
+            parent=comment.parent_id,
+            author=PersonOut.of(comment.author),
+            body=comment.body,
+            html=comment.body_html,
+            tone=comment.tone,
+            created_at=comment.created_at,
+            edited=comment.edited_at is not None,
+        )
+
+
+class CommentIn(Schema):
+    body: str = Field(min_length=1, max_length=10_000)
+    parent: int | None = Field(None, description="The comment this replies to.")
+
+
+class ShareIn(Schema):
+    note: str = Field("", max_length=500, description="Why it is worth reading.")
+
+
+class ShareOut(Schema):
+    artifact: int
+    note: str
+    created_at: dt.datetime
+
+
+class MuteIn(Schema):
+    days: int | None = Field(None, ge=1, le=365, description="Empty: until you unmute.")
+
+
+class NotificationOut(Schema):
+    kind: str
+    at: dt.datetime
+    actor: PersonOut | None
+    text: str
+    link: str
