@@ -24,6 +24,15 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     throttle=[PerCaller()],
+    # Declared for the docs' "Authorize" button; reads of public things need no token (the empty alternative).
+    openapi_extra={
+        "components": {
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer", "description": "A token from your settings page."}
+            }
+        },
+        "security": [{"token": []}, {}],
+    },
 )
 
 

@@ -1,13 +1,26 @@
 """What the REST API reads and writes: pydantic schemas, built from the models by small functions."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.conf import settings
 from ninja import Field, Schema
+from pydantic import BeforeValidator, StrictBool, StrictInt
 
 from accounts.models import User
 from courses.models import Course, LiveSession, Prompt, Week
 from posts.models import Artifact, Comment
+
+
+def _text_only(value: object) -> object:
+    """Dates and times come as ISO 8601 text (a bare number is not read as a timestamp)."""
+    if not isinstance(value, str | dt.date):
+        raise ValueError("write it as ISO 8601 text, e.g. 2027-01-11 or 2027-01-11T19:00:00-07:00")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_text_only)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_text_only)]
 
 
 class ErrorDetail(Schema):
@@ -67,26 +80,26 @@ class CourseOut(Schema):
 class CourseIn(Schema):
     slug: str = Field(min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
     title: str = Field(min_length=1, max_length=150)
-    hashtag: str = Field(min_length=1, max_length=40)
+    hashtag: str = Field(pattern=r"^#?[A-Za-z][A-Za-z0-9_]{1,39}$", description="e.g. #IMMOOC")
     description: str = Field("", max_length=10_000)
-    start_date: dt.date
-    joining_open: bool = True
-    norm_posts: int = Field(1, ge=0, le=50)
-    norm_comments: int = Field(3, ge=0, le=50)
-    norm_shares: int = Field(3, ge=0, le=50)
-    comment_window_days: int = Field(14, ge=1, le=3650)
+    start_date: IsoDate
+    joining_open: StrictBool = True
+    norm_posts: StrictInt = Field(1, ge=0, le=50)
+    norm_comments: StrictInt = Field(3, ge=0, le=50)
+    norm_shares: StrictInt = Field(3, ge=0, le=50)
+    comment_window_days: StrictInt = Field(14, ge=1, le=3650)
 
 
 class CoursePatch(Schema):
     title: str | None = Field(None, min_length=1, max_length=150)
-    hashtag: str | None = Field(None, min_length=1, max_length=40)
+    hashtag: str | None = Field(None, pattern=r"^#?[A-Za-z][A-Za-z0-9_]{1,39}$")
     description: str | None = Field(None, max_length=10_000)
-    start_date: dt.date | None = None
-    joining_open: bool | None = None
-    norm_posts: int | None = Field(None, ge=0, le=50)
-    norm_comments: int | None = Field(None, ge=0, le=50)
-    norm_shares: int | None = Field(None, ge=0, le=50)
-    comment_window_days: int | None = Field(None, ge=1, le=3650)
+    start_date: IsoDate | None = None
+    joining_open: StrictBool | None = None
+    norm_posts: StrictInt | None = Field(None, ge=0, le=50)
+    norm_comments: StrictInt | None = Field(None, ge=0, le=50)
+    norm_shares: StrictInt | None = Field(None, ge=0, le=50)
+    comment_window_days: StrictInt | None = Field(None, ge=1, le=3650)
 
 
 class PromptOut(Schema):
@@ -127,8 +140,8 @@ class LiveSessionOut(Schema):
 
 class LiveSessionIn(Schema):
     title: str = Field("", max_length=150)
-    starts_at: dt.datetime = Field(description="With its time zone, e.g. 2026-09-14T19:00:00-06:00.")
-    duration_minutes: int = Field(60, ge=1, le=600)
+    starts_at: IsoDateTime = Field(description="With its time zone, e.g. 2026-09-14T19:00:00-06:00.")
+    duration_minutes: StrictInt = Field(60, ge=1, le=600)
     join_url: str = Field("", max_length=500)
     recording_url: str = Field("", max_length=500)
     show_notes: str = Field("", max_length=5000)
@@ -160,11 +173,11 @@ class WeekOut(Schema):
 
 
 class WeekIn(Schema):
-    number: int = Field(ge=1, le=52)
+    number: StrictInt = Field(ge=1, le=52)
     title: str = Field(min_length=1, max_length=150)
     theme_question: str = Field("", max_length=300)
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: IsoDate
+    ends_on: IsoDate
 
 
 class ArtifactOut(Schema):
@@ -248,7 +261,7 @@ class CommentOut(Schema):
 
 class CommentIn(Schema):
     body: str = Field(min_length=1, max_length=10_000)
-    parent: int | None = Field(None, description="The comment this replies to.")
+    parent: StrictInt | None = Field(None, description="The comment this replies to.")
 
 
 class ShareIn(Schema):
@@ -262,7 +275,7 @@ class ShareOut(Schema):
 
 
 class MuteIn(Schema):
-    days: int | None = Field(None, ge=1, le=365, description="Empty: until you unmute.")
+    days: StrictInt | None = Field(None, ge=1, le=365, description="Empty: until you unmute.")
 
 
 class NotificationOut(Schema):
