@@ -18,7 +18,9 @@ def artifact_document(artifact: Artifact) -> search.Document:
         "title": artifact.title,
         "tags": " ".join(t.name for t in artifact.tags.all()),
         "source": artifact.source_name,
-        "body": " ".join(part for part in (html_to_text(artifact.body_html), artifact.image_alt) if part),
+        "body": " ".join(
+            part for part in (artifact.passage, html_to_text(artifact.body_html), artifact.image_alt) if part
+        ),
     }
 
 
@@ -34,7 +36,7 @@ def index_artifacts(ids: Iterable[int]) -> int:
     ids = list(ids)
     rows = (
         Artifact.objects.filter(pk__in=ids)
-        .only("title", "source_name", "body_html", "image_alt")
+        .only("title", "source_name", "passage", "body_html", "image_alt")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
     )
     found = {a.pk: a for a in rows}

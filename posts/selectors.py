@@ -146,11 +146,12 @@ def paginate(
 
 
 def artifact_text(artifact: Artifact) -> list[str]:
-    """What keyword filters read in an artifact: title, excerpt, plain text of the body, tag names.
+    """What keyword filters read in an artifact: title, excerpt, the quoted passage, plain text of the body, tag
+    names.
 
     Tags come from the prefetch cache when there is one (every list selector prefetches them)."""
     tags = [f"#{tag.name}" for tag in artifact.tags.all()] if artifact.pk else []
-    return [artifact.title, artifact.excerpt, html_to_text(artifact.body_html), *tags]
+    return [artifact.title, artifact.excerpt, artifact.passage, html_to_text(artifact.body_html), *tags]
 
 
 def filter_keeper(matcher: WordFilter | None) -> Callable[[Artifact], bool] | None:

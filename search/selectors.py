@@ -251,7 +251,10 @@ SNIPPET_SOURCE = 20_000  # characters of a long post a snippet is looked for in 
 
 
 def _snippet_source(artifact: Artifact) -> str:
-    return html_to_text(artifact.body_html[: SNIPPET_SOURCE * 2])[:SNIPPET_SOURCE] or artifact.excerpt
+    text = html_to_text(artifact.body_html[: SNIPPET_SOURCE * 2])
+    if artifact.passage:  # a quote: the quoted words first, then the reader's note
+        text = f"“{artifact.passage}” {text}"
+    return text[:SNIPPET_SOURCE] or artifact.excerpt
 
 
 def comments(

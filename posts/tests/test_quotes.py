@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import services as account_services
-from accounts.models import User
+from accounts.models import FilterAction, FilterContext, User
+from accounts.services_filters import add_filter
 from core.exceptions import Invalid
 from courses import services as course_services
 from courses.models import Book, Course, ReadingStatus
@@ -18,6 +19,7 @@ from courses.tests.factories import BookFactory, CourseFactory, EnrollmentFactor
 from posts import services
 from posts.models import Artifact, Kind, Visibility
 from posts.reading import BOOK_PAGE_SIZE, NO_PAGE, book_quotes
+from posts.selectors import course_stream
 from posts.tests.factories import ArtifactFactory
 
 pytestmark = pytest.mark.django_db
@@ -362,3 +364,13 @@ def test_a_long_book_page_goes_on_with_later_pages(login, course: Course, maria:
         f"Quote on page {BOOK_PAGE_SIZE + 1}"
     ]
     assert "Later pages" not in html
+
+
+def test_a_keyword_filter_reads_the_quoted_passage(course: Course, maria: User, devon: User) -> None:
+    book = BookFactory.create(course=course)
+    services.publish(
+        author=maria, course=course, kind=Kind.QUOTE, title="A line", book=book, page=3, passage="Zeppelins ahead."
+    )
+    add_filter(owner=devon, phrase="zeppelins", contexts=[FilterContext.COURSES], action=FilterAction.HIDE)
+    assert course_stream(course=course, viewer=devon).items == []
+    assert [a.title for a in course_stream(course=course, viewer=maria).items] == ["A line"]

@@ -35,3 +35,20 @@ def test_a_quote_and_its_comments_ahead_of_the_reader_are_folded_in_search(
     html = login(devon).get(reverse("search:search"), {"q": "rocketry"}).content.decode()
     assert "The twist" in html
     assert html.count(SUMMARY) == (2 if folded else 0)  # the post's snippet and the comment's
+
+
+def test_the_quoted_passage_is_found_and_shown(login, course: Course, maria: User, devon: User) -> None:
+    book = BookFactory.create(course=course, title="Launch", author="John Spencer", pages=300)
+    posts.publish(
+        author=maria,
+        course=course,
+        kind=Kind.QUOTE,
+        title="On making",
+        body="My note.",
+        book=book,
+        page=12,
+        passage="Every child is a maker of zeppelins.",
+    )
+    html = login(devon).get(reverse("search:search"), {"q": "zeppelins"}).content.decode()
+    assert "On making" in html
+    assert "<mark>zeppelins</mark>" in html
