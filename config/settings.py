@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "search",
     "insights",
     "api",
+    "privacy",
     "ninja",
 ]
 
@@ -156,6 +157,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# People's downloads of their data: never under MEDIA_ROOT (served only to their owner, by a view).
+EXPORT_ROOT = Path(env("EXPORT_ROOT", str(VAR_DIR / "exports")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

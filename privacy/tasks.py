@@ -1,0 +1,17 @@
+"""Background work for downloads: build one when asked, and forget old ones every night."""
+
+from django.tasks import task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from privacy import services
+
+
+@task
+def build_export(export_id: int) -> bool:
+    return services.build(export_id) is not None
+
+
+@db_periodic_task(crontab(hour="3", minute="10"))
+def forget_expired_exports() -> int:
+    return services.forget_expired()

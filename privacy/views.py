@@ -1,0 +1,52 @@
+"""The "Download your data" page: ask, watch it being put together, download it (only you can)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from core.exceptions import ActionError
+from privacy import services
+from privacy.models import Export, ExportStatus
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@login_required
+def export_page(request: HttpRequest) -> HttpResponse:
+    latest = Export.objects.filter(user=_user(request)).first()
+    building = latest is not None and latest.in_progress()
+    response = render(request, "privacy/export.html", {"export": latest, "building": building})
+    if building:
+        response["Refresh"] = "5"  # the page looks again by itself while the download is being made
+    return response
+
+
+@login_required
+@require_POST
+def export_request(request: HttpRequest) -> HttpResponse:
+    try:
+        services.request_export(user=_user(request))
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "We are putting your download together. This page shows when it is ready.")
+    return redirect("privacy:export")
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    export = Export.objects.filter(pk=pk, user=_user(request), status=ExportStatus.READY).first()
+    if export is None or export.expired():
+        raise Http404("No such download")
+    path = services.export_root() / export.file_name
+    if not path.is_file():
+        raise Http404("No such download")
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip")
+    response["Cache-Control"] = "no-store"
+    return response
