@@ -9,9 +9,9 @@ from posts import views as posts_views
 
 urlpatterns = [
     path("", include("api.mastodon.urls")),  # Mastodon apps: /api/v1/apps, /oauth/…, /api/v1/statuses …
-    path("api/v1/", rest_api.urls),
-    path("", include("api.urls")),
-    path("", include("privacy.urls")),  # the REST API, its schema (/api/v1/openapi.json) and docs
+    path("api/v1/", rest_api.urls),  # the REST API, its schema (/api/v1/openapi.json) and docs
+    path("", include("api.urls")),  # the API token settings page
+    path("", include("privacy.urls")),  # downloading your data
     path("", posts_views.home, name="home"),
     path("", include("network.urls")),
     path("", include("syndication.urls_out")),
