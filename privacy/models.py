@@ -51,3 +51,16 @@ class Export(models.Model):
             return False
         since = self.started_at or self.requested_at
         return (now or timezone.now()) - since < STALE_AFTER
+
+
+class Erasure(models.Model):
+    """A person deleted their account. The account row stays (its handle is reserved, never reused) but is
+    emptied; `finished_at` is set once every step of the erasure ran. `commonplace erase` finishes any that
+    a crash left half-way: every step is safe to run again."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="erasure")
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"erasure of {self.user_id}"

@@ -15,3 +15,11 @@ def build_export(export_id: int) -> bool:
 @db_periodic_task(crontab(hour="3", minute="10"))
 def forget_expired_exports() -> int:
     return services.forget_expired()
+
+
+@task
+def erase_account(user_id: int) -> bool:
+    """Erase a closed account's content (see privacy.erasure)."""
+    from privacy.erasure import erase
+
+    return erase(user_id)

@@ -1,6 +1,7 @@
 """The "Download your data" page: ask, watch it being put together, download it (only you can)."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core.exceptions import ActionError
 from privacy import services
+from privacy.erasure import close_account as close
+from privacy.forms import CloseAccountForm
 from privacy.models import Export, ExportStatus
 
 
@@ -50,3 +53,23 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def close_account(request: HttpRequest) -> HttpResponse:
+    """Delete your account: what happens is said first; your handle and password confirm it."""
+    user = _user(request)
+    form = CloseAccountForm(request.POST or None, username=user.username)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                close(user=user, password=form.cleaned_data["password"])
+            except ActionError as exc:
+                form.add_error("password", exc.message)
+            else:
+                logout(request)
+                messages.success(request, "Your account is deleted. Thank you for learning with us.")
+                return redirect("home")
+    return render(request, "privacy/close.html", {"form": form}, status=status)
