@@ -105,3 +105,25 @@ class Token(models.Model):
         if scope == Scope.WRITE:
             return "follow" in held or any(s.startswith("write:") for s in held)
         return False
+
+
+def media_path(instance: "MediaUpload", filename: str) -> str:
+    return f"api-media/{filename}"
+
+
+class MediaUpload(models.Model):
+    """An image uploaded through the Mastodon API (`POST /api/v1/media`), already checked and re-encoded, kept
+    until a status attaches it (the status then becomes an image artifact and the upload is deleted)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    image = models.ImageField(upload_to=media_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    description = models.CharField(max_length=1500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"media {self.pk} of {self.user_id}"

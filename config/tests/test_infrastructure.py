@@ -162,3 +162,14 @@ def test_redis_cache_stores_and_expires() -> None:
 
 def test_tasks_are_enqueued_after_commit() -> None:
     assert settings.TASKS["default"]["ENQUEUE_ON_COMMIT"] is True
+
+
+def test_every_app_with_tests_is_in_the_suite() -> None:
+    """`make test` runs pytest's testpaths: an app whose tests are not listed there would never run in CI."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["testpaths"])
+    with_tests = {path.parent.name for path in ROOT.glob("*/tests") if path.is_dir() and path.parent.name != ".venv"}
+    assert with_tests - listed == set(), f"add these to [tool.pytest.ini_options] testpaths: {with_tests - listed}"
+    layered = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"])
+    assert with_tests - layered == set(), f"add these to import-linter's root_packages: {with_tests - layered}"
