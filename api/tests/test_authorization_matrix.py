@@ -84,3 +84,57 @@ def test_A3_api_share_and_reply_follow_the_table_and_a_refusal_leaves_nothing(
         assert not Share.objects.filter(artifact=artifact).exists()
         assert not Comment.objects.filter(artifact=artifact).exists()
         assert Notification.objects.filter(recipient=author).count() == before
+
+
+# The same table through the Mastodon client API
+
+
+@pytest.mark.parametrize("visibility", VISIBILITIES)
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_A1_mastodon_status_reads_follow_the_table(
+    cast: dict[str, User | None], course: Course, viewer: str, visibility: str
+) -> None:
+    artifact = make(course, cast["author"], visibility)  # type: ignore[arg-type]
+    client, headers = _client(cast[viewer])
+    status = client.get(f"/api/v1/statuses/{artifact.pk}", headers=headers)
+    context = client.get(f"/api/v1/statuses/{artifact.pk}/context", headers=headers)
+    expected = 200 if may_see(viewer, visibility) else 404
+    assert (status.status_code, context.status_code) == (expected, expected)
+
+
+def test_A2_mastodon_hidden_and_missing_statuses_are_byte_identical(
+    cast: dict[str, User | None], course: Course
+) -> None:
+    hidden = make(course, cast["author"], Visibility.DRAFT)  # type: ignore[arg-type]
+    client, headers = _client(cast["member"])
+    for suffix in ("", "/", "/context"):
+        a = client.get(f"/api/v1/statuses/{hidden.pk}{suffix}", headers=headers)
+        b = client.get(f"/api/v1/statuses/{hidden.pk + 1000}{suffix}", headers=headers)
+        assert a.status_code == b.status_code == 404
+        assert a.content == b.content
+
+
+@pytest.mark.parametrize("visibility", VISIBILITIES)
+@pytest.mark.parametrize("viewer", [v for v in VIEWERS if v not in {"anonymous", "author"}])
+def test_A3_mastodon_reblog_and_reply_follow_the_table_and_a_refusal_leaves_nothing(
+    cast: dict[str, User | None], course: Course, viewer: str, visibility: str
+) -> None:
+    author = cast["author"]
+    artifact = make(course, author, visibility)  # type: ignore[arg-type]
+    client, headers = _client(cast[viewer])
+    client.get(f"/api/v1/statuses/{artifact.pk}", headers=headers)  # opening it, where allowed
+    before = Notification.objects.filter(recipient=author).count()
+    reblog = client.post(f"/api/v1/statuses/{artifact.pk}/reblog", headers=headers)
+    reply = client.post(
+        "/api/v1/statuses",
+        {"status": "Thanks for this!", "in_reply_to_id": str(artifact.pk)},
+        content_type="application/json",
+        headers=headers,
+    )
+    if may_see(viewer, visibility) and visibility != Visibility.DRAFT:
+        assert reblog.status_code == reply.status_code == 200
+    else:
+        assert reblog.status_code == reply.status_code == 404
+        assert not Share.objects.filter(artifact=artifact).exists()
+        assert not Comment.objects.filter(artifact=artifact).exists()
+        assert Notification.objects.filter(recipient=author).count() == before
