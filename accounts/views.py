@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services, services_filters
+from accounts import selectors, services, services_filters, throttle
 from accounts.forms import KEEP_EXPIRY, KeywordFilterForm, ProfileForm, SignupForm
 from accounts.models import KeywordFilter, User
 from core.exceptions import ActionError
@@ -27,6 +27,26 @@ from core.urls_safety import safe_next
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Too many failed log-ins for this account, or from this address, pause log-ins for a while (S2);
+        the password is not even checked then, so guessing gains nothing."""
+        username = str(request.POST.get("username", ""))
+        if throttle.locked_out(request, username):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None,
+                f"Too many failed log-ins. Please wait {settings.LOGIN_LOCKOUT_MINUTES} minutes, or reset your "
+                "password.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttle.succeeded(request, username)
+        else:
+            throttle.failed(request, username)
+        return response
 
     def get_redirect_url(self, request: HttpRequest | None = None) -> str:
         # One rule for every `next=` on the site: same-host relative paths only (A8).

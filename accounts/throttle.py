@@ -1,0 +1,60 @@
+"""S2: failed log-ins are counted per account and per address, in the cache; too many in a while locks that
+account (or address) out of logging in until the while is over. The address is the connection's own unless
+TRUSTED_PROXY_COUNT proxies are in front of us, so a forged X-Forwarded-For changes nothing."""
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+log = logging.getLogger("commonplace.security")
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address: REMOTE_ADDR, or the hop our own N trusted proxies saw when they are configured."""
+    hops = int(getattr(settings, "NINJA_NUM_PROXIES", 0) or 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops > 0 and forwarded:
+        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if addresses:
+            return addresses[-min(hops, len(addresses))]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _keys(request: HttpRequest, username: str) -> tuple[str, str]:
+    return f"login-fail:user:{username.strip().lower()}", f"login-fail:addr:{client_address(request)}"
+
+
+def _window() -> int:
+    return int(settings.LOGIN_LOCKOUT_MINUTES) * 60
+
+
+def locked_out(request: HttpRequest, username: str) -> bool:
+    """Whether log-ins for this account, or from this address, are paused."""
+    user_key, addr_key = _keys(request, username)
+    return (cache.get(user_key) or 0) >= settings.LOGIN_FAILURES_PER_ACCOUNT or (
+        cache.get(addr_key) or 0
+    ) >= settings.LOGIN_FAILURES_PER_ADDRESS
+
+
+def _bump(key: str) -> int:
+    cache.add(key, 0, _window())
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, _window())
+        return 1
+
+
+def failed(request: HttpRequest, username: str) -> None:
+    user_key, addr_key = _keys(request, username)
+    per_user, per_addr = _bump(user_key), _bump(addr_key)
+    if per_user == settings.LOGIN_FAILURES_PER_ACCOUNT:
+        log.warning("log-in locked for account %r after %d failures", username[:30], per_user)
+    if per_addr == settings.LOGIN_FAILURES_PER_ADDRESS:
+        log.warning("log-in locked for address %s after %d failures", client_address(request), per_addr)
+
+
+def succeeded(request: HttpRequest, username: str) -> None:
+    cache.delete(_keys(request, username)[0])
