@@ -1,11 +1,14 @@
 """Schemathesis against the OpenAPI schema, as two people (F1, F2 of SECURITY-TESTS.md): no 5xx, every response
 matches the schema, and person B never reads or changes person A's private things."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -29,6 +32,17 @@ schema.app = get_wsgi_application()
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings: Any) -> None:
     settings.API_RATE = settings.API_RATE_ANONYMOUS = "100000/m"
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """The WSGI handler closes the database connection after each request, which on PostgreSQL would end the
+    test's transaction; Django's own test client unhooks the same signal for the same reason."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
