@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
 FORMAT = 1
@@ -82,7 +82,7 @@ def _program(name: str) -> str:
     return found
 
 
-def _dump_database(target: Path) -> None:
+def _dump_database(target: Path, snapshot: str = "") -> None:
     if _engine() == "sqlite":
         connection.ensure_connection()
         with sqlite3.connect(target) as copy:
@@ -92,7 +92,17 @@ def _dump_database(target: Path) -> None:
     args, env = _pg_env(connection.settings_dict)
     name = str(connection.settings_dict["NAME"])
     done = subprocess.run(  # noqa: S603 (fixed program, our own arguments)
-        [_program("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", *args, "--file", str(target), name],
+        [
+            _program("pg_dump"),
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            *([f"--snapshot={snapshot}"] if snapshot else []),
+            *args,
+            "--file",
+            str(target),
+            name,
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -117,37 +127,73 @@ class Summary:
     media: int
 
 
-def backup(path: Path, progress: Callable[[str], None] = lambda _: None) -> Summary:
-    """Write the archive to `path` (written beside it first, then moved into place: never half an archive)."""
-    media_root = Path(settings.MEDIA_ROOT)
-    with tempfile.TemporaryDirectory(prefix="commonplace-backup-") as work:
-        work_dir = Path(work)
-        db_name = "database.sqlite3" if _engine() == "sqlite" else "database.pgdump"
-        db_file = work_dir / db_name
-        progress("Copying the database…")
+def _counts_of_copy(db_file: Path) -> dict[str, int]:
+    """Row counts read from the SQLite copy itself, so they describe exactly what the archive holds."""
+    with sqlite3.connect(db_file) as copy:
+        tables = [r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        names = [t for t in tables if not t.startswith("sqlite_")]
+        counts = {t: copy.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in names}  # noqa: S608
+    copy.close()
+    return dict(sorted(counts.items()))
+
+
+def _dump_postgres_with_counts(db_file: Path) -> dict[str, int]:
+    """pg_dump and the row counts from one snapshot: a REPEATABLE READ transaction exports its snapshot,
+    pg_dump reads that same snapshot, and the counts are taken inside the transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
         counts = row_counts()
-        _dump_database(db_file)
-        media = {str(p.relative_to(media_root)): sha256_of(p) for p in _media_files(media_root)}
-        manifest = {
-            "format": FORMAT,
-            "created_at": dt.datetime.now(dt.UTC).isoformat(),
-            "engine": _engine(),
-            "database": {"file": db_name, "sha256": sha256_of(db_file)},
-            "migrations": _latest_migrations(),
-            "rows": counts,
-            "media": media,
-        }
-        progress(f"Writing {len(media)} media files…")
-        partial = path.with_name(path.name + ".partial")
-        with tarfile.open(partial, "w:gz") as archive:
-            data = json.dumps(manifest, indent=2, sort_keys=True).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-            archive.add(db_file, arcname=db_name)
-            for relative in media:
-                archive.add(media_root / relative, arcname=f"media/{relative}")
+        _dump_database(db_file, snapshot=snapshot)
+    return counts
+
+
+def backup(path: Path, progress: Callable[[str], None] = lambda _: None) -> Summary:
+    """Write the archive to `path` (written beside it first, then moved into place: never half an archive).
+    The archive holds password hashes and session keys: it is readable by its owner only."""
+    media_root = Path(settings.MEDIA_ROOT)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with tempfile.TemporaryDirectory(prefix="commonplace-backup-") as work:
+            work_dir = Path(work)
+            db_name = DATABASE_FILES[_engine()]
+            db_file = work_dir / db_name
+            progress("Copying the database…")
+            if _engine() == "sqlite":
+                _dump_database(db_file)
+                counts = _counts_of_copy(db_file)
+            else:
+                counts = _dump_postgres_with_counts(db_file)
+            progress("Writing the media files…")
+            media: dict[str, str] = {}
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
+                archive.add(db_file, arcname=db_name)
+                for file in _media_files(media_root):
+                    data = file.read_bytes()  # hashed as read, so the archive and its manifest agree
+                    relative = str(file.relative_to(media_root))
+                    media[relative] = hashlib.sha256(data).hexdigest()
+                    info = tarfile.TarInfo(f"media/{relative}")
+                    info.size, info.mtime, info.mode = len(data), int(file.stat().st_mtime), 0o600
+                    archive.addfile(info, io.BytesIO(data))
+                manifest = {
+                    "format": FORMAT,
+                    "created_at": dt.datetime.now(dt.UTC).isoformat(),
+                    "engine": _engine(),
+                    "database": {"file": db_name, "sha256": sha256_of(db_file)},
+                    "migrations": _latest_migrations(),
+                    "rows": counts,
+                    "media": media,
+                }
+                encoded = json.dumps(manifest, indent=2, sort_keys=True).encode()
+                info = tarfile.TarInfo("manifest.json")
+                info.size = len(encoded)
+                archive.addfile(info, io.BytesIO(encoded))
         partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return Summary(path, len(counts), sum(counts.values()), len(media))
 
 
@@ -164,6 +210,20 @@ def _installation_is_empty() -> str:
     return ""
 
 
+DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+
+
+def _inside(root: Path, relative: str) -> Path:
+    """`root / relative`, refused unless it stays inside `root` (a manifest names files; it must not name
+    ../settings.py or /etc/passwd)."""
+    if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts or "\\" in relative:
+        raise BackupError(f"The backup names a file outside its media folder ({relative!r}). Nothing was changed.")
+    full = (root / relative).resolve()
+    if root.resolve() not in full.parents:
+        raise BackupError(f"The backup names a file outside its media folder ({relative!r}). Nothing was changed.")
+    return full
+
+
 def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     try:
         member = archive.extractfile("manifest.json")
@@ -176,6 +236,8 @@ def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
         raise BackupError(f"This backup has format {manifest.get('format')}; this version reads format {FORMAT}.")
     if manifest.get("engine") != _engine():
         raise BackupError(f"This backup is of a {manifest.get('engine')} database; this installation uses {_engine()}.")
+    if manifest.get("database", {}).get("file") != DATABASE_FILES[_engine()]:
+        raise BackupError("The manifest names an unexpected database file. Nothing was changed.")
     return manifest
 
 
@@ -233,16 +295,17 @@ def restore(path: Path, progress: Callable[[str], None] = lambda _: None) -> Sum
         if not db_file.is_file() or sha256_of(db_file) != manifest["database"]["sha256"]:
             raise BackupError("The database in this backup does not match its checksum. Nothing was changed.")
         for relative, digest in manifest["media"].items():
-            file = work_dir / "media" / relative
+            _inside(media_root, relative)
+            file = _inside(work_dir / "media", relative)
             if not file.is_file() or sha256_of(file) != digest:
                 raise BackupError(f"The media file {relative} does not match its checksum. Nothing was changed.")
         progress("Restoring the database…")
         _restore_database(db_file)
         progress(f"Restoring {len(manifest['media'])} media files…")
         for relative in manifest["media"]:
-            destination = media_root / relative
+            destination = _inside(media_root, relative)
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(work_dir / "media" / relative, destination)
+            shutil.copy2(_inside(work_dir / "media", relative), destination)
     counts = row_counts()
     expected: dict[str, int] = manifest["rows"]
     wrong = {t: (n, counts.get(t)) for t, n in expected.items() if counts.get(t) != n}

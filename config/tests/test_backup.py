@@ -1,6 +1,7 @@
 """D1, the backup drill: seed, back up, restore into a fresh database and media folder (another process, as
 on a new machine), compare row counts and media checksums, and log in. On SQLite and on PostgreSQL."""
 
+import hashlib
 import io
 import json
 import os
@@ -143,3 +144,40 @@ def test_a_backup_never_overwrites_an_existing_file(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="already exists"):
         call_command("backup", str(existing))
     assert existing.read_bytes() == b"an older backup"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manifest_naming_files_outside_the_media_folder_is_refused(
+    course: Course, tmp_path: Path, fresh_database: str
+) -> None:
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", str(archive), stdout=io.StringIO(), stderr=io.StringIO())
+    crafted = tmp_path / "crafted.tar.gz"
+    payload = b"import os  # planted\n"
+    with tarfile.open(archive) as source, tarfile.open(crafted, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["media"]["../escaped.py"] = hashlib.sha256(payload).hexdigest()
+                data = json.dumps(manifest).encode()
+            member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+        planted = tarfile.TarInfo("escaped.py")
+        planted.size = len(payload)
+        target.addfile(planted, io.BytesIO(payload))
+    media = tmp_path / "deep" / "media"
+    env = {**os.environ, "DATABASE_URL": fresh_database, "MEDIA_ROOT": str(media)}
+    env.pop("TEST_DATABASE_NAME", None)
+    refused = _commonplace(env, "restore", str(crafted))
+    assert refused.returncode != 0
+    assert "outside its media folder" in refused.stderr
+    assert not (tmp_path / "deep" / "escaped.py").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_archive_is_readable_by_its_owner_only(course: Course, tmp_path: Path) -> None:
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", str(archive), stdout=io.StringIO(), stderr=io.StringIO())
+    assert archive.stat().st_mode & 0o077 == 0
+    assert not list(tmp_path.glob("*.partial"))
