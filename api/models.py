@@ -18,7 +18,7 @@ TOKEN_PREFIX = "cp_"  # noqa: S105 (a marker, not a secret)
 
 class Scope(models.TextChoices):
     READ = "read", "Read: see what you can see on the site"
-    WRITE = "write", "Write: post, comment, share, follow, mute and block as you"
+    WRITE = "write", "Write: post, comment, share, follow, mute and block as you (includes read)"
     FACILITATE = "facilitate", "Facilitate: change the courses you facilitate (includes read)"
 
 
@@ -100,8 +100,10 @@ class Token(models.Model):
         held = self.scope_set
         if scope in held:
             return True
-        if scope == Scope.READ:  # facilitating a course includes reading it
-            return Scope.FACILITATE in held or any(s.startswith("read:") for s in held)
+        if scope == Scope.READ:  # writing and facilitating need to read what they change
+            return bool(held & {Scope.WRITE, Scope.FACILITATE, "follow"}) or any(
+                s.startswith(("read:", "write:")) for s in held
+            )
         if scope == Scope.WRITE:
             return "follow" in held or any(s.startswith("write:") for s in held)
         return False

@@ -118,7 +118,7 @@ def create_artifact(request: HttpRequest, data: ArtifactIn) -> Status[ArtifactOu
 def update_artifact(request: HttpRequest, pk: int, data: ArtifactPatch) -> ArtifactOut:
     """Change your own artifact."""
     actor = require(request, Scope.WRITE)
-    fields = data.dict(exclude_unset=True)
+    fields = data.dict(exclude_unset=True, exclude_none=True)  # null means "leave it"
     tags = fields.pop("tags", None)
     services.edit_artifact(artifact=visible_artifact(request, pk), actor=actor, tags=tags, **fields)
     return ArtifactOut.of(visible_artifact(request, pk))

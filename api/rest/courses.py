@@ -62,7 +62,9 @@ def get_course(request: HttpRequest, slug: str) -> CourseOut:
 def update_course(request: HttpRequest, slug: str, data: CoursePatch) -> CourseOut:
     """Change a course you facilitate."""
     actor = require(request, Scope.FACILITATE)
-    course = services.update_course(course=_course(slug), actor=actor, **data.dict(exclude_unset=True))
+    course = services.update_course(
+        course=_course(slug), actor=actor, **data.dict(exclude_unset=True, exclude_none=True)
+    )
     return CourseOut.of(course)
 
 

@@ -329,3 +329,16 @@ def test_the_docs_and_schema_come_from_this_site(client: Client) -> None:
     docs = client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_a_write_token_reads_what_it_writes_and_null_leaves_a_field_alone(
+    api_as: Api, course: Course, maria: User
+) -> None:
+    client = api_as(maria, "write")
+    made = client.post("/api/v1/artifacts", {"course": course.slug, "title": "Written with a write token"})
+    assert made.status_code == 201  # not a 403 after the post was made
+    pk = made.json()["id"]
+    kept = client.patch(f"/api/v1/artifacts/{pk}", {"title": None, "body": "New text"})
+    assert kept.status_code == 200
+    assert kept.json()["title"] == "Written with a write token"
+    assert kept.json()["body"] == "New text"
