@@ -30,12 +30,16 @@ def _window() -> int:
     return int(settings.LOGIN_LOCKOUT_MINUTES) * 60
 
 
-def locked_out(request: HttpRequest, username: str) -> bool:
-    """Whether log-ins for this account, or from this address, are paused."""
+def attempt(request: HttpRequest, username: str) -> bool:
+    """Count this log-in attempt for the account first, then say whether it may go ahead: counting before the
+    password is checked means parallel guesses cannot all slip under the limit."""
     user_key, addr_key = _keys(request, username)
-    return (cache.get(user_key) or 0) >= settings.LOGIN_FAILURES_PER_ACCOUNT or (
-        cache.get(addr_key) or 0
-    ) >= settings.LOGIN_FAILURES_PER_ADDRESS
+    tries = _bump(user_key)
+    if tries == settings.LOGIN_FAILURES_PER_ACCOUNT + 1:
+        log.warning("log-in locked for account %r after %d failures", username[:30], tries - 1)
+    if tries > settings.LOGIN_FAILURES_PER_ACCOUNT:
+        return False
+    return (cache.get(addr_key) or 0) < settings.LOGIN_FAILURES_PER_ADDRESS
 
 
 def _bump(key: str) -> int:
@@ -48,10 +52,8 @@ def _bump(key: str) -> int:
 
 
 def failed(request: HttpRequest, username: str) -> None:
-    user_key, addr_key = _keys(request, username)
-    per_user, per_addr = _bump(user_key), _bump(addr_key)
-    if per_user == settings.LOGIN_FAILURES_PER_ACCOUNT:
-        log.warning("log-in locked for account %r after %d failures", username[:30], per_user)
+    """A wrong password: it counts against the address too (the account's try was counted already)."""
+    per_addr = _bump(_keys(request, username)[1])
     if per_addr == settings.LOGIN_FAILURES_PER_ADDRESS:
         log.warning("log-in locked for address %s after %d failures", client_address(request), per_addr)
 

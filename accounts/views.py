@@ -32,7 +32,7 @@ class LoginView(auth_views.LoginView):
         """Too many failed log-ins for this account, or from this address, pause log-ins for a while (S2);
         the password is not even checked then, so guessing gains nothing."""
         username = str(request.POST.get("username", ""))
-        if throttle.locked_out(request, username):
+        if not throttle.attempt(request, username):
             form = self.get_form()
             form.errors.clear()
             form.add_error(

@@ -80,3 +80,12 @@ def test_S2_a_good_log_in_clears_the_account_count(maria: User, settings) -> Non
     assert _try(client, "maria", PASSWORD) == 302
     client.logout()
     assert _try(client, "maria", "wrong again") == 200  # counting starts over
+
+
+def test_S2_attempts_are_counted_before_the_password_is_checked(settings, rf) -> None:
+    """Parallel guesses cannot all pass the check before any of them has failed."""
+    from accounts import throttle
+
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    request = rf.post("/accounts/login/")
+    assert [throttle.attempt(request, "maria") for _ in range(5)] == [True, True, True, False, False]
