@@ -4,24 +4,36 @@ replied to stays as a "deleted" placeholder so the conversation still reads; eve
 Each step finds what is left and deals with it, so running the erasure again finishes one that crashed."""
 
 import logging
+import shutil
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Block, KeywordFilter, Mute, User
-from api.models import Token
+from accounts.search_index import index_people
+from api.models import AuthorizationCode, MediaUpload, Token
 from chats.models import Chat
 from core.exceptions import NotAllowed
-from courses.models import Enrollment, LiveQuestion, LiveQuestionVote, ReadingProgress
-from network.models import Follow, Notification, Open, Share, TagFollow, WeeklyGoal
+from courses.models import Enrollment, LiveQuestion, LiveQuestionVote, MemberRole, ReadingProgress
+from insights.models import CourseEdgeDay, CourseMap, MemberActivity, NetworkDay, PersonDay
+from network.models import (
+    Follow,
+    Notification,
+    NotificationsSeen,
+    Open,
+    Share,
+    SummaryEmail,
+    TagFollow,
+    WeeklyGoal,
+)
 from posts.history import days_changed
 from posts.models import Artifact, Comment, Mention
 from posts.search_index import index_artifacts, index_comments
 from posts.services import delete_artifact, remove_comment
 from privacy.models import Erasure, Export
 from privacy.services import export_root
-from syndication.models import Feed
+from syndication.models import DigestSubscription, Feed
 
 log = logging.getLogger(__name__)
 DELETED = "deleted"
@@ -48,6 +60,8 @@ def close_account(*, user: User, password: str) -> Erasure:
         storage = user.avatar.storage
         transaction.on_commit(lambda: storage.delete(avatar))
     Token.objects.filter(user=user).delete()
+    AuthorizationCode.objects.filter(user=user).delete()
+    transaction.on_commit(lambda: index_people([user.pk]))  # the emptied profile leaves people search
     from privacy.tasks import erase_account
 
     transaction.on_commit(lambda: erase_account.enqueue(user.pk))
@@ -64,8 +78,22 @@ def _erase_artifacts(user: User) -> None:
         for artifact in keep.filter(pk__in=changed).exclude(image=""):
             artifact.image.delete(save=False)
         keep.filter(pk__in=changed).update(
-            title=DELETED, body="", body_html="", excerpt="", url="", passage="", image="", image_alt="", kind="post"
+            title=DELETED,
+            body="",
+            body_html="",
+            excerpt="",
+            url="",
+            passage="",
+            image="",
+            image_alt="",
+            kind="post",
+            book=None,
+            page=None,
+            chapter="",
         )
+        for artifact in keep.filter(pk__in=changed):
+            artifact.tags.clear()
+        Mention.objects.filter(artifact_id__in=changed, comment__isnull=True).delete()
         index_artifacts(changed)
 
 
@@ -81,7 +109,25 @@ def _erase_comments(user: User) -> None:
     index_comments(ids)  # the deleted ones leave the search index
 
 
+def _hand_over_chats(user: User) -> None:
+    """Chats the person scheduled pass to another facilitator of the course; a chat with nobody to run it
+    goes (its released questions stay as posts)."""
+    for chat in Chat.objects.filter(created_by=user).select_related("course"):
+        heir = (
+            Enrollment.objects.filter(course=chat.course, role=MemberRole.FACILITATOR)
+            .exclude(user=user)
+            .order_by("joined_at")
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        if heir is None:
+            chat.delete()
+        else:
+            Chat.objects.filter(pk=chat.pk).update(created_by_id=heir)
+
+
 def _erase_the_rest(user: User) -> None:
+    CourseMap.objects.filter(course__enrollments__user=user).delete()  # drawn with their name: drawn again
     for model, field in (
         (Follow, "follower"),
         (Follow, "followee"),
@@ -100,15 +146,24 @@ def _erase_the_rest(user: User) -> None:
         (Feed, "owner"),
         (Enrollment, "user"),
         (Mention, "user"),
+        (NotificationsSeen, "user"),
+        (SummaryEmail, "user"),
+        (DigestSubscription, "user"),
+        (PersonDay, "user"),
+        (NetworkDay, "user"),
+        (MemberActivity, "user"),
+        (CourseEdgeDay, "source"),
+        (CourseEdgeDay, "target"),
     ):
         model.objects.filter(**{field: user}).delete()  # type: ignore[attr-defined]
     # Blocks the person made end; blocks others made of them stay (they protect those people).
     Block.objects.filter(blocker=user).delete()
-    Chat.objects.filter(created_by=user).delete()  # released questions stay as (placeholder) posts
-    for export in Export.objects.filter(user=user):
-        if export.file_name:
-            (export_root() / export.file_name).unlink(missing_ok=True)
-        export.delete()
+    _hand_over_chats(user)
+    for upload in MediaUpload.objects.filter(user=user):
+        upload.image.delete(save=False)
+        upload.delete()
+    Export.objects.filter(user=user).delete()
+    shutil.rmtree(export_root() / str(user.pk), ignore_errors=True)  # with any download still being built
 
 
 def erase(user_id: int) -> bool:

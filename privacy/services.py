@@ -57,6 +57,11 @@ def build(export_id: int) -> Export | None:
     partial = folder / (name + ".partial")
     try:
         size = write_export(export.user, partial, now.isoformat(), lambda p: _set_progress(export, p))
+        if not User.objects.filter(pk=export.user_id, is_active=True).exists() or not (
+            Export.objects.filter(pk=export_id).exists()
+        ):
+            partial.unlink(missing_ok=True)  # the account was deleted while this was being built
+            return None
         partial.replace(folder / name)
     except Exception as exc:  # the download fails; the person is told, the worker goes on
         partial.unlink(missing_ok=True)

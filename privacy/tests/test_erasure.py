@@ -2,25 +2,31 @@
 replaced by "deleted" where others replied; a crash half-way is finished by `commonplace erase`; the handle
 stays reserved."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import Block, Mute, User
 from accounts.tests.factories import PASSWORD
 from api import services as api_services
 from api.models import Token
+from chats import services as chat_services
+from chats.models import Chat, ChatMode
 from core.exceptions import ActionError, NotAllowed
-from courses.models import Course
+from courses.models import Course, MemberRole
+from insights.models import PersonDay
 from network.models import Follow, Share
 from posts.models import Artifact, Comment
 from posts.tests.factories import ArtifactFactory, CommentFactory
 from privacy import erasure
-from privacy.models import Erasure
+from privacy import services as privacy_services
+from privacy.models import Erasure, Export
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +134,53 @@ def test_the_page_confirms_with_handle_and_password_and_signs_out(login, maria_w
     assert "Your account is deleted." in done.content.decode()
     assert not User.objects.get(pk=maria.pk).is_active
     assert client.get(reverse("accounts:settings")).status_code == 302
+
+
+def test_a_deleted_facilitators_chats_pass_to_another_facilitator(
+    course: Course, george: User, devon: User, django_capture_on_commit_callbacks
+) -> None:
+    george.set_password(PASSWORD)
+    george.save()
+    course.enrollments.filter(user=devon).update(role=MemberRole.FACILITATOR)
+    plan = chat_services.ChatPlan(
+        title="Week 2 chat",
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        mode=ChatMode.LIVE,
+        interval=10,
+        visibility="public",
+        questions=["What surprised you?"],
+    )
+    chat = chat_services.schedule_chat(course=course, actor=george, plan=plan)
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure.close_account(user=george, password=PASSWORD)
+    assert Chat.objects.get(pk=chat.pk).created_by == devon
+
+
+def test_the_erased_person_leaves_the_rollups(
+    maria_with_things: dict[str, object], maria: User, django_capture_on_commit_callbacks
+) -> None:
+    PersonDay.objects.create(user=maria, course=Course.objects.get(), day="2026-11-20")
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure.close_account(user=maria, password=PASSWORD)
+    assert not PersonDay.objects.filter(user=maria).exists()
+
+
+def test_a_download_finished_after_the_erasure_is_thrown_away(
+    maria_with_things: dict[str, object], maria: User, settings, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    export = Export.objects.create(user=maria)
+    real_write = privacy_services.write_export
+
+    def write_then_the_account_goes(*args: object, **kwargs: object) -> int:
+        size = real_write(*args, **kwargs)  # type: ignore[arg-type]
+        with django_capture_on_commit_callbacks(execute=True):
+            erasure.close_account(user=maria, password=PASSWORD)
+        return size
+
+    privacy_services.write_export = write_then_the_account_goes  # type: ignore[assignment]
+    try:
+        assert privacy_services.build(export.pk) is None
+    finally:
+        privacy_services.write_export = real_write
+    assert not any(p.is_file() for p in (tmp_path / "exports").rglob("*"))
