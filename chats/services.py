@@ -107,10 +107,14 @@ def update_chat(*, chat: Chat, actor: User, plan: ChatPlan) -> Chat:
             ChatQuestion.objects.create(
                 chat=chat, number=number, text=text.strip(), release_at=chat.release_time(number)
             )
-        elif current.released_at is None:
-            current.text = text.strip()
-            current.release_at = chat.release_time(number)
-            current.save(update_fields=["text", "release_at"])
+        else:  # only if it is still waiting: a release in the meantime wins
+            ChatQuestion.objects.filter(pk=current.pk, released_at__isnull=True).update(
+                text=text.strip(), release_at=chat.release_time(number)
+            )
+    # Questions already out follow the chat's visibility (a chat made members-only hides them too).
+    Artifact.objects.filter(chat_question__chat=chat).exclude(visibility=chat.visibility).update(
+        visibility=chat.visibility
+    )
     return chat
 
 

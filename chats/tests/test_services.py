@@ -173,3 +173,28 @@ def test_a_released_question_cannot_be_reworded(chat: Chat, george: User) -> Non
     with pytest.raises(Invalid, match="Q3 is already out"):
         services.update_chat(chat=chat, actor=george, plan=plan(questions=QUESTIONS[:2]))
     assert list(chat.questions.values_list("text", flat=True)) == QUESTIONS
+
+
+def test_making_a_chat_members_only_hides_the_questions_already_out(chat: Chat, george: User) -> None:
+    services.release_due()
+    services.update_chat(chat=chat, actor=george, plan=plan(starts_at=chat.starts_at, visibility=ChatVisibility.COURSE))
+    assert set(Artifact.objects.values_list("visibility", flat=True)) == {Visibility.COURSE}
+
+
+def test_an_edit_never_rewrites_a_question_released_meanwhile(chat: Chat, george: User, monkeypatch) -> None:
+    real_time = Chat.release_time
+    released: list[int] = []
+
+    def release_during_the_edit(self: Chat, number: int) -> dt.datetime | None:
+        if not released:  # Q2 comes out while the edit is writing the waiting questions
+            released.append(number)
+            services.release_question(question=ChatQuestion.objects.get(chat=self, number=2), actor=george)
+        return real_time(self, number)
+
+    monkeypatch.setattr(Chat, "release_time", release_during_the_edit)
+    services.update_chat(
+        chat=chat,
+        actor=george,
+        plan=plan(starts_at=chat.starts_at, questions=[*QUESTIONS[:1], "New Q2?", QUESTIONS[2]]),
+    )
+    assert chat.questions.get(number=2).text == QUESTIONS[1]
