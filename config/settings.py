@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "network",
     "syndication",
     "chats",
+    "moderation",
     "search",
     "insights",
     "api",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("syndication.urls")),
     path("", include("courses.urls")),  # first: /courses/new/ must not be read as a course slug
     path("", include("chats.urls")),
+    path("", include("moderation.urls")),
     path("", include("posts.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("search.urls")),

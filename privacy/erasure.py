@@ -17,6 +17,7 @@ from chats.models import Chat
 from core.exceptions import NotAllowed
 from courses.models import Enrollment, LiveQuestion, LiveQuestionVote, MemberRole, ReadingProgress
 from insights.models import CourseEdgeDay, CourseMap, MemberActivity, NetworkDay, PersonDay
+from moderation.models import Report
 from network.models import (
     Follow,
     Notification,
@@ -154,6 +155,7 @@ def _erase_the_rest(user: User) -> None:
         (MemberActivity, "user"),
         (CourseEdgeDay, "source"),
         (CourseEdgeDay, "target"),
+        (Report, "reporter"),
     ):
         model.objects.filter(**{field: user}).delete()  # type: ignore[attr-defined]
     # Blocks the person made end; blocks others made of them stay (they protect those people).

@@ -242,6 +242,13 @@ def test_notifications_tell_of_replies(api_as: Api, course: Course, maria: User,
 # Rate limits
 
 
+@pytest.fixture
+def _still_clock(monkeypatch) -> None:
+    """The limits count in windows of the clock: a test must not straddle two of them."""
+    monkeypatch.setattr("api.rest.throttle.time.time", lambda: 1_800_000_030.0)
+
+
+@pytest.mark.usefixtures("_still_clock")
 def test_each_token_has_its_own_rate_limit(api_as: Api, maria: User, devon: User, settings) -> None:
     settings.API_RATE = "3/m"
     client = api_as(maria, "read")
@@ -253,6 +260,7 @@ def test_each_token_has_its_own_rate_limit(api_as: Api, maria: User, devon: User
     assert api_as(devon, "read").get("/api/v1/me").status_code == 200  # someone else's token is not limited
 
 
+@pytest.mark.usefixtures("_still_clock")
 def test_forged_forwarded_for_does_not_escape_the_anonymous_limit(settings) -> None:
     settings.API_RATE_ANONYMOUS = "2/m"
     client = Client()
