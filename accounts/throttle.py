@@ -13,7 +13,7 @@ log = logging.getLogger("commonplace.security")
 
 def client_address(request: HttpRequest) -> str:
     """The caller's address: REMOTE_ADDR, or the hop our own N trusted proxies saw when they are configured."""
-    hops = int(getattr(settings, "NINJA_NUM_PROXIES", 0) or 0)
+    hops = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if hops > 0 and forwarded:
         addresses = [a.strip() for a in forwarded.split(",") if a.strip()]

@@ -97,34 +97,35 @@ def poll_seconds(chat: Chat, questions: list[ChatQuestion], now: dt.datetime) ->
     return None
 
 
-def _links(blocks: list[QuestionBlock]) -> list[SharedLink]:
-    """Every address in the answers the viewer can see, in the order shared, each once, with its title."""
-    found: dict[str, tuple[User, Comment]] = {}
-    for block in blocks:
-        for thread in block.threads:
-            shown = [] if thread.blocked or thread.filtered else [thread.comment]
-            for comment in shown + thread.replies:
-                if comment.removed_at is None:
-                    for url in urls_in(comment.body):
-                        if url not in found or comment.created_at < found[url][1].created_at:
-                            found[url] = (comment.author, comment)
-    titles = dict(LinkTitle.objects.filter(url__in=list(found)).values_list("url", "title"))
-    ordered = sorted(found.items(), key=lambda item: (item[1][1].created_at, item[1][1].pk))
-    return [SharedLink(url, titles.get(url, ""), author, comment) for url, (author, comment) in ordered]
+def _shown_comments(blocks: list[QuestionBlock]) -> list[Comment]:
+    """Every answer and reply the viewer can see (not removed, blocked or filtered out), oldest first."""
+    shown = [
+        comment
+        for block in blocks
+        for thread in block.threads
+        for comment in ([] if thread.blocked or thread.filtered else [thread.comment]) + thread.replies
+        if comment.removed_at is None
+    ]
+    return sorted(shown, key=lambda c: (c.created_at, c.pk))
 
 
-def _participants(blocks: list[QuestionBlock]) -> list[User]:
+def _links(comments: list[Comment]) -> list[SharedLink]:
+    """Every address in the answers the viewer can see, in the order shared, each once, with its title and the
+    answer that shared it first."""
+    first: dict[str, Comment] = {}
+    for comment in comments:
+        for url in urls_in(comment.body):
+            first.setdefault(url, comment)
+    titles = dict(LinkTitle.objects.filter(url__in=list(first)).values_list("url", "title"))
+    return [SharedLink(url, titles.get(url, ""), c.author, c) for url, c in first.items()]
+
+
+def _participants(comments: list[Comment]) -> list[User]:
     """Who answered or replied (as far as the viewer can see), in the order they first took part."""
-    people: dict[int, tuple[dt.datetime, User]] = {}
-    for block in blocks:
-        for thread in block.threads:
-            shown = [] if thread.blocked or thread.filtered else [thread.comment]
-            for comment in shown + thread.replies:
-                if comment.removed_at is None:
-                    first = people.get(comment.author_id)
-                    if first is None or comment.created_at < first[0]:
-                        people[comment.author_id] = (comment.created_at, comment.author)
-    return [user for _, user in sorted(people.values(), key=lambda item: item[0])]
+    people: dict[int, User] = {}
+    for comment in comments:
+        people.setdefault(comment.author_id, comment.author)
+    return list(people.values())
 
 
 def chat_page(chat: Chat, viewer: Viewer, now: dt.datetime) -> ChatPage:
@@ -141,6 +142,7 @@ def chat_page(chat: Chat, viewer: Viewer, now: dt.datetime) -> ChatPage:
         QuestionBlock(q, visible[q.artifact_id], threads[q.artifact_id]) for q in questions if q.artifact_id in visible
     ]
     waiting = [q for q in questions if q.released_at is None]
+    shown = _shown_comments(blocks)
     if not can_facilitate(chat.course, viewer):
         for question in waiting:
             question.text = ""  # not out yet: nobody but the facilitators reads it
@@ -148,8 +150,8 @@ def chat_page(chat: Chat, viewer: Viewer, now: dt.datetime) -> ChatPage:
         chat=chat,
         blocks=blocks,
         waiting=waiting,
-        links=_links(blocks),
-        participants=_participants(blocks),
+        links=_links(shown),
+        participants=_participants(shown),
         version=chat_version(chat),
         poll_seconds=poll_seconds(chat, questions, now),
     )

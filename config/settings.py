@@ -227,7 +227,8 @@ TASKS = {
 # many proxies in front of us add X-Forwarded-For (0: trust only the connection's own address).
 API_RATE = env("API_RATE", "300/m")
 API_RATE_ANONYMOUS = env("API_RATE_ANONYMOUS", "60/m")
-NINJA_NUM_PROXIES = int(env("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT  # ninja's own address reading, should anything of its use it
 
 # The nav's unread count is cached per person this long (core.badges); 0 counts on every page.
 UNREAD_CACHE_SECONDS = int(env("UNREAD_CACHE_SECONDS", "30"))

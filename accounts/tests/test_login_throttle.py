@@ -61,7 +61,7 @@ def test_S2_a_forged_forwarded_for_changes_nothing(settings) -> None:
 
 def test_S2_behind_a_trusted_proxy_the_proxys_hop_counts(settings) -> None:
     settings.LOGIN_FAILURES_PER_ADDRESS = 3
-    settings.NINJA_NUM_PROXIES = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     people = [UserFactory.create(username=f"p{n}") for n in range(4)]
     proxy = Client(REMOTE_ADDR="127.0.0.1")
     # Four different people behind the proxy: their own addresses count, so nobody is locked out.
