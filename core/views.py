@@ -1,7 +1,9 @@
 """Shared views: friendly error pages and local media serving."""
 
 import re
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -11,6 +13,26 @@ from django.views.decorators.http import require_safe
 # Only names core.images generated: folders of [a-z0-9_-], then a uuid hex and our extension.
 MEDIA_NAME = re.compile(r"(?:[a-z0-9_-]+/)+[0-9a-f]{32}\.(jpg|png|webp)")
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+FILENAME_MAX = 100
+
+
+def content_disposition(name: str, *, attachment: bool = False) -> str:
+    """A Content-Disposition naming a file, RFC 6266 style: a plain ASCII `filename` for old clients and the
+    exact name as `filename*=UTF-8''…` (percent-encoded, RFC 8187).
+
+    The name is reduced to a base name first: no folders (`../../x` is `x`), no control, format or
+    bidirectional-override characters (NUL, U+202E), at most FILENAME_MAX characters; what is left is
+    only ever a label for a download, never a path."""
+    base = re.split(r"[/\\]", name)[-1]
+    base = "".join(c for c in base if unicodedata.category(c)[0] not in "CZ" or c == " ").strip(" .")
+    if len(base) > FILENAME_MAX:
+        stem, dot, extension = base.rpartition(".")
+        keep = extension if dot and 0 < len(extension) <= 10 else ""
+        base = (stem if keep else base)[: FILENAME_MAX - len(keep) - 1].rstrip(" .") + (f".{keep}" if keep else "")
+    base = base or "download"
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", base)
+    kind = "attachment" if attachment else "inline"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(base, safe='')}"
 
 
 @require_safe
@@ -27,7 +49,8 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     # An image needs nothing else; should a browser ever render it as a document, it can run nothing.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["Cache-Control"] = "public, max-age=31536000, immutable"
-    response["Content-Disposition"] = "inline"
+    # Named by its generated name (what the person uploaded was called is never kept); RFC 6266 encoded.
+    response["Content-Disposition"] = content_disposition(full.name)
     return response
 
 

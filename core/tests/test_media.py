@@ -48,7 +48,8 @@ def test_generated_image_is_served_as_an_image_that_can_run_nothing(client: Clie
     assert "sandbox" in csp
     assert "default-src 'none'" in csp
     assert "script-src" not in csp
-    assert response["Content-Disposition"] == "inline"
+    name = stored_png.rsplit("/", 1)[-1]
+    assert response["Content-Disposition"] == f"inline; filename=\"{name}\"; filename*=UTF-8''{name}"
     body = response.getvalue()
     response.close()
     assert body.startswith(b"\x89PNG")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import nh3
 from feedparser.urls import _urljoin
 
-from core.text import sanitize_html
+from core.text import limit_nesting, sanitize_html
 from syndication.parsing.dates import _parse_date
 from syndication.parsing.raw import HTML_TYPES, MAX_ENTRIES_CONSIDERED, _RawEntry, _RawFeed, _RawText
 from syndication.parsing.results import ParsedEntry, ParsedFeed
@@ -61,7 +61,8 @@ def plain_text(html: str) -> str:
         return ""
     if "<" not in html:
         return _collapse(unescape(html) if "&" in html else html)
-    spaced = _BLOCK_TAG_RE.sub(r" \g<0>", html)  # words on either side of a block boundary stay apart
+    # Words on either side of a block boundary stay apart; nesting is limited as in sanitize_html.
+    spaced = _BLOCK_TAG_RE.sub(r" \g<0>", limit_nesting(html))
     return _collapse(unescape(_text_cleaner().clean(spaced)))
 
 
