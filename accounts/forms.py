@@ -6,9 +6,12 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import ExpiryChoice, FilterAction, FilterContext, KeywordFilter, User
+from core.formguard import GuardedForm
 
 
-class SignupForm(UserCreationForm[User]):
+class SignupForm(GuardedForm, UserCreationForm[User]):  # type: ignore[misc]
+    """Sign-up, with the honeypot and the least time since the form was shown (SP4, core.formguard)."""
+
     class Meta:
         model = User
         fields = ("username", "email", "display_name")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,8 +28,18 @@ PROFILE_FIELDS = (
 )
 
 
+def email_domain_blocked(email: str) -> bool:
+    """True when the address's domain, or a domain it is under, is in SIGNUP_BLOCKED_EMAIL_DOMAINS (SP5)."""
+    domain = email.strip().lower().rpartition("@")[2].rstrip(".")
+    blocked = {d.strip().lower().lstrip("@.").rstrip(".") for d in settings.SIGNUP_BLOCKED_EMAIL_DOMAINS}
+    return any(domain == d or domain.endswith("." + d) for d in blocked if d)
+
+
 def register(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    """Create an account. Raises Invalid if the handle or email is taken or the password is weak."""
+    """Create an account. Raises Invalid if the handle or email is taken, the email's domain is blocked
+    (SIGNUP_BLOCKED_EMAIL_DOMAINS, a domain and its subdomains), or the password is weak."""
+    if email_domain_blocked(email):
+        raise Invalid("We cannot accept sign-ups from that e-mail address's domain. Please use another address.")
     if User.objects.filter(username__iexact=username).exists():
         raise Invalid("That handle is taken. Please choose another.")
     if User.objects.filter(email__iexact=email).exists():

@@ -223,6 +223,9 @@ def _database_settings(args: argparse.Namespace) -> None:
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
     os.environ["COMMONPLACE_TESTING"] = "1"  # plain static storage: no collectstatic manifest needed
     os.environ["LOG_LEVEL"] = "WARNING"
+    # The comment action posts a comment a request from one reader: no per-minute limit (core.formguard's least
+    # time is met with a stamp of a form shown a minute before, see `comment_on`).
+    os.environ["COMMENT_RATE_PER_MINUTE"] = "1000000"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
 
@@ -624,6 +627,7 @@ def pages(args: argparse.Namespace, chosen: dict[str, Any]) -> dict[str, Any]:
     from django.test import Client
 
     from accounts.models import User
+    from core.formguard import stamp
     from network.services import record_open
     from posts.models import Artifact
 
@@ -698,7 +702,8 @@ def pages(args: argparse.Namespace, chosen: dict[str, Any]) -> dict[str, Any]:
 
     def comment_on(pk: int, n: int) -> Callable[[], Any]:
         def comment() -> Any:
-            response = writer.post(f"/a/{pk}/comments/", {"body": f"Thank you, this is really helpful ({n})."})
+            data = {"body": f"Thank you, this is really helpful ({n}).", "rendered": stamp(ago=60)}
+            response = writer.post(f"/a/{pk}/comments/", data)
             _forget_messages(writer)
             return response
 

@@ -24,7 +24,7 @@ from chats.tasks import look_up_titles
 from core.exceptions import ActionError, NotAllowed
 from courses.models import Course
 from courses.selectors import can_facilitate, is_member
-from posts.composer import Composed, ReplyComposers, composer_id, post_comment
+from posts.composer import HELD_MESSAGE, Composed, ReplyComposers, composer_id, post_comment
 from posts.forms import CommentForm
 from posts.models import Tone
 from posts.selectors import Thread, muted_ids
@@ -180,10 +180,14 @@ def answer(request: HttpRequest, slug: str, pk: int, number: int) -> HttpRespons
         raise Http404("That question is not out yet")
     composed = post_comment(request, question.artifact, _user(request), prefix=f"q{number}_")
     if composed.comment is not None:
-        urls = urls_in(composed.comment.body)
+        urls = urls_in(composed.comment.body) if not composed.comment.held else []
         if urls:
             transaction.on_commit(lambda: look_up_titles.enqueue(urls))
-        messages.success(request, f"Your {'reply' if composed.comment.parent_id else question.answer_label} is posted.")
+        if composed.comment.held:
+            messages.info(request, HELD_MESSAGE)
+        else:
+            what = "reply" if composed.comment.parent_id else question.answer_label
+            messages.success(request, f"Your {what} is posted.")
         return redirect(f"{chat.get_absolute_url()}#comment-{composed.comment.pk}")
     if composed.closed:
         messages.error(request, composed.closed)

@@ -230,6 +230,21 @@ API_RATE_ANONYMOUS = env("API_RATE_ANONYMOUS", "60/m")
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT  # ninja's own address reading, should anything of its use it
 
+# Spam (moderation): what new comments and posts go through before anyone sees them (posts.review), held
+# for a facilitator when a check gives a reason. New accounts' links wait for a facilitator; the
+# advertising scorer (moderation/spam.py) holds above its threshold; Akismet only with a key.
+CONTENT_CHECKS = ["moderation.checks.hold_reason"]
+SPAM_NEW_ACCOUNT_DAYS = int(env("SPAM_NEW_ACCOUNT_DAYS", "7"))
+SPAM_SCORE_THRESHOLD = float(env("SPAM_SCORE_THRESHOLD", "0.75"))
+AKISMET_KEY = env("AKISMET_KEY")
+AKISMET_URL = env("AKISMET_URL", "https://rest.akismet.com")  # tests point it at a loopback fake
+AKISMET_TIMEOUT_SECONDS = float(env("AKISMET_TIMEOUT_SECONDS", "5"))
+# Forms: the least time between showing a comment or sign-up form and posting it, and comments per person
+# a minute; sign-ups refused from these e-mail domains (comma-separated).
+FORM_MIN_SECONDS = float(env("FORM_MIN_SECONDS", "3"))
+COMMENT_RATE_PER_MINUTE = int(env("COMMENT_RATE_PER_MINUTE", "30"))
+SIGNUP_BLOCKED_EMAIL_DOMAINS = env_list("SIGNUP_BLOCKED_EMAIL_DOMAINS", "")
+
 # The nav's unread count is cached per person this long (core.badges); 0 counts on every page.
 UNREAD_CACHE_SECONDS = int(env("UNREAD_CACHE_SECONDS", "30"))
 

@@ -379,9 +379,16 @@ class Fetcher:
         del self._wait_until[host]
 
     async def fetch(
-        self, url: str, *, etag: str = "", last_modified: str = "", accept: str = DEFAULT_ACCEPT
+        self,
+        url: str,
+        *,
+        etag: str = "",
+        last_modified: str = "",
+        accept: str = DEFAULT_ACCEPT,
+        form: dict[str, str] | None = None,
     ) -> FetchResult:
-        """GET `url` (following up to `max_redirects` redirects), conditionally if validators are given.
+        """GET `url` (following up to `max_redirects` redirects), conditionally if validators are given; with
+        `form`, POST it form-encoded instead (an API call, e.g. Akismet: a redirect is refused, not followed).
 
         Raises FetchError (BlockedURL for refused addresses) with a `kind`: blocked, timeout, too_large,
         too_many_redirects, http, network, retry_later or encoding.
@@ -400,7 +407,7 @@ class Fetcher:
             self._check_waiting(target.host)  # another fetch may have been told to wait while we queued
             try:
                 async with asyncio.timeout(self.timeout):
-                    return await self._follow(self._session, target, headers)
+                    return await self._follow(self._session, target, headers, form)
             except TimeoutError:
                 raise FetchError(
                     f"The site didn't answer within {_seconds_words(self.timeout)}.", kind="timeout"
@@ -417,15 +424,24 @@ class Fetcher:
 
         return list(await asyncio.gather(*(one(*request) for request in requests)))
 
-    async def _follow(self, session: aiohttp.ClientSession, target: ParsedURL, headers: dict[str, str]) -> FetchResult:
+    async def _follow(
+        self,
+        session: aiohttp.ClientSession,
+        target: ParsedURL,
+        headers: dict[str, str],
+        form: dict[str, str] | None = None,
+    ) -> FetchResult:
         visited = {str(target.url)}
+        method = "GET" if form is None else "POST"
         for _ in range(self.max_redirects + 1):
             self._check_waiting(target.host)
             hop = _Hop(target.host, target.port)
             token = _current_hop.set(hop)
             try:
-                async with session.get(target.url, headers=headers, allow_redirects=False) as resp:
-                    if resp.status not in REDIRECT_STATUSES:
+                async with session.request(
+                    method, target.url, headers=headers, data=form, allow_redirects=False
+                ) as resp:
+                    if resp.status not in REDIRECT_STATUSES or form is not None:
                         return await self._finish(target, resp)
                     # The redirect body is never read: a bomb in a 302 costs nothing.
                     following = self._redirect_target(target, resp)
@@ -540,8 +556,10 @@ def fetch_one(
     max_redirects: int = 5,
     resolver: AbstractResolver | None = None,
     user_agent: str | None = None,
+    form: dict[str, str] | None = None,
 ) -> FetchResult:
     """Fetch one URL from synchronous code (a view or form test-fetching a blog); raises FetchError.
+    With `form`, POST it form-encoded (see `Fetcher.fetch`).
 
     Runs its own event loop, so it must not be called from async code: use `Fetcher` there.
     """
@@ -550,7 +568,7 @@ def fetch_one(
         async with Fetcher(
             max_bytes=max_bytes, timeout=timeout, max_redirects=max_redirects, resolver=resolver, user_agent=user_agent
         ) as fetcher:
-            return await fetcher.fetch(url, etag=etag, last_modified=last_modified, accept=accept)
+            return await fetcher.fetch(url, etag=etag, last_modified=last_modified, accept=accept, form=form)
 
     return asyncio.run(run())
 

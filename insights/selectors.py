@@ -72,7 +72,7 @@ def _replies_to(user: User, since: dt.datetime) -> list[Reply]:
     recent moment: a day or so of everyone's comments, each checked through two key lookups (cheaper here
     than `_to`'s id lists, which pay for all of the person's work and comments)."""
     return list(
-        Comment.objects.filter(removed_at__isnull=True, created_at__gte=since)
+        Comment.objects.filter(removed_at__isnull=True, held_reason="", created_at__gte=since)
         .filter(Q(artifact__author=user) | Q(parent__author=user))
         .exclude(author=user)
         .values_list("author_id", "tone", "created_at")
@@ -84,12 +84,16 @@ def _person_today(user: User, today: dt.date, replies: Sequence[Reply] | None = 
     are `_replies_to` since today's start, when already read."""
     start, end = day_bounds(today)
     counts: Counter[str] = Counter()
-    posted = Artifact.objects.filter(author=user, published_at__gte=start, published_at__lt=end).exclude(
-        visibility=Visibility.DRAFT
+    posted = (
+        Artifact.objects.filter(author=user, published_at__gte=start, published_at__lt=end)
+        .exclude(visibility=Visibility.DRAFT)
+        .filter(held_reason="")
     )
     found = posted.aggregate(n=Count("id"), harvested=Count("id", filter=Q(origin=Origin.HARVESTED)))
     counts["posted"], counts["harvested"] = found["n"], found["harvested"]
-    given = Comment.objects.filter(author=user, removed_at__isnull=True, created_at__gte=start, created_at__lt=end)
+    given = Comment.objects.filter(
+        author=user, removed_at__isnull=True, held_reason="", created_at__gte=start, created_at__lt=end
+    )
     for tone, n in given.values_list("tone").annotate(n=Count("id")).order_by():
         counts[f"given_{tone}"] += n
         counts["comments_given"] += n
@@ -279,7 +283,7 @@ def people_commented_on(user: User, start: dt.datetime, end: dt.datetime, filled
         edges = CourseEdgeDay.objects.filter(source=user, day__gte=days[0], day__lte=days[-1], replies__gt=0)
         found.update(edges.order_by().values_list("target_id", flat=True).distinct())
     if spans:
-        wrote = Comment.objects.filter(_within(spans), author=user, removed_at__isnull=True)
+        wrote = Comment.objects.filter(_within(spans), author=user, removed_at__isnull=True, held_reason="")
         for artifact_author, parent_author in wrote.values_list("artifact__author_id", "parent__author_id"):
             found |= answered(user.pk, artifact_author, parent_author)
     return found
@@ -458,7 +462,7 @@ def _partners(user: User, spans: Sequence[Span], replies: Iterable[Reply] | None
     """The people the person conversed with within the spans of time, counted as the rollups count them:
     everyone whose work or comment they answered, and everyone who answered theirs (`replies`: those
     answers, when already read)."""
-    window = Q(removed_at__isnull=True) & _within(spans)
+    window = Q(removed_at__isnull=True, held_reason="") & _within(spans)
     found: set[int] = set()
     wrote = Comment.objects.filter(window, author=user).values_list("artifact__author_id", "parent__author_id")
     for artifact_author, parent_author in wrote:
@@ -556,6 +560,7 @@ def _course_comments_since(course: Course, start: dt.datetime) -> list[tuple[int
             artifact__course=course,
             artifact__published_at__gte=recent,
             removed_at__isnull=True,
+            held_reason="",
             created_at__gte=start,
         )
         .values_list("author_id", "tone")
@@ -567,8 +572,10 @@ def _course_today(course: Course, today: dt.date, comments: list[tuple[int, str]
     """Today's live counts for the course; `comments` are today's (author, tone), when already read."""
     start, end = day_bounds(today)
     counts: Counter[str] = Counter()
-    posted = Artifact.objects.filter(course=course, published_at__gte=start, published_at__lt=end).exclude(
-        visibility=Visibility.DRAFT
+    posted = (
+        Artifact.objects.filter(course=course, published_at__gte=start, published_at__lt=end)
+        .exclude(visibility=Visibility.DRAFT)
+        .filter(held_reason="")
     )
     counts["posted"] = posted.count()
     for _, tone in comments if comments is not None else _course_comments_since(course, start):
@@ -686,6 +693,7 @@ def quiet_people(
     active_now = set(
         Artifact.objects.filter(course=course, published_at__gte=start)
         .exclude(visibility=Visibility.DRAFT)
+        .filter(held_reason="")
         .values_list("author_id", flat=True)
     ) | {author for author, _ in todays_comments}
     quiet = (
@@ -708,7 +716,8 @@ def unanswered_posts(course: Course, *, today: dt.date, limit: int = 20) -> list
             course=course, published_at__lt=cutoff, published_at__gte=cutoff - dt.timedelta(weeks=4)
         )
         .exclude(visibility=Visibility.DRAFT)
-        .filter(~Exists(Comment.objects.filter(artifact=OuterRef("pk"), removed_at__isnull=True)))
+        .filter(held_reason="")
+        .filter(~Exists(Comment.objects.filter(artifact=OuterRef("pk"), removed_at__isnull=True, held_reason="")))
         .select_related("author")
         .order_by("published_at", "id")[:limit]
     )
@@ -724,6 +733,7 @@ def late_arrival_days(*, before: dt.date, arrived_since: dt.datetime) -> list[dt
     stamps = (
         Artifact.objects.filter(created_at__gte=arrived_since, published_at__lt=start)
         .exclude(visibility=Visibility.DRAFT)
+        .filter(held_reason="")
         .values_list("published_at", flat=True)
         .order_by()
     )

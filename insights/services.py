@@ -120,6 +120,7 @@ class _Day:
         rows = (
             Artifact.objects.filter(self.window("published_at"))
             .exclude(visibility=Visibility.DRAFT)
+            .filter(held_reason="")
             .values_list("author_id", "course_id", "origin")
             .annotate(n=Count("id"))
             .order_by()
@@ -132,7 +133,7 @@ class _Day:
 
     def count_comments(self) -> None:
         rows = (
-            Comment.objects.filter(self.window("created_at"), removed_at__isnull=True)
+            Comment.objects.filter(self.window("created_at"), removed_at__isnull=True, held_reason="")
             .values_list("author_id", "artifact__author_id", "parent__author_id", "artifact__course_id", "tone")
             .annotate(n=Count("id"))
             .order_by()
@@ -306,7 +307,7 @@ class _Day:
 
     def first_conversations(self, chunk: list[int]) -> dict[int, dict[int, dt.datetime]]:
         """For each person in the chunk: everyone they ever conversed with up to the day's end, and when first."""
-        upto = Comment.objects.filter(created_at__lt=self.end, removed_at__isnull=True)
+        upto = Comment.objects.filter(created_at__lt=self.end, removed_at__isnull=True, held_reason="")
         first: defaultdict[int, dict[int, dt.datetime]] = defaultdict(dict)
 
         def meet(user: int, other: int, when: dt.datetime) -> None:

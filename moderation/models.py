@@ -1,4 +1,5 @@
-"""Reports from participants about a post or a comment, and the facilitators' verdicts on them."""
+"""Reports from participants about a post or a comment, and the facilitators' verdicts on them (and on what
+the content checks held: a report with no reporter, reason "held", the check's words as its note)."""
 
 from django.conf import settings
 from django.db import models
@@ -15,16 +16,21 @@ class Reason(models.TextChoices):
     PRIVACY = "privacy", "Shares someone's private information"
     OFF_TOPIC = "off_topic", "Off topic for this course"
     OTHER = "other", "Something else"
+    HELD = "held", "Held for review"
 
 
 class Verdict(models.TextChoices):
     OPEN = "", "Waiting for a facilitator"
     KEPT = "kept", "Kept: nothing wrong"
     REMOVED = "removed", "Removed"
+    SPAM = "spam", "Spam: kept hidden"
 
 
 class Report(models.Model):
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made")
+    # Empty for what the content checks held (moderation.checks): nobody reported it.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="reports_made"
+    )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="reports")
     artifact = models.ForeignKey(Artifact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -1,9 +1,11 @@
-"""Reads for moderation: the course's queue of open reports, each item once with every reason given."""
+"""Reads for moderation: the course's queue of open reports, each item once with every reason given, and
+what the content checks hold for a facilitator."""
 
 from dataclasses import dataclass, field
 
 from courses.models import Course
 from moderation.models import Report, Verdict
+from posts.models import Artifact, Comment
 
 
 @dataclass
@@ -37,3 +39,53 @@ def decided(course: Course, limit: int = 50) -> list[Report]:
         .select_related("decided_by", "reporter")
         .order_by("-decided_at", "-id")[:limit]
     )
+
+
+@dataclass
+class HeldItem:
+    """A comment or post held for a facilitator: stored, seen only by its writer and the facilitators."""
+
+    artifact: Artifact
+    comment: Comment | None = None
+
+    @property
+    def kind(self) -> str:
+        return "comment" if self.comment is not None else "post"
+
+    @property
+    def item(self) -> Artifact | Comment:
+        return self.comment if self.comment is not None else self.artifact
+
+    @property
+    def reason(self) -> str:
+        return self.item.held_reason
+
+
+def held(course: Course) -> list[HeldItem]:
+    """Posts and comments in the course waiting for a facilitator, oldest first (posts, then comments)."""
+    posts = Artifact.objects.filter(course=course).exclude(held_reason="").select_related("author", "course")
+    comments = (
+        Comment.objects.filter(artifact__course=course, removed_at__isnull=True)
+        .exclude(held_reason="")
+        .select_related("author", "artifact__author", "artifact__course")
+        .order_by("created_at", "id")
+    )
+    items = [HeldItem(artifact=a) for a in posts.order_by("created_at", "id")]
+    items += [HeldItem(artifact=c.artifact, comment=c) for c in comments]
+    return items
+
+
+def held_one(course: Course, kind: str, pk: int) -> HeldItem | None:
+    """One held post or comment of the course, or None (not held, not there, or another course's)."""
+    if kind == "post":
+        artifact = Artifact.objects.filter(course=course, pk=pk).exclude(held_reason="").first()
+        return HeldItem(artifact=artifact) if artifact is not None else None
+    if kind == "comment":
+        comment = (
+            Comment.objects.filter(artifact__course=course, pk=pk, removed_at__isnull=True)
+            .exclude(held_reason="")
+            .select_related("artifact__course")
+            .first()
+        )
+        return HeldItem(artifact=comment.artifact, comment=comment) if comment is not None else None
+    return None

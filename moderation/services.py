@@ -1,5 +1,7 @@
-"""Writes for moderation: a participant reports a post or comment; a facilitator decides."""
+"""Writes for moderation: a participant reports a post or comment; a facilitator decides, on reports and on
+what the content checks held."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -7,10 +9,19 @@ from accounts.models import User
 from core.exceptions import Invalid, NotAllowed
 from core.text import html_to_text
 from courses.selectors import can_facilitate
+from moderation import akismet
 from moderation.models import Reason, Report, Verdict
+from moderation.selectors import HeldItem
 from posts.models import Artifact, Comment
 from posts.selectors import can_see
-from posts.services import delete_artifact, remove_comment
+from posts.services import (
+    delete_artifact,
+    reject_artifact,
+    reject_comment,
+    release_artifact,
+    release_comment,
+    remove_comment,
+)
 
 
 def _check(reporter: User, artifact: Artifact, author_id: int, reason: str, note: str) -> str:
@@ -35,9 +46,13 @@ def _save(report: Report) -> Report:
     return report
 
 
+def _artifact_excerpt(artifact: Artifact) -> str:
+    return f"{artifact.title}: {html_to_text(artifact.body_html) or artifact.excerpt}"[:500]
+
+
 def report_artifact(*, reporter: User, artifact: Artifact, reason: str, note: str = "") -> Report:
     note = _check(reporter, artifact, artifact.author_id, reason, note)
-    excerpt = f"{artifact.title}: {html_to_text(artifact.body_html) or artifact.excerpt}"[:500]
+    excerpt = _artifact_excerpt(artifact)
     return _save(
         Report(reporter=reporter, course=artifact.course, artifact=artifact, excerpt=excerpt, reason=reason, note=note)
     )
@@ -60,23 +75,85 @@ def report_comment(*, reporter: User, comment: Comment, reason: str, note: str =
     )
 
 
-@transaction.atomic
 def decide(*, report: Report, actor: User, verdict: str) -> int:
-    """A facilitator keeps or removes what was reported; every open report of the same item gets the verdict.
-    Returns how many reports were closed."""
+    """A facilitator keeps or removes what was reported (removing it as spam also tells Akismet, when it is
+    on); every open report of the same item gets the verdict. Returns how many reports were closed."""
+    closed = _decide(report=report, actor=actor, verdict=verdict)
+    if verdict == Verdict.SPAM and settings.AKISMET_KEY:
+        kind = "comment" if report.comment_id is not None else "post"
+        akismet.submit("spam", kind=kind, text=report.excerpt, permalink=_permalink(report.artifact))
+    return closed
+
+
+@transaction.atomic
+def _decide(*, report: Report, actor: User, verdict: str) -> int:
     if not can_facilitate(report.course, actor):
         raise NotAllowed("Only this course's facilitators can decide on reports.")
-    if verdict not in (Verdict.KEPT, Verdict.REMOVED):
+    if verdict not in (Verdict.KEPT, Verdict.REMOVED, Verdict.SPAM):
         raise Invalid("Choose to keep it or to remove it.")
     if report.verdict:
         raise Invalid("This report has been decided already.")
     same = Report.objects.filter(course=report.course, verdict=Verdict.OPEN)
+    remove = verdict in (Verdict.REMOVED, Verdict.SPAM)
     if report.comment_id is not None:
         same = same.filter(comment_id=report.comment_id)
-        if verdict == Verdict.REMOVED and report.comment is not None:
+        if remove and report.comment is not None:
             remove_comment(comment=report.comment, actor=actor)
     else:
         same = same.filter(artifact=report.artifact, comment__isnull=True)
-        if verdict == Verdict.REMOVED and report.artifact is not None:
+        if remove and report.artifact is not None:
             delete_artifact(artifact=report.artifact, actor=actor)
     return same.update(verdict=verdict, decided_by=actor, decided_at=timezone.now())
+
+
+def _permalink(artifact: Artifact | None) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{artifact.get_absolute_url()}" if artifact is not None else ""
+
+
+def decide_held(*, held: HeldItem, actor: User, verdict: str) -> Report:
+    """A facilitator decides on a held post or comment: approve it (KEPT: it is published now, and reaches
+    people from then on), or keep it hidden (SPAM, or REMOVED when it is not spam; nothing is deleted).
+    The verdict is recorded as a report with no reporter and the check's reason as its note; with Akismet on,
+    an approval is sent as ham and a spam verdict as spam. NotAllowed for anyone but the course's
+    facilitators; Invalid for another verdict."""
+    report = _decide_held(held=held, actor=actor, verdict=verdict)
+    if settings.AKISMET_KEY and verdict in (Verdict.KEPT, Verdict.SPAM):
+        text = held.comment.body if held.comment is not None else report.excerpt
+        akismet.submit(
+            "ham" if verdict == Verdict.KEPT else "spam", kind=held.kind, text=text, permalink=_permalink(held.artifact)
+        )
+    return report
+
+
+@transaction.atomic
+def _decide_held(*, held: HeldItem, actor: User, verdict: str) -> Report:
+    course = held.artifact.course
+    if not can_facilitate(course, actor):
+        raise NotAllowed("Only this course's facilitators can decide on held posts and comments.")
+    if verdict not in (Verdict.KEPT, Verdict.REMOVED, Verdict.SPAM):
+        raise Invalid("Choose to approve it or to keep it hidden.")
+    reason = held.reason
+    if held.comment is not None:
+        excerpt = held.comment.body[:500]
+        if verdict == Verdict.KEPT:
+            release_comment(comment=held.comment, actor=actor)
+        else:
+            reject_comment(comment=held.comment, actor=actor)
+    else:
+        excerpt = _artifact_excerpt(held.artifact)
+        if verdict == Verdict.KEPT:
+            release_artifact(artifact=held.artifact, actor=actor)
+        else:
+            reject_artifact(artifact=held.artifact, actor=actor)
+    return Report.objects.create(
+        reporter=None,
+        course=course,
+        artifact=held.artifact,
+        comment=held.comment,
+        excerpt=excerpt,
+        reason=Reason.HELD,
+        note=reason,
+        verdict=verdict,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )

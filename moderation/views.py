@@ -15,7 +15,7 @@ from courses.selectors import can_facilitate
 from moderation import services
 from moderation.forms import ReportForm
 from moderation.models import Report
-from moderation.selectors import decided, queue
+from moderation.selectors import decided, held, held_one, queue
 from posts.models import Artifact, Comment
 from posts.selectors import artifact_for, comment_for
 
@@ -70,7 +70,13 @@ def moderation_queue(request: HttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
     if not can_facilitate(course, request.user):
         raise PermissionDenied("Only this course's facilitators see its reports.")
-    context = {"course": course, "items": queue(course), "decided": decided(course), "login_url": settings.LOGIN_URL}
+    context = {
+        "course": course,
+        "held": held(course),
+        "items": queue(course),
+        "decided": decided(course),
+        "login_url": settings.LOGIN_URL,
+    }
     return render(request, "moderation/queue.html", context)
 
 
@@ -86,4 +92,27 @@ def decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Decided ({closed} report{'s' if closed != 1 else ''} closed).")
+    return redirect("moderation:queue", slug=slug)
+
+
+@login_required
+@require_POST
+def decide_held(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    if not can_facilitate(course, request.user):
+        raise PermissionDenied("Only this course's facilitators decide on held posts and comments.")
+    item = held_one(course, kind, pk)
+    if item is None:
+        messages.error(request, "That is no longer waiting for a facilitator.")
+        return redirect("moderation:queue", slug=slug)
+    verdict = request.POST.get("verdict", "")
+    try:
+        services.decide_held(held=item, actor=_user(request), verdict=verdict)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        done = "Approved: it is published now." if verdict == "kept" else "Kept hidden."
+        messages.success(request, done)
     return redirect("moderation:queue", slug=slug)

@@ -268,7 +268,9 @@ def comment_suggestions(*, user: User, course: Course, limit: int = SUGGESTIONS)
         .exclude(author=user)
         .exclude(comments__author=user)
         .select_related("author")
-        .annotate(comment_count=Count("comments", filter=Q(comments__removed_at__isnull=True)))
+        .annotate(
+            comment_count=Count("comments", filter=Q(comments__removed_at__isnull=True, comments__held_reason=""))
+        )
         .order_by("comment_count", "-published_at", "-id")[:limit]
     )
 

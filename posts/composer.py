@@ -13,11 +13,28 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
+from accounts.throttle import client_address
 from core.exceptions import ActionError, NotAllowed
 from posts import services
 from posts.forms import CommentForm
 from posts.models import Artifact, Comment
+from posts.review import Client
 from posts.selectors import ToneNudge, comment_threads, tone_nudge_for
+
+HELD_MESSAGE = (
+    "Your comment is saved and waiting for a facilitator: links from new accounts, and comments that look like "
+    "advertising, are checked before anyone else sees them."
+)
+
+
+def request_client(request: HttpRequest) -> Client:
+    """Who sent the request, for the spam checks (never stored)."""
+    meta = request.META
+    return Client(
+        ip=client_address(request),
+        user_agent=str(meta.get("HTTP_USER_AGENT", ""))[:500],
+        referrer=str(meta.get("HTTP_REFERER", ""))[:500],
+    )
 
 
 def composer_id(parent_id: int | str | None, prefix: str = "") -> str:
@@ -88,7 +105,7 @@ def post_comment(request: HttpRequest, artifact: Artifact, user: User, prefix: s
         if parent_id and parent is None:
             form.add_error(None, "That comment is no longer there to reply to.")
         elif data["edit"]:
-            initial = {"body": data["body"], "parent": thread_id}
+            initial = {"body": data["body"], "parent": thread_id, "rendered": request.POST.get("rendered", "")}
             return Composed(CommentForm(initial=initial, auto_id=composer_id(thread_id, prefix)), thread_id)
         else:
             recipient = parent.author if parent is not None else artifact.author
@@ -96,17 +113,28 @@ def post_comment(request: HttpRequest, artifact: Artifact, user: User, prefix: s
             if not data["confirmed"]:
                 nudge = tone_nudge_for(course=artifact.course, writer=user, body=data["body"], recipient=recipient)
             if nudge is not None:
-                initial = {"body": data["body"], "parent": thread_id, "confirmed": "1"}
+                # The confirm step keeps the stamp of when the composer was first shown (core.formguard).
+                initial = {
+                    "body": data["body"],
+                    "parent": thread_id,
+                    "confirmed": "1",
+                    "rendered": request.POST.get("rendered", ""),
+                }
                 confirm = CommentForm(initial=initial, auto_id=composer_id(thread_id, prefix))
                 return Composed(confirm, thread_id, nudge=nudge)
             try:
-                comment = services.add_comment(artifact=artifact, author=user, body=data["body"], parent=parent)
+                comment = services.add_comment(
+                    artifact=artifact, author=user, body=data["body"], parent=parent, client=request_client(request)
+                )
             except services.CommentsClosed as exc:
                 closed = exc.message
                 status = 403
             except NotAllowed as exc:
                 form.add_error(None, exc.message)
                 status = 403
+            except services.TooManyComments as exc:
+                form.add_error(None, exc.message)
+                status = 429
             except ActionError as exc:
                 form.add_error(None, exc.message)
             else:

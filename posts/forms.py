@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from core.formguard import GuardedForm
 from core.text import normalize_tag
 from courses.models import Book, Course, Prompt, Week
 from posts.models import BOOK_MAX_PAGE, PASSAGE_MAX, Artifact, Kind, Tone, Visibility
@@ -156,7 +157,20 @@ class ArtifactForm(forms.Form):
         }
 
 
-class CommentForm(forms.Form):
+class CommentBodyForm(forms.Form):
+    """A comment's text: editing your own comment."""
+
+    body = forms.CharField(
+        label="Your comment",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown works. Asking a question is a good way to challenge an idea.",
+    )
+
+
+class CommentForm(GuardedForm):
+    """A new comment or reply, with the honeypot and the least time since the form was shown (SP4)."""
+
     body = forms.CharField(
         label="Your comment",
         max_length=10_000,

@@ -47,8 +47,11 @@ def _people(text: str, *, author_id: int) -> list[int]:
 
 
 def record_artifact(artifact: Artifact) -> None:
-    """Replace the mentions in the artifact's own text (not its comments). Two or three queries."""
+    """Replace the mentions in the artifact's own text (not its comments); a held artifact mentions no one
+    until it is released. Two or three queries."""
     Mention.objects.filter(artifact=artifact, comment__isnull=True).delete()
+    if artifact.held:
+        return
     people = _people(artifact.body, author_id=artifact.author_id)
     when = artifact.published_at or artifact.created_at
     Mention.objects.bulk_create(Mention(user_id=pk, artifact=artifact, created_at=when) for pk in people)
@@ -56,9 +59,10 @@ def record_artifact(artifact: Artifact) -> None:
 
 
 def record_comment(comment: Comment) -> None:
-    """Replace the mentions in a comment; a removed comment mentions no one. Two or three queries."""
+    """Replace the mentions in a comment; a removed comment, or one held for a facilitator, mentions no one.
+    Two or three queries."""
     Mention.objects.filter(comment=comment).delete()
-    if comment.removed_at is not None:
+    if comment.removed_at is not None or comment.held:
         return
     people = _people(comment.body, author_id=comment.author_id)
     Mention.objects.bulk_create(

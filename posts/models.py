@@ -1,6 +1,7 @@
 """Learning artifacts (post, video, image, link), their tags, and comments."""
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Block, Mute, User
 from core.video import Video
-from courses.models import Book, Course, Prompt
+from courses.models import Book, Course, Enrollment, MemberRole, Prompt
 
 
 class Kind(models.TextChoices):
@@ -48,26 +49,49 @@ class Tag(models.Model):
         return reverse("posts:tag", kwargs={"name": self.name})
 
 
+def facilitated_courses(viewer: User) -> "models.QuerySet[Enrollment, Any]":
+    """The ids of the courses the viewer facilitates, as a subquery."""
+    return Enrollment.objects.filter(user_id=viewer.pk, role=MemberRole.FACILITATOR).values("course_id")
+
+
+def held_seen_q(viewer: User | AnonymousUser, via: str = "", course: str = "course_id") -> Q:
+    """Which held items the viewer may see: none when signed out; their own, and those in the courses they
+    facilitate (site staff: all). Items not held pass. `course` is the path from the row to its course."""
+    not_held = Q(**{f"{via}held_reason": ""})
+    if not viewer.is_authenticated:
+        return not_held
+    if viewer.is_staff:
+        return Q()
+    return (
+        not_held | Q(**{f"{via}author_id": viewer.pk}) | Q(**{f"{via}{course}__in": facilitated_courses(viewer)})  # type: ignore[arg-type]
+    )
+
+
 def visible_q(viewer: User | AnonymousUser, via: str = "") -> Q:
     """The one visibility rule, as a condition: public to all, course-only to members, drafts to their author,
-    and nothing across a block either way.
+    nothing across a block either way, and an item held for a facilitator (moderation) only to its author
+    and the course's facilitators.
 
     `via` is the path to the artifact from the rows being filtered ("artifact__" for comments), so a query
     that starts from a person's own rows (their replies, their mentions) checks each row's artifact as it
     joins it, instead of listing every artifact the person may see first.
     """
     if not viewer.is_authenticated:
-        return Q(**{f"{via}visibility": Visibility.PUBLIC})
+        return Q(**{f"{via}visibility": Visibility.PUBLIC, f"{via}held_reason": ""})
     member_courses = viewer.enrollments.values("course_id")  # type: ignore[union-attr]
     author = f"{via}author_id"
     return (
-        Q(**{f"{via}visibility": Visibility.PUBLIC})
-        | Q(**{f"{via}visibility": Visibility.COURSE, f"{via}course_id__in": member_courses})
-        | Q(**{author: viewer.pk})
-    ) & ~(
-        # A block hides both people from each other, everywhere.
-        Q(**{f"{author}__in": Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")})
-        | Q(**{f"{author}__in": Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")})
+        (
+            Q(**{f"{via}visibility": Visibility.PUBLIC})
+            | Q(**{f"{via}visibility": Visibility.COURSE, f"{via}course_id__in": member_courses})
+            | Q(**{author: viewer.pk})
+        )
+        & held_seen_q(viewer, via)
+        & ~(
+            # A block hides both people from each other, everywhere.
+            Q(**{f"{author}__in": Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")})
+            | Q(**{f"{author}__in": Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")})
+        )
     )
 
 
@@ -83,7 +107,9 @@ class ArtifactQuerySet(models.QuerySet["Artifact"]):
         return self.exclude(author_id__in=Mute.objects.active(now).filter(muter_id=viewer.pk).values("muted_id"))
 
     def published(self) -> "ArtifactQuerySet":
-        return self.exclude(visibility=Visibility.DRAFT)
+        """Out for everyone it is meant for: not a draft, not held for a facilitator (the writer finds a held
+        post on their own page, the facilitators in the moderation queue)."""
+        return self.exclude(visibility=Visibility.DRAFT).filter(held_reason="")
 
 
 def image_path(instance: "Artifact", filename: str) -> str:
@@ -119,6 +145,9 @@ class Artifact(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(BOOK_MAX_PAGE)]
     )
     passage = models.TextField("quoted passage", blank=True, max_length=PASSAGE_MAX, help_text="The book's words.")
+    # Held for a facilitator (moderation): why, in words; empty when it is not held. While held, only its
+    # author and the course's facilitators see it (`visible_q`), and nobody is notified of it.
+    held_reason = models.CharField(max_length=200, blank=True, default="")
     published_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -134,6 +163,8 @@ class Artifact(models.Model):
             models.Index(fields=["-published_at", "-id"], name="artifact_newest"),
             # A book's quotes and notes in page order (the book page).
             models.Index(fields=["book", "page", "id"], name="artifact_book_pages"),
+            # What waits for a facilitator (the moderation queue): only held rows are in it.
+            models.Index(fields=["course", "created_at"], condition=~Q(held_reason=""), name="artifact_held"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="image") | ~Q(image=""), name="image_artifact_has_image"),
@@ -150,6 +181,10 @@ class Artifact(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("posts:artifact", kwargs={"pk": self.pk})
+
+    @property
+    def held(self) -> bool:
+        return bool(self.held_reason)
 
     @property
     def harvested(self) -> bool:
@@ -176,9 +211,21 @@ class Tone(models.TextChoices):
     NEUTRAL = "neutral", "Neutral"
 
 
+def shown_comment_q(via: str = "") -> Q:
+    """Comments that count for everyone: not removed and not held for a facilitator. Counts, notifications,
+    mentions and rollups read these; a thread shows a held comment to its writer and the facilitators only
+    (`CommentQuerySet.seen_by`)."""
+    return Q(**{f"{via}removed_at__isnull": True, f"{via}held_reason": ""})
+
+
 class CommentQuerySet(models.QuerySet["Comment"]):
     def shown(self) -> "CommentQuerySet":
-        return self.filter(removed_at__isnull=True)
+        return self.filter(shown_comment_q())
+
+    def seen_by(self, viewer: User | AnonymousUser) -> "CommentQuerySet":
+        """Leave out the held comments the viewer may not see (all but their own and, for a facilitator,
+        those in their courses). The artifact's own visibility is `visible_q(viewer, via="artifact__")`."""
+        return self.filter(held_seen_q(viewer, course="artifact__course_id"))
 
 
 class Comment(models.Model):
@@ -198,6 +245,8 @@ class Comment(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Held for a facilitator (moderation): why, in words; empty when it is not held. See Artifact.held_reason.
+    held_reason = models.CharField(max_length=200, blank=True, default="")
 
     objects = CommentQuerySet.as_manager()
 
@@ -207,6 +256,8 @@ class Comment(models.Model):
             models.Index(fields=["artifact", "created_at"]),
             models.Index(fields=["author", "created_at"]),
             models.Index(fields=["created_at"], name="comment_day"),  # the nightly rollup reads one day
+            # What waits for a facilitator (the moderation queue): only held rows are in it.
+            models.Index(fields=["created_at"], condition=~Q(held_reason=""), name="comment_held"),
         ]
         constraints = [models.CheckConstraint(condition=~Q(parent=models.F("id")), name="comment_not_own_parent")]
 
@@ -215,6 +266,10 @@ class Comment(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.artifact.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def held(self) -> bool:
+        return bool(self.held_reason)
 
 
 class Mention(models.Model):

@@ -30,7 +30,7 @@ from core.tone import classify, question_rewordings
 from core.wordfilter import WordFilter
 from courses.models import Course, HabitMode, LiveSession, Prompt, Reading, Week
 from courses.selectors import is_member, weeks_with_detail
-from posts.models import Artifact, ArtifactQuerySet, Comment, Tag, Tone, Visibility
+from posts.models import Artifact, ArtifactQuerySet, Comment, Tag, Tone, Visibility, shown_comment_q
 
 Viewer = User | AnonymousUser
 PAGE_SIZE = 20
@@ -71,11 +71,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
 
 
 def shown_comment_count() -> Coalesce:
-    """The artifact's comments not removed, as a correlated subquery: counted for the rows a page returns
-    only. (A `Count` over a join would group every candidate row first, so the database could no longer walk
-    an index in page order and stop after one page.)"""
+    """The artifact's comments not removed (nor held for a facilitator), as a correlated subquery: counted for
+    the rows a page returns only. (A `Count` over a join would group every candidate row first, so the
+    database could no longer walk an index in page order and stop after one page.)"""
     count = (
-        Comment.objects.filter(artifact=OuterRef("pk"), removed_at__isnull=True)
+        Comment.objects.filter(shown_comment_q(), artifact=OuterRef("pk"))
         .order_by()
         .annotate(n=Func(F("id"), function="COUNT"))
         .values("n")
@@ -286,15 +286,17 @@ def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Th
 
 
 def threads_of(artifact_ids: list[int], viewer: Viewer | None = None) -> dict[int, list[Thread]]:
-    """`comment_threads` for several artifacts at once (a chat's questions), in two queries."""
+    """`comment_threads` for several artifacts at once (a chat's questions), in two queries. A comment held
+    for a facilitator is there only for its writer and the course's facilitators (`CommentQuerySet.seen_by`)."""
     hidden = blocked_ids(viewer) if viewer is not None else set()
     matcher = filters_for(viewer, FilterContext.COMMENTS)
+    seer = viewer if viewer is not None else AnonymousUser()
+    reply_rows = Comment.objects.seen_by(seer).select_related("author").order_by("created_at", "id")
     comments = list(
-        Comment.objects.filter(artifact_id__in=artifact_ids, parent__isnull=True)
+        Comment.objects.seen_by(seer)
+        .filter(artifact_id__in=artifact_ids, parent__isnull=True)
         .select_related("author")
-        .prefetch_related(
-            Prefetch("replies", queryset=Comment.objects.select_related("author").order_by("created_at", "id"))
-        )
+        .prefetch_related(Prefetch("replies", queryset=reply_rows))
     )
 
     def hidden_by_filter(comment: Comment) -> bool:
@@ -406,9 +408,11 @@ def week_progress(*, course: Course, user: User, week: Week) -> Progress:
 
 
 def comment_for(pk: int, viewer: Viewer) -> Comment | None:
-    """One comment on an artifact the viewer may see; None both when hidden and when missing."""
+    """One comment on an artifact the viewer may see (a held one: its writer and the course's facilitators);
+    None both when hidden and when missing."""
     return (
-        Comment.objects.select_related("author", "artifact__course", "artifact__author")
+        Comment.objects.seen_by(viewer)
+        .select_related("author", "artifact__course", "artifact__author")
         .filter(pk=pk, artifact__in=Artifact.objects.visible_to(viewer))
         .first()
     )

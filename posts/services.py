@@ -17,7 +17,7 @@ from core.tone import classify
 from core.video import parse_video_url
 from courses.models import Book, Course, Prompt
 from courses.selectors import can_facilitate, is_member
-from posts import mentions
+from posts import mentions, review
 from posts.history import days_changed
 from posts.models import BOOK_MAX_PAGE, PASSAGE_MAX, Artifact, Comment, Kind, Origin, Tag, Tone, Visibility
 from posts.search_index import index_artifacts, index_comments, remove_artifact
@@ -107,7 +107,6 @@ def _check_upload_quota(author: User) -> None:
         raise Invalid(f"You have uploaded {limit} images in the last day, the most we accept. Please try tomorrow.")
 
 
-@transaction.atomic
 def publish(
     *,
     author: User,
@@ -125,9 +124,12 @@ def publish(
     chapter: str = "",
     page: int | None = None,
     passage: str = "",
+    client: review.Client | None = None,
 ) -> Artifact:
     """Publish a learning artifact into a course. Members only; raises Invalid with what to fix (a quote or
-    note anchored to a book of another course, to a page beyond the book's end, or without a book)."""
+    note anchored to a book of another course, to a page beyond the book's end, or without a book).
+    What the content checks hold (`posts.review`) is stored but waits for a facilitator; the checks run
+    before the transaction (see `add_comment`)."""
     if not is_member(course, author):
         raise NotAllowed("Join the course to publish in it.")
     if prompt is not None and prompt.week.course_id != course.pk:
@@ -156,11 +158,24 @@ def publish(
         updated_at=now,
     )
     _apply_content(artifact, image=image)
-    artifact.save()
-    _set_tags(artifact, tags or [])
-    mentions.record_artifact(artifact)
-    index_artifacts([artifact.pk])
+    if artifact.visibility != Visibility.DRAFT:
+        artifact.held_reason = _artifact_hold(artifact, client)
+    with transaction.atomic():
+        artifact.save()
+        _set_tags(artifact, tags or [])
+        mentions.record_artifact(artifact)
+        index_artifacts([artifact.pk])
     return artifact
+
+
+def _artifact_hold(artifact: Artifact, client: review.Client | None) -> str:
+    # A video's address is a video to embed (an allowed provider), not a link away: only a link's counts.
+    url = artifact.url if artifact.kind == Kind.LINK else ""
+    text = "\n".join(part for part in (artifact.title, artifact.body, url) if part)
+    submission = review.Submission(
+        author=artifact.author, course=artifact.course, kind="post", text=text, client=client
+    )
+    return review.hold_reason(submission)
 
 
 @transaction.atomic
@@ -190,6 +205,8 @@ def edit_artifact(
     if was_draft != (artifact.visibility == Visibility.DRAFT):
         days_changed([counted_at])  # a published day gains or loses a post
     _apply_content(artifact, image=image)
+    if was_draft and artifact.visibility != Visibility.DRAFT:
+        artifact.held_reason = _artifact_hold(artifact, None)  # a draft made public is checked as a new post
     artifact.save()
     _set_tags(artifact, tags if tags is not None else [t.name for t in artifact.tags.all()])
     mentions.record_artifact(artifact)
@@ -219,6 +236,22 @@ def delete_artifact(*, artifact: Artifact, actor: User) -> None:
         transaction.on_commit(lambda: storage.delete(image_name))
 
 
+class TooManyComments(Invalid):
+    """More comments in the last minute than COMMENT_RATE_PER_MINUTE (SP4)."""
+
+
+def _check_comment_rate(author: User) -> None:
+    """A per-person limit on comments a minute (COMMENT_RATE_PER_MINUTE), counted in the database so it holds
+    across web processes; held and removed comments count too."""
+    limit = settings.COMMENT_RATE_PER_MINUTE
+    since = timezone.now() - dt.timedelta(minutes=1)
+    if Comment.objects.filter(author=author, created_at__gte=since)[:limit].count() >= limit:
+        raise TooManyComments(
+            f"You have posted {limit} comments in the last minute, the most we take. Please wait a minute "
+            "and post this one again: your text is kept."
+        )
+
+
 def _check_comment_body(body: str) -> str:
     body = body.strip()
     if not body:
@@ -228,13 +261,21 @@ def _check_comment_body(body: str) -> str:
     return body
 
 
-@transaction.atomic
 def add_comment(
-    *, artifact: Artifact, author: User, body: str, parent: Comment | None = None, tone: str | None = None
+    *,
+    artifact: Artifact,
+    author: User,
+    body: str,
+    parent: Comment | None = None,
+    tone: str | None = None,
+    client: review.Client | None = None,
 ) -> Comment:
     """Reply to an artifact (or to a comment on it), labelled with its tone by the offline classifier;
     `tone` is the writer's own label when they corrected it. Refused after the comment window closes,
-    and across a block (NotAllowed) either way between the writer and the artifact's or comment's author."""
+    and across a block (NotAllowed) either way between the writer and the artifact's or comment's author.
+    A comment the content checks hold (`posts.review`) is stored with its reason and reaches nobody (no
+    notification, mention or search) until a facilitator releases it (`release_comment`). The checks run
+    before the transaction: one may ask a spam service, and SQLite's write lock must not wait on it."""
     if not can_see(artifact, author) or artifact.visibility == Visibility.DRAFT:
         raise NotAllowed("You cannot comment on that.")
     if is_blocked_between(author, artifact.author):
@@ -244,31 +285,114 @@ def add_comment(
     if parent is not None:
         if parent.artifact_id != artifact.pk or parent.removed_at is not None:
             raise Invalid("That comment is no longer there to reply to.")
+        if parent.held:
+            raise Invalid("That comment is waiting for a facilitator; you can reply once it is approved.")
         if is_blocked_between(author, parent.author) or (
             parent.parent is not None and is_blocked_between(author, parent.parent.author)
         ):
             raise NotAllowed("You cannot reply to that comment.")
         parent = parent.parent or parent  # one level deep: replies join the top comment's thread
     body = _check_comment_body(body)
+    _check_comment_rate(author)
     predicted = classify(body).label
     if tone is not None and tone not in Tone.values:
         raise Invalid("Choose support, question, challenge or neutral.")
     label = tone or predicted
-    comment = Comment.objects.create(
-        artifact=artifact,
+    context = f"{artifact.title}\n{artifact.excerpt or artifact.body}\n{parent.body if parent is not None else ''}"
+    submission = review.Submission(
         author=author,
-        parent=parent,
-        body=body,
-        body_html=render_markdown(body),
-        tone=label,
-        tone_predicted=predicted,
-        tone_corrected=label != predicted,
+        course=artifact.course,
+        kind="comment",
+        text=body,
+        context=context,
+        permalink=f"{settings.SITE_URL.rstrip('/')}{artifact.get_absolute_url()}",
+        client=client,
     )
+    held_reason = review.hold_reason(submission)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            artifact=artifact,
+            author=author,
+            parent=parent,
+            body=body,
+            body_html=render_markdown(body),
+            tone=label,
+            tone_predicted=predicted,
+            tone_corrected=label != predicted,
+            held_reason=held_reason,
+        )
+        if not comment.held:
+            _comment_arrived(comment)
+    return comment
+
+
+def _comment_arrived(comment: Comment) -> None:
+    """A comment everyone may now see: its mentions, unread counts and search."""
     mentions.record_comment(comment)
     # A reply reaches the artifact's author and the thread's top commenter (their unread counts).
-    badges.forget([artifact.author_id, parent.author_id if parent is not None else None])
+    parent = comment.parent
+    badges.forget([comment.artifact.author_id, parent.author_id if parent is not None else None])
     index_comments([comment.pk])
+
+
+def _check_moderator(course: Course, actor: User) -> None:
+    if not can_facilitate(course, actor):
+        raise NotAllowed("Only this course's facilitators can decide on held posts and comments.")
+
+
+@transaction.atomic
+def release_comment(*, comment: Comment, actor: User) -> Comment:
+    """A facilitator approves a held comment: it is posted now (its time is the approval's, so it arrives
+    as new for the people it replies to), with its mentions and search entry. NotAllowed for anyone else;
+    a comment that is not held is left as it is."""
+    _check_moderator(comment.artifact.course, actor)
+    if not comment.held or comment.removed_at is not None:
+        return comment
+    comment.held_reason = ""
+    comment.created_at = timezone.now()
+    comment.save(update_fields=["held_reason", "created_at"])
+    _comment_arrived(comment)
     return comment
+
+
+@transaction.atomic
+def reject_comment(*, comment: Comment, actor: User) -> Comment:
+    """A facilitator turns a held comment down: it stays stored, hidden from everyone (its text is kept as
+    the record of what was refused). NotAllowed for anyone else."""
+    _check_moderator(comment.artifact.course, actor)
+    if comment.held and comment.removed_at is None:
+        comment.removed_at = timezone.now()
+        comment.removed_by = actor
+        comment.save(update_fields=["removed_at", "removed_by"])
+    return comment
+
+
+@transaction.atomic
+def release_artifact(*, artifact: Artifact, actor: User) -> Artifact:
+    """A facilitator approves a held post: it is published now, with its mentions. NotAllowed for anyone
+    else; a post that is not held is left as it is."""
+    _check_moderator(artifact.course, actor)
+    if not artifact.held:
+        return artifact
+    artifact.held_reason = ""
+    artifact.published_at = artifact.updated_at = timezone.now()
+    artifact.save(update_fields=["held_reason", "published_at", "updated_at"])
+    mentions.record_artifact(artifact)
+    index_artifacts([artifact.pk])
+    return artifact
+
+
+@transaction.atomic
+def reject_artifact(*, artifact: Artifact, actor: User) -> Artifact:
+    """A facilitator turns a held post down: it becomes its author's private draft (nothing is deleted;
+    publishing it again is checked again). NotAllowed for anyone else."""
+    _check_moderator(artifact.course, actor)
+    if artifact.held:
+        artifact.held_reason = ""
+        artifact.visibility = Visibility.DRAFT
+        artifact.save(update_fields=["held_reason", "visibility"])
+        index_artifacts([artifact.pk])
+    return artifact
 
 
 def correct_tone(*, comment: Comment, actor: User, tone: str) -> Comment:
@@ -299,7 +423,8 @@ def edit_comment(*, comment: Comment, actor: User, body: str) -> Comment:
     comment.save(update_fields=["body", "body_html", "edited_at", "tone", "tone_predicted"])
     days_changed([comment.created_at])  # its tone may have changed
     mentions.record_comment(comment)
-    index_comments([comment.pk])
+    if not comment.held:
+        index_comments([comment.pk])
     return comment
 
 

@@ -19,8 +19,8 @@ from courses.forms import ReadingProgressForm
 from courses.models import Course
 from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in, where_everyone_is
 from posts import services
-from posts.composer import ReplyComposers, composer_id, post_comment
-from posts.forms import ArtifactForm, CommentForm, ToneForm, split_tags
+from posts.composer import HELD_MESSAGE, ReplyComposers, composer_id, post_comment, request_client
+from posts.forms import ArtifactForm, CommentBodyForm, CommentForm, ToneForm, split_tags
 from posts.models import Artifact, Comment, Kind, Tone, Visibility
 from posts.reading import book_of, book_quotes, fold_ahead, reached_in
 from posts.selectors import (
@@ -196,15 +196,19 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
                 chapter=data["chapter"],
                 page=data["page"],
                 passage=data["passage"],
+                client=request_client(request),
             )
         except ImageRejected as exc:
             form.add_error("image", exc.message)
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(
-                request, "Saved as a private draft." if artifact.visibility == Visibility.DRAFT else "Published."
-            )
+            if artifact.held:
+                messages.info(request, HELD_MESSAGE.replace("Your comment", "Your post"))
+            else:
+                messages.success(
+                    request, "Saved as a private draft." if artifact.visibility == Visibility.DRAFT else "Published."
+                )
             return redirect(artifact)
     return render(request, "posts/artifact_form.html", {"course": course, "form": form, "artifact": None})
 
@@ -301,7 +305,7 @@ def _artifact_page(
     threads: list[tuple[Thread, CommentForm | None, str]] = []
     blank_replies = ReplyComposers(request, artifact)
     for thread in comment_threads(artifact, viewer):
-        if not can_comment or thread.comment.removed_at is not None or thread.blocked:
+        if not can_comment or thread.comment.removed_at is not None or thread.blocked or thread.comment.held:
             threads.append((thread, None, ""))
         elif composer is not None and composer_parent == thread.comment.pk:
             composer.fields["body"].label = "Your reply"
@@ -343,7 +347,10 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect_to_login(artifact.get_absolute_url(), settings.LOGIN_URL)
     composed = post_comment(request, artifact, _user(request))
     if composed.comment is not None:
-        messages.success(request, "Your comment is posted.")
+        if composed.comment.held:
+            messages.info(request, HELD_MESSAGE)
+        else:
+            messages.success(request, "Your comment is posted.")
         return redirect(composed.comment)
     if composed.closed:
         messages.error(request, composed.closed)
@@ -391,7 +398,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if comment.author_id != user.pk:
         raise PermissionDenied("You can only edit your own comments.")
     artifact = comment.artifact
-    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    form = CommentBodyForm(request.POST or None, initial={"body": comment.body})
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
+from core.formguard import stamp
 
 STRONG = "a-long-and-unusual-passphrase"
 
@@ -25,6 +26,7 @@ def signup_data(**overrides: str) -> dict[str, str]:
         "display_name": "New Teacher",
         "password1": STRONG,
         "password2": STRONG,
+        "rendered": stamp(ago=60),  # the form was shown a minute ago (core.formguard)
     }
     data.update(overrides)
     return data

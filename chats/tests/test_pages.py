@@ -16,11 +16,14 @@ from django.utils import timezone
 from accounts.models import Block, Mute, User
 from chats import services
 from chats.models import Chat, ChatQuestion, ChatVisibility, LinkTitle
+from core.formguard import stamp
 from courses.models import Course
 from posts.models import Artifact, Comment
 from posts.services import add_comment, remove_comment
 
 from .conftest import QUESTIONS, plan
+
+SHOWN = stamp(ago=60)  # the comment form was shown a minute ago (core.formguard)
 
 CHALLENGE = "That will never work in a real classroom."
 
@@ -95,7 +98,7 @@ def test_a_members_only_chat_is_missing_to_everyone_else(
 def test_a_member_answers_and_the_answer_threads_under_its_question(login, chat: Chat, maria: User) -> None:
     _released(chat)
     client = login(maria)
-    response = client.post(_answer_url(chat), {"body": "We tried genius hour."})
+    response = client.post(_answer_url(chat), {"rendered": SHOWN, "body": "We tried genius hour."})
     answer = Comment.objects.get()
     assert response.status_code == 302
     assert response["Location"].endswith(f"#comment-{answer.pk}")
@@ -111,14 +114,16 @@ def test_a_member_answers_and_the_answer_threads_under_its_question(login, chat:
 def test_a_reply_to_an_answer_joins_its_thread(login, chat: Chat, maria: User, devon: User) -> None:
     _released(chat)
     answer = add_comment(artifact=_art(chat), author=maria, body="Genius hour.")
-    response = login(devon).post(_answer_url(chat), {"body": "How long did it take?", "parent": answer.pk})
+    response = login(devon).post(
+        _answer_url(chat), {"rendered": SHOWN, "body": "How long did it take?", "parent": answer.pk}
+    )
     assert response.status_code == 302
     assert Comment.objects.get(author=devon).parent == answer
 
 
 def test_an_empty_answer_is_refused_and_nothing_is_lost(login, chat: Chat, maria: User) -> None:
     _released(chat)
-    response = login(maria).post(_answer_url(chat), {"body": "   "})
+    response = login(maria).post(_answer_url(chat), {"rendered": SHOWN, "body": "   "})
     assert response.status_code == 400
     assert "Please fix the 1 problem below" in response.content.decode()
     assert not Comment.objects.exists()
@@ -127,14 +132,14 @@ def test_an_empty_answer_is_refused_and_nothing_is_lost(login, chat: Chat, maria
 def test_a_challenging_answer_gets_the_question_first_step_with_its_text_kept(login, chat: Chat, maria: User) -> None:
     _released(chat)
     client = login(maria)
-    response = client.post(_answer_url(chat), {"body": CHALLENGE})
+    response = client.post(_answer_url(chat), {"rendered": SHOWN, "body": CHALLENGE})
     html = response.content.decode()
     assert response.status_code == 200
     assert not Comment.objects.exists()
     assert "Ask it as a question?" in html
     assert CHALLENGE in html
     assert f'action="{_answer_url(chat)}"' in html  # the step posts back to the chat
-    response = client.post(_answer_url(chat), {"body": CHALLENGE, "confirmed": "1"})
+    response = client.post(_answer_url(chat), {"rendered": SHOWN, "body": CHALLENGE, "confirmed": "1"})
     assert response.status_code == 302
     assert Comment.objects.get().body == CHALLENGE
 
@@ -144,7 +149,9 @@ def test_blocked_people_cannot_reply_to_each_other(login, chat: Chat, maria: Use
     answer = add_comment(artifact=_art(chat), author=maria, body="Genius hour.")
     Block.objects.create(blocker=maria, blocked=devon)
     client = login(devon)
-    response = client.post(_answer_url(chat), {"body": "Tell me more about it please", "parent": answer.pk})
+    response = client.post(
+        _answer_url(chat), {"rendered": SHOWN, "body": "Tell me more about it please", "parent": answer.pk}
+    )
     assert response.status_code in (400, 403)
     assert "Tell me more about it please" in response.content.decode()  # kept
     assert not Comment.objects.filter(author=devon).exists()

@@ -39,8 +39,9 @@ MAY_SEE: dict[tuple[str, str], bool] = {
 
 
 def normalise(html: str) -> str:
-    """Blank what differs on every response anyway: CSRF tokens and CSP nonces."""
+    """Blank what differs on every response anyway: CSRF tokens, CSP nonces and form stamps (core.formguard)."""
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""', html)
+    html = re.sub(r'name="rendered" value="[^"]+"', 'name="rendered" value=""', html)
     html = re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', html)
     return re.sub(r'nonce="[^"]+"', 'nonce=""', html)
 

@@ -6,9 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.formguard import stamp
 from posts import services
 from posts.models import Comment
 from posts.tests.factories import ArtifactFactory, CommentFactory
+
+SHOWN = stamp(ago=60)  # the comment form was shown a minute ago (core.formguard)
 
 
 @pytest.fixture
@@ -25,14 +28,14 @@ def _create_url(artifact) -> str:
 
 def test_member_comments_and_replies_one_level_deep(login, maria, devon, public_post, valid_html) -> None:
     client = login(devon)
-    response = client.post(_create_url(public_post), {"body": "What made you **try** it?"})
+    response = client.post(_create_url(public_post), {"rendered": SHOWN, "body": "What made you **try** it?"})
     top = Comment.objects.get()
     assert response.status_code == 302
     assert response["Location"] == top.get_absolute_url()
     client = login(maria)
-    client.post(_create_url(public_post), {"body": "Curiosity!", "parent": top.pk})
+    client.post(_create_url(public_post), {"rendered": SHOWN, "body": "Curiosity!", "parent": top.pk})
     reply = Comment.objects.exclude(pk=top.pk).get()
-    client.post(_create_url(public_post), {"body": "A reply to a reply", "parent": reply.pk})
+    client.post(_create_url(public_post), {"rendered": SHOWN, "body": "A reply to a reply", "parent": reply.pk})
     assert Comment.objects.get(body="A reply to a reply").parent == top  # joins the top comment's thread
     response = client.get(public_post.get_absolute_url())
     valid_html(response.content)
@@ -44,14 +47,14 @@ def test_member_comments_and_replies_one_level_deep(login, maria, devon, public_
 
 
 def test_comment_form_errors_keep_the_page(login, devon, public_post) -> None:
-    response = login(devon).post(_create_url(public_post), {"body": "   "})
+    response = login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": "   "})
     assert response.status_code == 400
     assert "This field is required" in response.content.decode() or "Please write" in response.content.decode()
     assert not Comment.objects.exists()
 
 
 def test_anonymous_comment_goes_to_login(client, public_post) -> None:
-    response = client.post(_create_url(public_post), {"body": "hi"})
+    response = client.post(_create_url(public_post), {"rendered": SHOWN, "body": "hi"})
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
     assert not Comment.objects.exists()
@@ -64,7 +67,7 @@ def test_comments_closed_after_the_window(login, devon, old_post, valid_html) ->
     html = response.content.decode()
     assert "Comments are closed." in html
     assert _create_url(old_post) not in html  # no form
-    response = client.post(_create_url(old_post), {"body": "Late to the party"})
+    response = client.post(_create_url(old_post), {"rendered": SHOWN, "body": "Late to the party"})
     assert response.status_code == 403
     assert "Comments are closed." in response.content.decode()
     assert not Comment.objects.exists()
@@ -77,7 +80,10 @@ def test_replayed_form_after_the_window_is_refused(login, devon, public_post) ->
     top = CommentFactory.create(artifact=public_post, author=devon)
     public_post.published_at = timezone.now() - dt.timedelta(days=15)
     public_post.save()
-    for data in ({"body": "Replayed"}, {"body": "Replayed reply", "parent": top.pk}):
+    for data in (
+        {"rendered": SHOWN, "body": "Replayed"},
+        {"rendered": SHOWN, "body": "Replayed reply", "parent": top.pk},
+    ):
         response = client.post(_create_url(public_post), data)
         assert response.status_code == 403
     assert Comment.objects.count() == 1
@@ -193,6 +199,8 @@ def test_each_open_thread_has_its_own_reply_form_and_a_reply_posts_to_it(login, 
         assert f'name="parent" value="{top.pk}" id="id_reply{top.pk}_parent"' in html
         assert html.count(f'id="id_reply{top.pk}_body"') == 1
         assert f'<label for="id_reply{top.pk}_body">Your reply' in html
-    response = client.post(_create_url(public_post), {"body": "Which part surprised you?", "parent": tops[1].pk})
+    response = client.post(
+        _create_url(public_post), {"rendered": SHOWN, "body": "Which part surprised you?", "parent": tops[1].pk}
+    )
     assert response.status_code == 302
     assert Comment.objects.get(body="Which part surprised you?").parent == tops[1]

@@ -11,10 +11,13 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.models import Block, Mute, User
 from core.exceptions import NotAllowed
+from core.formguard import stamp
 from courses.models import Course, Prompt
 from posts import services
 from posts.models import Artifact, Comment
 from posts.tests.factories import ArtifactFactory, CommentFactory
+
+SHOWN = stamp(ago=60)  # the comment form was shown a minute ago (core.formguard)
 
 
 @pytest.fixture
@@ -83,8 +86,9 @@ def test_the_muted_person_sees_no_difference(
 
 
 def _without_tokens(html: str) -> str:
-    """The page without its per-request CSRF tokens and CSP nonces."""
+    """The page without its per-request CSRF tokens, CSP nonces and form stamps (core.formguard)."""
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r'name="rendered" value="[^"]+"', "", html)
     html = re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
     return re.sub(r'nonce="[^"]+"', "", html)
 
@@ -126,7 +130,7 @@ def test_muted_people_can_still_be_replied_to(login, public_post: Artifact, mari
     top = CommentFactory.create(artifact=public_post, author=devon)
     accounts_services.mute(muter=maria, muted=devon, days=7)
     response = login(maria).post(
-        reverse("posts:comment_create", args=[public_post.pk]), {"body": "Thanks!", "parent": top.pk}
+        reverse("posts:comment_create", args=[public_post.pk]), {"rendered": SHOWN, "body": "Thanks!", "parent": top.pk}
     )
     assert response.status_code == 302
 
@@ -179,7 +183,8 @@ def test_block_refuses_replies_to_the_blocked_persons_comment(
     with pytest.raises(NotAllowed):  # a reply to a reply joins the blocked person's thread
         services.add_comment(artifact=georges_post, author=maria, body="Hi", parent=by_george)
     response = login(maria).post(
-        reverse("posts:comment_create", args=[georges_post.pk]), {"body": "Hi", "parent": by_devon.pk}
+        reverse("posts:comment_create", args=[georges_post.pk]),
+        {"rendered": SHOWN, "body": "Hi", "parent": by_devon.pk},
     )
     assert response.status_code == 403
     assert Comment.objects.count() == 2

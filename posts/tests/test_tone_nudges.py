@@ -8,10 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.formguard import stamp
 from courses.models import Course, HabitMode
 from posts.models import Artifact, Comment, Tone
 from posts.selectors import recent_challenges_to
 from posts.tests.factories import ArtifactFactory, CommentFactory
+
+SHOWN = stamp(ago=60)  # the comment form was shown a minute ago (core.formguard)
 
 CHALLENGE = "That will never work in a real classroom."
 QUESTION_REWORDING = "What makes you confident this would work in a real classroom?"
@@ -44,7 +47,7 @@ def test_only_the_writer_sees_the_correction_form(login, public_post: Artifact, 
 
 def test_writer_corrects_the_label_and_it_is_kept_as_an_example(login, public_post: Artifact, devon: User) -> None:
     client = login(devon)
-    client.post(_create_url(public_post), {"body": "Thank you for sharing this!"})
+    client.post(_create_url(public_post), {"rendered": SHOWN, "body": "Thank you for sharing this!"})
     comment = Comment.objects.get()
     assert comment.tone == comment.tone_predicted == Tone.SUPPORT
     response = client.post(_tone_url(comment), {"tone": Tone.QUESTION})
@@ -84,7 +87,7 @@ def test_a_bad_label_changes_nothing(login, public_post: Artifact, devon: User) 
 def test_a_challenge_gets_the_confirm_step_and_is_not_posted_yet(
     login, public_post: Artifact, devon: User, valid_html
 ) -> None:
-    response = login(devon).post(_create_url(public_post), {"body": CHALLENGE})
+    response = login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE})
     assert response.status_code == 200
     valid_html(response.content)
     html = response.content.decode()
@@ -100,7 +103,7 @@ def test_a_challenge_gets_the_confirm_step_and_is_not_posted_yet(
 
 
 def test_post_as_is_creates_it_labelled_challenge(login, public_post: Artifact, devon: User) -> None:
-    response = login(devon).post(_create_url(public_post), {"body": CHALLENGE, "confirmed": "1"})
+    response = login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE, "confirmed": "1"})
     comment = Comment.objects.get()
     assert response["Location"] == comment.get_absolute_url()
     assert comment.body == CHALLENGE
@@ -108,7 +111,7 @@ def test_post_as_is_creates_it_labelled_challenge(login, public_post: Artifact, 
 
 
 def test_choosing_a_rewording_posts_it_as_a_question(login, public_post: Artifact, devon: User) -> None:
-    data = {"body": CHALLENGE, "confirmed": "True", "rewording": QUESTION_REWORDING}
+    data = {"rendered": SHOWN, "body": CHALLENGE, "confirmed": "True", "rewording": QUESTION_REWORDING}
     response = login(devon).post(_create_url(public_post), data)
     assert response.status_code == 302
     comment = Comment.objects.get()
@@ -117,7 +120,9 @@ def test_choosing_a_rewording_posts_it_as_a_question(login, public_post: Artifac
 
 
 def test_edit_gives_the_composer_back_with_the_text(login, public_post: Artifact, devon: User) -> None:
-    response = login(devon).post(_create_url(public_post), {"body": CHALLENGE, "confirmed": "True", "edit": "1"})
+    response = login(devon).post(
+        _create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE, "confirmed": "True", "edit": "1"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert not Comment.objects.exists()
@@ -127,14 +132,14 @@ def test_edit_gives_the_composer_back_with_the_text(login, public_post: Artifact
 
 
 def test_a_question_posts_directly(login, public_post: Artifact, devon: User) -> None:
-    response = login(devon).post(_create_url(public_post), {"body": "What made you try it?"})
+    response = login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": "What made you try it?"})
     assert response.status_code == 302
     assert Comment.objects.get().tone == Tone.QUESTION
 
 
 def test_tone_nudge_off_posts_a_challenge_directly(login, course: Course, public_post: Artifact, devon: User) -> None:
     Course.objects.filter(pk=course.pk).update(tone_nudge=HabitMode.OFF, relationship_nudge=HabitMode.OFF)
-    response = login(devon).post(_create_url(public_post), {"body": CHALLENGE})
+    response = login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE})
     assert response.status_code == 302
     assert Comment.objects.get().tone == Tone.CHALLENGE
 
@@ -143,7 +148,7 @@ def test_a_reply_gets_the_same_step_in_its_own_thread(
     login, public_post: Artifact, devon: User, maria: User, valid_html
 ) -> None:
     top = CommentFactory.create(artifact=public_post, author=maria, body="We dropped homework.")
-    response = login(devon).post(_create_url(public_post), {"body": CHALLENGE, "parent": top.pk})
+    response = login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE, "parent": top.pk})
     assert response.status_code == 200
     valid_html(response.content)
     html = response.content.decode()
@@ -152,7 +157,8 @@ def test_a_reply_gets_the_same_step_in_its_own_thread(
     assert f'id="id_reply{top.pk}_body">\n{CHALLENGE}</textarea>' in html
     assert '<details class="reply" open>' in html
     response = login(devon).post(
-        _create_url(public_post), {"body": CHALLENGE, "parent": top.pk, "rewording": QUESTION_REWORDING}
+        _create_url(public_post),
+        {"rendered": SHOWN, "body": CHALLENGE, "parent": top.pk, "rewording": QUESTION_REWORDING},
     )
     reply = Comment.objects.get(parent=top)
     assert reply.tone == Tone.QUESTION
@@ -178,7 +184,7 @@ def test_five_challenges_to_one_person_are_named_in_the_confirm_step(
 ) -> None:
     posts = ArtifactFactory.create_batch(2, course=course, author=maria)
     _challenges(devon, posts[0], 5)
-    response = login(devon).post(_create_url(posts[1]), {"body": CHALLENGE})
+    response = login(devon).post(_create_url(posts[1]), {"rendered": SHOWN, "body": CHALLENGE})
     assert response.status_code == 200
     assert "Your last five replies to Maria López were all challenges." in response.content.decode()
 
@@ -188,7 +194,7 @@ def test_relationship_note_shows_even_with_the_tone_nudge_off(
 ) -> None:
     Course.objects.filter(pk=course.pk).update(tone_nudge=HabitMode.OFF)
     _challenges(devon, public_post, 5)
-    response = login(devon).post(_create_url(public_post), {"body": CHALLENGE})
+    response = login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE})
     assert response.status_code == 200
     assert "were all challenges" in response.content.decode()
 
@@ -199,7 +205,8 @@ def test_no_relationship_note_after_four_or_with_one_question_among_five(
     _challenges(devon, public_post, 4)
     assert not recent_challenges_to(writer=devon, recipient=maria)
     assert (
-        "were all challenges" not in login(devon).post(_create_url(public_post), {"body": CHALLENGE}).content.decode()
+        "were all challenges"
+        not in login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE}).content.decode()
     )
     _challenges(devon, public_post, 1)
     assert recent_challenges_to(writer=devon, recipient=maria)
@@ -217,7 +224,7 @@ def test_replies_count_towards_the_person_replied_to(public_post: Artifact, devo
 def test_relationship_nudge_off_leaves_the_note_out(login, course: Course, public_post: Artifact, devon: User) -> None:
     Course.objects.filter(pk=course.pk).update(relationship_nudge=HabitMode.OFF)
     _challenges(devon, public_post, 5)
-    html = login(devon).post(_create_url(public_post), {"body": CHALLENGE}).content.decode()
+    html = login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE}).content.decode()
     assert "Ask it as a question?" in html
     assert "were all challenges" not in html
 
@@ -225,7 +232,12 @@ def test_relationship_nudge_off_leaves_the_note_out(login, course: Course, publi
 @pytest.mark.parametrize("confirmed", ["1", "True"])
 def test_confirmed_skips_the_relationship_step_too(login, public_post: Artifact, devon: User, confirmed: str) -> None:
     _challenges(devon, public_post, 5)
-    assert login(devon).post(_create_url(public_post), {"body": CHALLENGE, "confirmed": confirmed}).status_code == 302
+    assert (
+        login(devon)
+        .post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE, "confirmed": confirmed})
+        .status_code
+        == 302
+    )
 
 
 # The facilitator's settings
@@ -276,7 +288,7 @@ def test_facilitator_sets_the_habit_modes_on_the_manage_page(
     )
     assert course.own_share_threshold == 0.5
     assert course.daily_share_limit == 10
-    assert login(devon).post(_create_url(public_post), {"body": CHALLENGE}).status_code == 302
+    assert login(devon).post(_create_url(public_post), {"rendered": SHOWN, "body": CHALLENGE}).status_code == 302
 
 
 def test_out_of_range_habit_settings_are_refused(login, course: Course, george: User) -> None:
@@ -288,6 +300,6 @@ def test_out_of_range_habit_settings_are_refused(login, course: Course, george: 
 
 
 def test_a_rewording_is_posted_even_if_the_textarea_was_emptied(login, public_post: Artifact, devon: User) -> None:
-    data = {"body": "", "confirmed": "1", "rewording": QUESTION_REWORDING}
+    data = {"rendered": SHOWN, "body": "", "confirmed": "1", "rewording": QUESTION_REWORDING}
     assert login(devon).post(_create_url(public_post), data).status_code == 302
     assert Comment.objects.get().body == QUESTION_REWORDING

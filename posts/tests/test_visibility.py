@@ -10,9 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from core.formguard import stamp
 from courses.models import Course, Prompt
 from posts.models import Artifact, Visibility
 from posts.tests.factories import ArtifactFactory
+
+SHOWN = stamp(ago=60)  # the comment form was shown a minute ago (core.formguard)
 
 # (visibility, viewer) -> may see?
 CASES = [
@@ -117,6 +120,6 @@ def test_hidden_artifact_edit_delete_and_comment_routes_also_404(login, outsider
     client = login(outsider)
     for name in ("posts:artifact_edit", "posts:artifact_delete"):
         assert client.get(reverse(name, args=[course_post.pk])).status_code == 404
-    response = client.post(reverse("posts:comment_create", args=[course_post.pk]), {"body": "hello"})
+    response = client.post(reverse("posts:comment_create", args=[course_post.pk]), {"rendered": SHOWN, "body": "hello"})
     assert response.status_code == 404
     assert course_post.comments.count() == 0
