@@ -148,13 +148,18 @@ class Within:
     """Documents narrowed to a set of ids: SQL selecting them, with its parameters. When the set is the rows
     of `table` whose `column` equals `value` (a course's artifacts), that is said too: SQLite then checks
     each match against the single-column index on `column` (its entries end with the id) instead of
-    building the set, which costs tens of thousands of rows for a course."""
+    building the set, which costs tens of thousands of rows for a course.
+
+    `facets`, if given, name the same set (or a little more) by the facet words its documents were indexed
+    with (see `store`): any one of them. PostgreSQL then narrows the matches inside the GIN index, before
+    reading a row, instead of joining the set."""
 
     sql: str
     params: tuple[Any, ...] = ()
     table: str = ""
     column: str = ""
     value: Any = None
+    facets: tuple[str, ...] = ()
 
 
 def newest_matches(
@@ -167,85 +172,185 @@ def newest_matches(
     `within` keeps only documents in every one of these sets (a search narrowed by filters): the index stays
     the outer loop and each match is looked up in the sets. `probe`, a small set, is walked instead, each of
     its documents looked up in the index (a person's posts): walking the index would read every match."""
-    params: list[Any]
     if connection.vendor == "postgresql":
-        expression = tsquery_expression(query)
-        driver = next((part for part in within if part.column), within[0] if within else None)
-        if probe is None and driver is not None and _share(index, expression) >= DRIVE_SHARE:
-            # A common word within a large set (a course, a week): the planner would test the query on the
-            # newest documents of the whole index until enough are in the set (each test reads a
-            # tsvector), or read every match. Walking the set's ids newest first and testing each one
-            # stops sooner.
-            others = [part for part in within if part is not driver]
-            inner = (
-                f"SELECT a.id AS rowid FROM (SELECT DISTINCT d.id FROM ({driver.sql}) AS d(id) "  # noqa: S608
-                "ORDER BY 1 DESC OFFSET 0) AS a(id) "
-                f"CROSS JOIN LATERAL (SELECT 1 FROM {index} AS m WHERE m.rowid = a.id "
-                "AND m.document @@ to_tsquery('simple', %s) LIMIT 1) AS hit WHERE TRUE"
+        return _pg_newest_matches(index, query, limit, within, probe)
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS[: len(INDEXES[index])])
+    where = f"{index} MATCH %s"
+    params: list[Any] = [fts5_expression(query)]
+    for part in within:
+        if not part.sql:  # facets only (PostgreSQL's)
+            continue
+        named = _single_column_index(part.table, part.column) if part.column else None
+        if named:
+            where += (
+                f' AND EXISTS (SELECT 1 FROM "{part.table}" INDEXED BY "{named}" '  # noqa: S608
+                f'WHERE "{part.column}" = %s AND rowid = {index}.rowid)'
             )
-            params = [*driver.params, expression]
-            for part in others:
-                inner += f" AND a.id IN ({part.sql})"
-                params += part.params
+            params.append(part.value)
         else:
-            inner = f"SELECT rowid FROM {index} WHERE document @@ to_tsquery('simple', %s)"  # noqa: S608
-            params = [expression]
-            for part in (*within, *([probe] if probe else [])):
-                inner += f" AND rowid IN ({part.sql})"
-                params += part.params
-        # Ranked after the limit: ts_rank_cd reads each document, so only the rows kept pay for it.
-        sql = (
-            f"SELECT c.rowid, ts_rank_cd(s.document, to_tsquery('simple', %s)) "  # noqa: S608 - names are ours
-            f"FROM ({inner} ORDER BY rowid DESC LIMIT %s) AS c JOIN {index} AS s ON s.rowid = c.rowid "
-            "ORDER BY c.rowid DESC"
-        )
-        params = [tsquery_expression(query), *params, limit]
-    else:
-        weights = ", ".join(str(w) for w in BM25_WEIGHTS[: len(INDEXES[index])])
-        where = f"{index} MATCH %s"
-        params = [fts5_expression(query)]
-        for part in within:
-            named = _single_column_index(part.table, part.column) if part.column else None
-            if named:
-                where += (
-                    f' AND EXISTS (SELECT 1 FROM "{part.table}" INDEXED BY "{named}" '  # noqa: S608
-                    f'WHERE "{part.column}" = %s AND rowid = {index}.rowid)'
-                )
-                params.append(part.value)
-            else:
-                # `+rowid` is not offered to FTS5 as a constraint: the index is walked newest first and
-                # each match looked up in the set, built once (an ephemeral table).
-                where += f" AND +rowid IN ({part.sql})"
-                params += part.params
+            # `+rowid` is not offered to FTS5 as a constraint: the index is walked newest first and
+            # each match looked up in the set, built once (an ephemeral table).
+            where += f" AND +rowid IN ({part.sql})"
+            params += part.params
+    with connection.cursor() as cursor:
         if probe is not None:
             # FTS5 looks up each id of `probe`. Its bm25() would count the phrase's documents again for
             # each lookup (FTS5 restarts its cursor for each), or, given the ids as a range, read every
             # match in it: the few found are scored here instead, with the same formula (bm25_scores).
-            where += f" AND rowid IN ({probe.sql})"
-            params += probe.params
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT rowid FROM {index} WHERE {where}", params)  # noqa: S608
-                ids = sorted((int(row[0]) for row in cursor.fetchall()), reverse=True)[:limit]
+            cursor.execute(
+                f"SELECT rowid FROM {index} WHERE {where} AND rowid IN ({probe.sql})",  # noqa: S608
+                [*params, *probe.params],
+            )
+            ids = sorted((int(row[0]) for row in cursor.fetchall()), reverse=True)[:limit]
             scores = bm25_scores(index, query, ids, exact=len(query.terms) > 1)
             return [(pk, scores[pk]) for pk in ids]
-        sql = f"SELECT rowid, -bm25({index}, {weights}) FROM {index} WHERE {where} ORDER BY rowid DESC LIMIT %s"  # noqa: S608
-        params.append(limit)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"SELECT rowid, -bm25({index}, {weights}) FROM {index} WHERE {where} ORDER BY rowid DESC LIMIT %s",  # noqa: S608
+            [*params, limit],
+        )
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
-DRIVE_SHARE = 0.045  # PostgreSQL: above this share of all documents, a word is tested a set's ids one by one
+# --- PostgreSQL: newest first through the GIN index --------------------------------------------------------
+#
+# A GIN index answers "which documents contain these words" but not in order, and every match it returns
+# costs a read of the document's row (a tsvector, about 2 KB: a 1,000,000-document table is a few GB and
+# rarely in PostgreSQL's memory). Reading every match of a mid-frequency word to keep the newest 1,000 read
+# 40,000 rows; walking the table newest first and testing each row read 25,000. So each document is also
+# indexed with *facet words* nobody can type (they start with "~", and a query's words are letters and
+# digits): the bucket of its id at each of LEVELS sizes (`~b<level>_<id // size>`) and what the filters narrow
+# by (`~c<course>`, `~p<prompt>`, `~d<day>` …, see posts.search_index). A query for the newest matches
+# asks GIN for the words AND the newest buckets (AND the filters' facets), which GIN intersects in the
+# index, skipping through the long lists, before reading a row: only the matches in that window are
+# read. The window is sized from the planner's estimate of how common the query is, the next one from
+# what the last one held, until enough are found; the last step takes everything older.
+
+BUCKET = 4096  # ids in the smallest bucket; each level's buckets are LEVEL_RATIO times the one below
+LEVEL_RATIO = 4
+LEVELS = 4  # 4,096, 16,384, 65,536 and 262,144 ids
+WINDOW_MARGIN = 1.3  # read a window expected to hold this many times the matches still wanted
 
 
-def _share(index: str, expression: str) -> float:
-    """PostgreSQL: the planner's estimate of the share of documents the query matches (its statistics of
-    the tsvectors' words; planning only, nothing read)."""
+def _sizes() -> list[int]:
+    return [BUCKET * LEVEL_RATIO**level for level in range(LEVELS)]
+
+
+def facet_words(pk: int, facets: str = "") -> list[str]:
+    """The facet words a document is indexed with on PostgreSQL: its id's bucket at each level, and its
+    own facets."""
+    buckets = [f"~b{level}_{pk // size}" for level, size in enumerate(_sizes())]
+    return [*buckets, *(f"~{word}" for word in facets.split())]
+
+
+def _window(hi: int, span: int, *, newest: int) -> tuple[list[str], int]:
+    """Bucket words naming the ids in [lo, hi) for some lo ≤ hi - span, and lo: buckets no bigger than half
+    the span (so a window is at most 1.5 times as wide as asked), each the biggest that fits where it
+    starts, so a window is a handful of words whatever its width (GIN pays for each word it reads). No id
+    is above `newest`, so a window reaching past it may start at any bucket boundary above."""
+    sizes = _sizes()
+    largest = max([size for size in sizes if size <= span // 2] or [sizes[0]])
+    at = -(-hi // largest) * largest if hi > newest else hi
+    words: list[str] = []
+    while at > hi - span:
+        level, size = max((level, size) for level, size in enumerate(sizes) if size <= largest and at % size == 0)
+        words.append(f"~b{level}_{at // size - 1}")
+        at -= size
+    return words, at
+
+
+def _any_of(words: Iterable[str]) -> str:
+    """A tsquery (input syntax, not parsed into words) matching any of these facet words."""
+    return "(" + " | ".join(f"'{word}'" for word in words) + ")"
+
+
+def _pg_newest_matches(
+    index: str, query: Query, limit: int, within: Sequence[Within], probe: Within | None
+) -> list[tuple[int, float]]:
+    expression = tsquery_expression(query)
+    parts = [*within, *([probe] if probe is not None else [])]
+    facets = [_any_of(f"~{word}" for word in part.facets) for part in parts if part.facets]
+    joined = [part for part in parts if not part.facets]
+
+    def window(words: list[str], below: int | None, wanted: int) -> list[tuple[int, float]]:
+        narrowed = " & ".join([*facets, *([_any_of(words)] if words else [])])
+        sql = f"SELECT rowid FROM {index} WHERE "  # noqa: S608
+        params: list[Any] = []
+        if narrowed:
+            sql += "document @@ (to_tsquery('simple', %s) && %s::tsquery)"
+            params += [expression, narrowed]
+        else:
+            sql += "document @@ to_tsquery('simple', %s)"
+            params.append(expression)
+        if below is not None:
+            sql += " AND rowid < %s"
+            params.append(below)
+        for part in joined:
+            sql += f" AND rowid IN ({part.sql})"
+            params += part.params
+        # In a window, OFFSET 0 keeps the ORDER BY … LIMIT outside: the planner would otherwise walk the
+        # table newest first testing each row, hoping to stop early. Ranked after the limit: ts_rank_cd
+        # reads each document, so only the rows kept pay for it (their pages were just read).
+        fence = " OFFSET 0" if words else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.rowid, ts_rank_cd(s.document, to_tsquery('simple', %s)) "  # noqa: S608
+                f"FROM (SELECT rowid FROM ({sql}{fence}) AS m ORDER BY rowid DESC LIMIT %s) AS c "
+                f"JOIN {index} AS s ON s.rowid = c.rowid ORDER BY c.rowid DESC",
+                [expression, *params, wanted],
+            )
+            return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {index} WHERE document @@ to_tsquery('simple', %s)",  # noqa: S608
-            [expression],
-        )
+        cursor.execute(f"SELECT max(rowid) FROM {index}")  # noqa: S608
+        top = cursor.fetchone()[0]
+    if top is None:
+        return []
+    found: list[tuple[int, float]] = []
+    hi = (int(top) // BUCKET + 1) * BUCKET
+    # No window for a small set probed (it is read whole), nor for a prefix: GIN collects every document
+    # of every word a prefix covers before it can intersect (100 ms for innov*), so the planner's own plan
+    # (for a common prefix: the newest documents tested one by one) is cheaper.
+    if probe is None and not any(term.prefix for term in query.terms):
+        density = _estimate(index, query, " & ".join(facets))  # matches per id, expected
+        # The planner's estimate can be far too low (a week's days and prompts: 1,426 for 5,011), and a
+        # window sized on it would read every match: the first window is at most a quarter of the ids.
+        widest = max(BUCKET, hi // 4 // BUCKET * BUCKET)
+        while len(found) < limit:
+            wanted = limit - len(found)
+            span = BUCKET * max(1, math.ceil(wanted * WINDOW_MARGIN / max(density, 1e-9) / BUCKET))
+            span, widest = min(span, widest), hi
+            if hi - span <= 0:
+                break
+            words, lo = _window(hi, span, newest=int(top))
+            more = window(words, None, wanted)
+            found += more
+            # The next window from what this one held (four times as wide if it held nothing).
+            density = len(more) / (hi - lo) if more else density / 4
+            hi = lo
+        else:
+            return found[:limit]
+    return found + window([], hi, limit - len(found))
+
+
+def _estimate(index: str, query: Query, narrowed: str) -> float:
+    """The share of documents the query may match, at most: the smallest of its words' (with the facets).
+    The planner multiplies words' shares as if they were unrelated, but words in a phrase go together
+    ("exit tickets": estimated 436 documents of 1,000,000, found in 21,959), and a window sized on that
+    would read them all; too high an estimate costs a few more, smaller windows."""
+    words = [
+        (word, term.prefix and i == len(term.words) - 1) for term in query.terms for i, word in enumerate(term.words)
+    ]
+    return min(_share(index, f"'{word}'" + (":*" if prefix else ""), narrowed) for word, prefix in words[:MAX_TERMS])
+
+
+def _share(index: str, expression: str, narrowed: str = "") -> float:
+    """PostgreSQL: the planner's estimate of the share of documents the query (and facets) match (its
+    statistics of the tsvectors' words; planning only, nothing read)."""
+    condition, params = "document @@ to_tsquery('simple', %s)", [expression]
+    if narrowed:
+        condition, params = "document @@ (to_tsquery('simple', %s) && %s::tsquery)", [expression, narrowed]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {index} WHERE {condition}", params)  # noqa: S608
         plan = cursor.fetchone()[0]
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [index])
         documents = float(cursor.fetchone()[0])
@@ -344,19 +449,26 @@ def _single_column_index(table: str, column: str) -> str | None:
 # --- Writing ---------------------------------------------------------------------------------------------
 
 Document = Mapping[str, str]
+FACETS = "facets"  # a document's facet words, space-separated, without "~" (PostgreSQL; see BUCKET)
 
 
 def store(index: str, documents: Iterable[tuple[int, Document]], *, batch: int = 500) -> int:
-    """Index (or re-index) documents by id; columns missing from a document are empty. Returns how many."""
+    """Index (or re-index) documents by id; columns missing from a document are empty, and its FACETS (if
+    any) are the facet words PostgreSQL narrows by (letters and digits each, e.g. "c12 p40"). Returns how
+    many."""
     columns = INDEXES[index]
     count = 0
-    chunk: list[tuple[int, list[str]]] = []
+    chunk: list[tuple[int, list[Any]]] = []
     # On SQLite, FTS5's unicode61 tokenizer folds case and accents and splits words in C just as `words`
     # does. PostgreSQL's parser splits differently (node.js, e-mail addresses, hyphenated words are kept
     # whole) and keeps accents, so it is given our words, and a query's words then always mean the same.
-    prepare = index_text if connection.vendor == "postgresql" else _for_fts5
+    postgresql = connection.vendor == "postgresql"
+    prepare = index_text if postgresql else _for_fts5
     for pk, document in documents:
-        chunk.append((pk, [prepare(document.get(c, "")) for c in columns]))
+        values: list[Any] = [prepare(document.get(c, "")) for c in columns]
+        if postgresql:
+            values.append(facet_words(pk, document.get(FACETS, "")))
+        chunk.append((pk, values))
         if len(chunk) >= batch:
             count += _write(index, columns, chunk)
             chunk = []
@@ -365,11 +477,14 @@ def store(index: str, documents: Iterable[tuple[int, Document]], *, batch: int =
     return count
 
 
-def _write(index: str, columns: Sequence[str], chunk: list[tuple[int, list[str]]]) -> int:
+def _write(index: str, columns: Sequence[str], chunk: list[tuple[int, list[Any]]]) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             vector = " || ".join(
-                f"setweight(to_tsvector('simple', %s), '{weight}')" for weight in PG_WEIGHTS[: len(columns)]
+                [
+                    *(f"setweight(to_tsvector('simple', %s), '{weight}')" for weight in PG_WEIGHTS[: len(columns)]),
+                    "array_to_tsvector(%s::text[])",  # facet words, as they are (no positions)
+                ]
             )
             cursor.executemany(
                 f"INSERT INTO {index} (rowid, document) VALUES (%s, {vector}) "  # noqa: S608 - names are ours

@@ -1,6 +1,7 @@
 """What search reads of artifacts and comments: their documents in the full-text index, kept current by
 the services that write them (in the same transaction), and rebuilt whole by `commonplace search reindex`."""
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db.models import Prefetch
@@ -13,8 +14,23 @@ ARTIFACTS = "search_artifacts"
 COMMENTS = "search_comments"
 
 
+def artifact_facets(artifact: Artifact) -> str:
+    """What search filters narrow by, as facet words (core.search.FACETS): course, prompt, author, the
+    day it was published (UTC) and its tags' ids."""
+    words = [
+        f"c{artifact.course_id}",
+        f"a{artifact.author_id}",
+        "d" + artifact.published_at.astimezone(dt.UTC).strftime("%Y%m%d"),
+    ]
+    if artifact.prompt_id:
+        words.append(f"p{artifact.prompt_id}")
+    words += [f"t{tag.pk}" for tag in artifact.tags.all()]
+    return " ".join(words)
+
+
 def artifact_document(artifact: Artifact) -> search.Document:
     return {
+        search.FACETS: artifact_facets(artifact),
         "title": artifact.title,
         "tags": " ".join(t.name for t in artifact.tags.all()),
         "source": artifact.source_name,
@@ -36,7 +52,17 @@ def index_artifacts(ids: Iterable[int]) -> int:
     ids = list(ids)
     rows = (
         Artifact.objects.filter(pk__in=ids)
-        .only("title", "source_name", "passage", "body_html", "image_alt")
+        .only(
+            "title",
+            "source_name",
+            "passage",
+            "body_html",
+            "image_alt",
+            "course_id",
+            "author_id",
+            "prompt_id",
+            "published_at",
+        )
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
     )
     found = {a.pk: a for a in rows}

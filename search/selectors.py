@@ -100,7 +100,7 @@ def _ranked(
     up in them, or, when a set is small (a person's posts), each of its documents is looked up in the
     index. Either way only the candidates are then checked against `qs`, so what the viewer may not see is
     never counted or shown, and the cost stays about the same however common the words are."""
-    probe = next((part for part in within if _at_most(part, FEW)), None)
+    probe = next((part for part in within if part.sql and _at_most(part, FEW)), None)
     rest = [part for part in within if part is not probe]
     candidates = search.newest_matches(index, query, CANDIDATES + 1, within=rest, probe=probe)
     truncated = len(candidates) > CANDIDATES
@@ -135,10 +135,10 @@ def _at_most(part: Within, n: int) -> bool:
         return int(cursor.fetchone()[0]) <= n
 
 
-def _sql(qs: QuerySet[Any], column: str = "", value: Any = None) -> Within:
+def _sql(qs: QuerySet[Any], column: str = "", value: Any = None, *, facets: tuple[str, ...] = ()) -> Within:
     sql, params = qs.order_by().query.sql_with_params()
     table = qs.model._meta.db_table if column else ""
-    return Within(sql, tuple(params), table, column, value)
+    return Within(sql, tuple(params), table, column, value, facets)
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -162,15 +162,27 @@ def _artifacts_within(filters: Filters) -> list[Within]:
         if f.course is not None:
             dated = dated.filter(course=f.course)
         prompted, dated_part = _sql(ids.filter(prompt__week=f.week)), _sql(dated)
-        parts.append(Within(f"{prompted.sql} UNION ALL {dated_part.sql}", prompted.params + dated_part.params))
+        first, last = f.week.starts_on - dt.timedelta(days=1), f.week.ends_on + dt.timedelta(days=1)
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        facets = [f"p{pk}" for pk in Prompt.objects.filter(week=f.week).values_list("pk", flat=True)]
+        facets += [f"d{day:%Y%m%d}" for day in days]
+        parts.append(
+            Within(
+                f"{prompted.sql} UNION ALL {dated_part.sql}", prompted.params + dated_part.params, facets=tuple(facets)
+            )
+        )
+        if f.course is not None:  # PostgreSQL only: the course's facet narrows the week's days further
+            parts.append(Within("", facets=(f"c{f.course.pk}",)))
     elif f.course is not None:
-        parts.append(_sql(ids.filter(course=f.course), "course_id", f.course.pk))
+        parts.append(_sql(ids.filter(course=f.course), "course_id", f.course.pk, facets=(f"c{f.course.pk}",)))
     if f.prompt is not None:
-        parts.append(_sql(ids.filter(prompt=f.prompt), "prompt_id", f.prompt.pk))
+        parts.append(_sql(ids.filter(prompt=f.prompt), "prompt_id", f.prompt.pk, facets=(f"p{f.prompt.pk}",)))
     if f.person is not None:
-        parts.append(_sql(ids.filter(author=f.person), "author_id", f.person.pk))
+        parts.append(_sql(ids.filter(author=f.person), "author_id", f.person.pk, facets=(f"a{f.person.pk}",)))
     if f.tag:
-        parts.append(_sql(Artifact.tags.through.objects.filter(tag__name=f.tag).values("artifact_id")))
+        tagged = Artifact.tags.through.objects.filter(tag__name=f.tag).values("artifact_id")
+        tag_ids = Tag.objects.filter(name=f.tag).values_list("pk", flat=True)
+        parts.append(_sql(tagged, facets=tuple(f"t{pk}" for pk in tag_ids) or ("t0",)))
     if f.since is not None or f.until is not None:
         dates = ids
         if f.since is not None:
@@ -266,7 +278,7 @@ def comments(
     # The artifact's visibility checked through the join (visible_q via "artifact__", as published()
     # would): not a set of every artifact the viewer may see.
     qs = (
-        Comment.objects.filter(removed_at__isnull=True)
+        Comment.objects.shown()
         .filter(visible_q(viewer, via="artifact__"))
         .exclude(artifact__visibility=Visibility.DRAFT)
         .exclude(_hidden_authors(viewer))

@@ -6,6 +6,7 @@ lookup that stops at the first visible artifact, and the faster snippet code aga
 
 import datetime as dt
 import html as stdlib_html
+import itertools
 import re
 
 import pytest
@@ -23,6 +24,7 @@ from core import search as engine
 from core.search import Query, highlight, normalize, parse_query
 from courses.models import Prompt, Week
 from courses.tests.factories import CourseFactory, EnrollmentFactory
+from posts import search_index
 from posts import services as posts
 from posts.models import Artifact, Kind, Visibility
 from search import selectors
@@ -113,13 +115,21 @@ def _found(viewer, filters: Filters) -> set[int]:
 
 def _take(path: str, monkeypatch) -> None:
     """Force one of the paths: the index walked and each match looked up in the filter's set; the set walked
-    and each document looked up in the index (a small set); on PostgreSQL, the set's ids walked newest
-    first and each tested (a common word), whatever the planner's estimate."""
+    and each document looked up in the index (a small set); on PostgreSQL, the GIN index asked window by
+    window for the newest matches (buckets of 2, 8, 32 and 128 ids, windows sized as if every document
+    matched; the index is rebuilt with those buckets)."""
     monkeypatch.setattr(selectors, "FEW", 10_000 if path == "set-walked" else 0)
-    monkeypatch.setattr(engine, "DRIVE_SHARE", -1.0 if path == "set-driven" else 2.0)
+    if path == "windowed":
+        monkeypatch.setattr(engine, "BUCKET", 2)
+        monkeypatch.setattr(engine, "WINDOW_MARGIN", 1e-9)
+        monkeypatch.setattr(engine, "_share", lambda *args: 1.0)
+        search_index.rebuild()
 
 
-@pytest.mark.parametrize("path", ["index-walked", "set-walked", "set-driven"])
+PATHS = ["index-walked", "set-walked", "windowed"]
+
+
+@pytest.mark.parametrize("path", PATHS)
 def test_every_filtered_path_finds_exactly_what_the_viewer_may_see(
     world, maria, devon, george, outsider, path, monkeypatch
 ):
@@ -132,7 +142,7 @@ def test_every_filtered_path_finds_exactly_what_the_viewer_may_see(
             assert (count.total, count.capped) == (len(expected), False), (name, viewer)
 
 
-@pytest.mark.parametrize("path", ["index-walked", "set-walked", "set-driven"])
+@pytest.mark.parametrize("path", PATHS)
 def test_capped_it_ranks_the_newest_matches_within_the_filter(world, maria, devon, george, path, monkeypatch):
     """With three candidates, a course search looks at the course's three newest herons (not the other
     course's, which are newer) and shows those of them the viewer may see; it says there are more."""
@@ -152,7 +162,7 @@ def test_capped_it_ranks_the_newest_matches_within_the_filter(world, maria, devo
         assert results.total == len(results.hits)
 
 
-@pytest.mark.parametrize("path", ["index-walked", "set-walked", "set-driven"])
+@pytest.mark.parametrize("path", PATHS)
 def test_a_hidden_match_within_a_filter_is_like_no_match(world, maria, outsider, path, monkeypatch):
     """A course-only post is neither shown nor counted for someone outside the course, whichever path runs."""
     _take(path, monkeypatch)
@@ -271,3 +281,98 @@ def test_the_page_says_when_only_the_newest_matches_were_ranked(client, world, m
     text = many.content.decode()
     assert re.search(r'<span class="count">\([0-9]+\+\)</span>', text)
     assert "so these are the best of the newest matches. Add a word or a filter to find older ones." in text
+
+
+# --- PostgreSQL: facet words and windows ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's windows over the GIN index")
+def test_the_gin_index_is_asked_for_the_newest_buckets_first_and_widens(world, maria, monkeypatch):
+    """Small buckets and small windows: the newest matches come window by window, newest first, each window
+    asked of the index by its bucket words, until enough are found."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    _take("windowed", monkeypatch)
+    monkeypatch.setattr(selectors, "CANDIDATES", 3)
+    with CaptureQueriesContext(db) as queries:
+        found = engine.newest_matches(search_index.ARTIFACTS, parse_query("heron"), 4)
+    expected = list(Artifact.objects.filter(title__startswith="Heron").order_by("-pk").values_list("pk", flat=True)[:4])
+    assert [pk for pk, _ in found] == expected
+    windows = [q["sql"] for q in queries if "'~b" in q["sql"] or "'~B" in q["sql"]]
+    assert len(windows) >= 2, "more than one window was asked for"
+    assert all(score > 0 for _, score in found)
+
+
+def test_facet_words_cannot_be_searched_for(world):
+    """A document's facet words (its course, author, day…) start with "~", which a query's words never hold:
+    searching for "c12" or "~c12" finds nothing that does not say it."""
+    course = world["course"]
+    for text in (f"c{course.pk}", f"~c{course.pk}", f"b{Artifact.objects.latest('pk').pk // engine.BUCKET}"):
+        assert selectors.artifacts(viewer=AnonymousUser(), query=parse_query(text)).hits == [], text
+
+
+@given(
+    newest=st.integers(min_value=1, max_value=3_000_000),
+    back=st.integers(min_value=0, max_value=2_000_000),
+    span=st.integers(min_value=1, max_value=1_500_000),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_window_is_a_few_bucket_words_covering_at_least_the_span(newest, back, span):
+    """The words of a window name whole buckets, one after another with no gap, from lo up to hi (or, for
+    the first window, up to a boundary past the newest id); lo is at least `span` below hi and at most half
+    a span (or one smallest bucket) more; a dozen words at most."""
+    sizes = [engine.BUCKET * engine.LEVEL_RATIO**level for level in range(engine.LEVELS)]
+    hi = max(engine.BUCKET, (newest // engine.BUCKET + 1) * engine.BUCKET - back // engine.BUCKET * engine.BUCKET)
+    span = min(span, hi - 1)
+    words, lo = engine._window(hi, span, newest=newest)
+    ranges = []
+    for word in words:
+        level, number = (int(part) for part in word.removeprefix("~b").split("_"))
+        ranges.append((number * sizes[level], (number + 1) * sizes[level]))
+    ranges.sort()
+    assert ranges[0][0] == lo
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges)), "no gaps"
+    top = ranges[-1][1]
+    assert top >= hi
+    assert top == hi or hi > newest
+    assert lo <= hi - span
+    assert hi - lo <= span + max(span // 2, engine.BUCKET), (hi - lo, span)
+    assert len(words) <= 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's facet words")
+def test_the_migration_gives_documents_indexed_before_facets_the_words_a_reindex_would(world):
+    """posts migration 0011 adds, in SQL, the facet words core.search.store gives a document: the same
+    document, word for word, for every artifact and comment (tags, prompt and day included)."""
+    import importlib
+
+    from django.db import connection as db
+
+    migration = importlib.import_module("posts.migrations.0011_search_facet_words")
+    heron = world["made"][0]
+    comment = posts.add_comment(author=heron.author, artifact=heron, body="A heron, standing still")
+    search_index.rebuild()
+
+    def documents() -> dict[tuple[str, int], str]:
+        with db.cursor() as cursor:
+            found = {}
+            for index in ("search_artifacts", "search_comments"):
+                cursor.execute(f"SELECT rowid, document::text FROM {index}")  # noqa: S608
+                found.update({(index, pk): text for pk, text in cursor.fetchall()})
+            return found
+
+    fresh = documents()
+    assert any("'~t" in text for text in fresh.values())
+    assert any("'~p" in text for text in fresh.values())
+    with db.cursor() as cursor:
+        for index in ("search_artifacts", "search_comments"):
+            cursor.execute(
+                f"UPDATE {index} SET document = ts_delete(document, "  # noqa: S608
+                "ARRAY(SELECT lexeme FROM unnest(document) WHERE lexeme LIKE '~%%'))"
+            )
+    assert all("'~" not in text for text in documents().values()), "the facet words were taken out"
+    with db.schema_editor() as editor:
+        migration.add_facet_words(None, editor)  # type: ignore[arg-type]
+    assert documents() == fresh
+    assert ("search_comments", comment.pk) in fresh
