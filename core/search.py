@@ -589,10 +589,12 @@ def highlight(text: str, query: Query, *, words_around: int = 14, whole: bool = 
     end = len(text) if whole or last == len(spans) - 1 else spans[last][1]
     out = ["…" if start > 0 else ""]
     pos = start
-    for i in range(first, last + 1):
+    # Escaped a stretch at a time, between the marks (escaping is character by character, so escaping the
+    # pieces of a text gives what escaping it whole does).
+    for i in sorted(marked):
         a, b = spans[i]
         out.append(html.escape(text[pos:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>" if i in marked else html.escape(text[a:b]))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
         pos = b
     out.append(html.escape(text[pos:end]))
     if end < len(text):
