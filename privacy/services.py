@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import Invalid
 from privacy.export import write_export
-from privacy.models import Export, ExportStatus
+from privacy.models import STALE_AFTER, Export, ExportStatus
 
 log = logging.getLogger(__name__)
 ONE_A_DAY = dt.timedelta(hours=24)
@@ -81,7 +81,9 @@ def build(export_id: int) -> Export | None:
 
 
 def forget_expired(now: dt.datetime | None = None) -> int:
-    """Delete downloads past their keeping time (their files too); how many."""
+    """Delete downloads past their keeping time (their files too), and clear up after builds whose worker
+    died (killed, or the machine stopped): their half-written files go and they are marked failed, so the
+    page says so. How many downloads this cleared."""
     now = now or timezone.now()
     gone = 0
     for export in Export.objects.filter(status=ExportStatus.READY):
@@ -89,4 +91,14 @@ def forget_expired(now: dt.datetime | None = None) -> int:
             (export_root() / export.file_name).unlink(missing_ok=True)
             export.delete()
             gone += 1
+    for export in Export.objects.filter(status__in=(ExportStatus.WAITING, ExportStatus.BUILDING)):
+        if not export.in_progress(now):
+            Export.objects.filter(pk=export.pk, status=export.status).update(
+                status=ExportStatus.FAILED, error="The worker stopped before it finished.", finished_at=now
+            )
+            gone += 1
+    cutoff = (now - STALE_AFTER).timestamp()
+    for partial in export_root().glob("*/*.partial"):
+        if partial.stat().st_mtime < cutoff:  # no live build writes for that long without finishing
+            partial.unlink(missing_ok=True)
     return gone

@@ -34,6 +34,7 @@ from api import services as api_services
 from courses.models import Course
 from network import services as network_services
 from network.selectors import unread_count
+from network.tests.test_authorization_matrix import MAY_SEE as BASE
 from posts import services as posts_services
 from posts.models import Artifact, Kind, Visibility
 from posts.tests.factories import CommentFactory
@@ -54,18 +55,12 @@ VIEWERS = [
 ]
 VISIBILITIES = [Visibility.PUBLIC, Visibility.COURSE, Visibility.DRAFT]
 
-# The one table: may this viewer see an artifact of this visibility? Anything not listed is False.
+# The one table: may this viewer see an artifact of this visibility? Anything not listed is False. It is
+# network's table (the page surfaces there and in api/ read it; its "outsider" is this file's "non_member"),
+# with the three kinds of viewer only this file has.
 MAY_SEE: dict[tuple[str, str], bool] = {
-    ("anonymous", Visibility.PUBLIC): True,
-    ("author", Visibility.PUBLIC): True,
-    ("author", Visibility.COURSE): True,
-    ("author", Visibility.DRAFT): True,
-    ("member", Visibility.PUBLIC): True,
-    ("member", Visibility.COURSE): True,
-    ("non_member", Visibility.PUBLIC): True,
+    **{("non_member" if viewer == "outsider" else viewer, seen): allowed for (viewer, seen), allowed in BASE.items()},
     ("follower", Visibility.PUBLIC): True,  # following a person opens nothing beyond what is public
-    ("muter", Visibility.PUBLIC): True,  # a mute hides from lists, not from the page itself
-    ("muter", Visibility.COURSE): True,
     ("facilitator", Visibility.PUBLIC): True,
     ("facilitator", Visibility.COURSE): True,  # a facilitator sees members' posts, not their drafts
     ("admin", Visibility.PUBLIC): True,  # the site admin reads the site like anyone outside the course

@@ -1,0 +1,76 @@
+"""D2 for the download builder: a worker killed with SIGKILL half-way through writing a person's zip leaves no
+download anyone could fetch, the nightly clean-up takes the half-written file away and says the build
+failed, and asking again gives a whole download. The build runs in a process of its own (`crash_export.py`)
+on a database of its own, as syndication's crash test does."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from syndication.tests.test_crash import database_url  # noqa: F401 - the fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(mode: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "privacy.tests.crash_export", mode],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_D2_an_export_killed_half_way_leaves_no_download_and_is_cleaned_up(
+    database_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "COMMONPLACE_VAR_DIR": str(tmp_path / "var"),
+        "EXPORT_ROOT": str(tmp_path / "exports"),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    _run("setup", env)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "privacy.tests.crash_export", "crash"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()  # blocks until half the zip is on disk
+        assert line.strip() == "WRITING", child.stderr.read() if child.stderr else ""
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+
+    killed = json.loads(_run("state", env))
+    assert [e["status"] for e in killed["exports"]] == ["building"]
+    assert killed["exports"][0]["file_name"] == "", "nothing to download"
+    assert [f for f in killed["files"] if not f.endswith(".partial")] == [], "no whole-looking zip"
+
+    # The nightly clean-up: the half-written file goes, and the dead build is marked failed.
+    assert _run("sweep", env).strip() == "1"
+    swept = json.loads(_run("state", env))
+    assert swept["files"] == []
+    assert [e["status"] for e in swept["exports"]] == ["failed"]
+
+    # Asking again builds a whole download.
+    assert _run("again", env).strip() == "ready"
+    done = json.loads(_run("state", env))
+    assert [e["status"] for e in done["exports"]] == ["failed", "ready"]
+    assert len(done["files"]) == 1
+    assert done["files"][0].endswith(".zip")
