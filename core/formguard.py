@@ -54,6 +54,9 @@ class GuardedForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.data.get(HONEYPOT):
+            # Emptied in the form shown again (a browser's autofill may have filled it), so posting it
+            # again works for a person; the text they wrote is kept.
+            self.data = {**dict(self.data.items()), HONEYPOT: ""}
             raise forms.ValidationError(REFUSED, code="honeypot")
         age = stamp_age(str(self.data.get(STAMP) or ""))
         if age is None:

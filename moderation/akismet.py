@@ -68,7 +68,11 @@ def is_spam(submission: Submission) -> bool:
 
 
 def hold_reason(submission: Submission) -> str:
-    """SPAM or "" from Akismet; UNCHECKED (held, with a warning in the log) when Akismet fails."""
+    """SPAM or "" from Akismet; UNCHECKED (held, with a warning in the log) when Akismet fails. Akismet needs
+    the sender's address: what came without a web request (the API, a draft made public) is left to the
+    local checks rather than held for want of one."""
+    if submission.client is None or not submission.client.ip:
+        return ""
     try:
         return SPAM if is_spam(submission) else ""
     except AkismetError as exc:

@@ -78,10 +78,12 @@ def report_comment(*, reporter: User, comment: Comment, reason: str, note: str =
 def decide(*, report: Report, actor: User, verdict: str) -> int:
     """A facilitator keeps or removes what was reported (removing it as spam also tells Akismet, when it is
     on); every open report of the same item gets the verdict. Returns how many reports were closed."""
+    # Named before the decision: removing a post deletes it, and a deleted object has no address.
+    kind = "comment" if report.comment_id is not None else "post"
+    permalink = _permalink(report.artifact)
     closed = _decide(report=report, actor=actor, verdict=verdict)
     if verdict == Verdict.SPAM and settings.AKISMET_KEY:
-        kind = "comment" if report.comment_id is not None else "post"
-        akismet.submit("spam", kind=kind, text=report.excerpt, permalink=_permalink(report.artifact))
+        akismet.submit("spam", kind=kind, text=report.excerpt, permalink=permalink)
     return closed
 
 

@@ -83,7 +83,7 @@ def build(export_id: int) -> Export | None:
 def forget_expired(now: dt.datetime | None = None) -> int:
     """Delete downloads past their keeping time (their files too), and clear up after builds whose worker
     died (killed, or the machine stopped): their half-written files go and they are marked failed, so the
-    page says so. How many downloads this cleared."""
+    page says so and it can be asked for again. How many downloads this cleared."""
     now = now or timezone.now()
     gone = 0
     for export in Export.objects.filter(status=ExportStatus.READY):
@@ -91,14 +91,17 @@ def forget_expired(now: dt.datetime | None = None) -> int:
             (export_root() / export.file_name).unlink(missing_ok=True)
             export.delete()
             gone += 1
-    for export in Export.objects.filter(status__in=(ExportStatus.WAITING, ExportStatus.BUILDING)):
-        if not export.in_progress(now):
-            Export.objects.filter(pk=export.pk, status=export.status).update(
+    # A build is dead when it started long ago and nothing has been written for it since (a live one writes
+    # its zip as it goes; one still waiting for a worker is left to the queue).
+    cutoff = (now - STALE_AFTER).timestamp()
+    for export in Export.objects.filter(status=ExportStatus.BUILDING):
+        writing = [p for p in (export_root() / str(export.user_id)).glob("*.partial") if p.stat().st_mtime >= cutoff]
+        if not export.in_progress(now) and not writing:
+            Export.objects.filter(pk=export.pk, status=ExportStatus.BUILDING).update(
                 status=ExportStatus.FAILED, error="The worker stopped before it finished.", finished_at=now
             )
             gone += 1
-    cutoff = (now - STALE_AFTER).timestamp()
     for partial in export_root().glob("*/*.partial"):
-        if partial.stat().st_mtime < cutoff:  # no live build writes for that long without finishing
+        if partial.stat().st_mtime < cutoff:  # no live build goes that long without writing
             partial.unlink(missing_ok=True)
     return gone

@@ -20,7 +20,10 @@ from moderation.models import Report, Verdict
 from moderation.selectors import HeldItem, held_one
 from posts import services as posts_services
 from posts.models import Artifact, Comment
+from posts.review import Client
 from posts.tests.factories import ArtifactFactory
+
+FROM_THE_WEB = Client(ip="127.0.0.1", user_agent="test browser")  # Akismet is asked only with an address
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +162,7 @@ def test_SP3_akismet_requests_go_through_the_guarded_fetcher(
     settings, fake: FakeAkismet, post: Artifact, devon: User
 ) -> None:
     settings.COMMONPLACE_FETCH_ALLOW_HOSTS = []  # core.fetch refuses loopback unless allowed
-    comment = posts_services.add_comment(artifact=post, author=devon, body=TEXT)
+    comment = posts_services.add_comment(artifact=post, author=devon, body=TEXT, client=FROM_THE_WEB)
     assert fake.received == []
     assert comment.held_reason == akismet.UNCHECKED
 
@@ -169,7 +172,7 @@ def test_SP6_a_facilitators_verdict_is_recorded_and_sent_to_akismet(
     fake: FakeAkismet, post: Artifact, devon: User, george: User, verdict: str, method: str
 ) -> None:
     fake.mode = "spam"
-    comment = posts_services.add_comment(artifact=post, author=devon, body=TEXT)
+    comment = posts_services.add_comment(artifact=post, author=devon, body=TEXT, client=FROM_THE_WEB)
     fake.mode = "ham"
     report = services.decide_held(held=_held(post.course, "comment", comment.pk), actor=george, verdict=verdict)
     assert (report.verdict, report.decided_by, report.note) == (verdict, george, akismet.SPAM)
@@ -184,7 +187,9 @@ def test_SP6_a_facilitators_verdict_is_recorded_and_sent_to_akismet(
 
 
 def test_SP6_removing_a_reported_comment_as_spam_submits_it(fake: FakeAkismet, post: Artifact, devon, maria, george):
-    comment = posts_services.add_comment(artifact=post, author=devon, body="Cheap essays: essays.example.org")
+    comment = posts_services.add_comment(
+        artifact=post, author=devon, body="Cheap essays: essays.example.org", client=FROM_THE_WEB
+    )
     report = services.report_comment(reporter=maria, comment=comment, reason="spam")
     services.decide(report=report, actor=george, verdict=Verdict.SPAM)
     assert fake.received[-1][0] == "/1.1/submit-spam"
@@ -195,7 +200,7 @@ def test_SP6_a_failing_submission_still_records_the_verdict(
     fake: FakeAkismet, post: Artifact, devon: User, george: User, caplog
 ) -> None:
     fake.mode = "spam"
-    comment = posts_services.add_comment(artifact=post, author=devon, body=TEXT)
+    comment = posts_services.add_comment(artifact=post, author=devon, body=TEXT, client=FROM_THE_WEB)
     fake.mode = "500"
     with caplog.at_level(logging.WARNING, logger="moderation.akismet"):
         services.decide_held(held=_held(post.course, "comment", comment.pk), actor=george, verdict=Verdict.SPAM)
@@ -214,3 +219,27 @@ def test_SP6_without_a_key_verdicts_are_recorded_and_nothing_is_sent(
     services.decide_held(held=_held(post.course, "comment", comment.pk), actor=george, verdict=Verdict.SPAM)
     assert Report.objects.get().verdict == Verdict.SPAM
     assert fake.received == []
+
+
+def test_SP3_without_a_web_request_akismet_is_not_asked_and_nothing_is_held_for_it(
+    fake: FakeAkismet, post: Artifact, devon: User
+) -> None:
+    """Akismet needs the sender's address: a comment from the API (no request) is left to the local checks,
+    not held because Akismet could not be asked properly."""
+    fake.mode = "spam"
+    comment = posts_services.add_comment(artifact=post, author=devon, body=TEXT)
+    assert fake.received == []
+    assert comment.held_reason == ""
+
+
+def test_SP6_removing_a_reported_post_as_spam_submits_it_with_its_address(
+    fake: FakeAkismet, post: Artifact, devon: User, george: User
+) -> None:
+    """The post is deleted by the verdict; its address was taken before, so Akismet is still told."""
+    report = services.report_artifact(reporter=devon, artifact=post, reason="spam")
+    address = post.get_absolute_url()
+    services.decide(report=report, actor=george, verdict=Verdict.SPAM)
+    assert not Artifact.objects.filter(pk=post.pk).exists()
+    path, form = fake.received[-1]
+    assert path == "/1.1/submit-spam"
+    assert form["permalink"].endswith(address)

@@ -40,6 +40,9 @@ def test_SP4_a_filled_honeypot_is_refused_and_the_text_kept(login, post: Artifac
     assert formguard.REFUSED in html
     assert TEXT in html
     assert not Comment.objects.exists()
+    # Shown again with the honeypot emptied (a browser's autofill may have filled it), so a person who posts
+    # the form again as it came back is not refused for ever.
+    assert "http://cheap.example.com" not in html
 
 
 def test_SP4_posting_sooner_than_three_seconds_is_refused_then_accepted(login, post: Artifact, devon: User) -> None:

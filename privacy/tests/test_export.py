@@ -144,3 +144,25 @@ def test_a_build_whose_worker_died_can_be_asked_for_again(maria: User) -> None:
     fresh = services.request_export(user=maria)
     assert fresh.pk != dead.pk
     assert services.build(dead.pk) is None  # the dead one is not picked up twice
+
+
+def test_the_nightly_clean_up_leaves_live_and_waiting_downloads_alone(maria: User, settings, tmp_path: Path) -> None:
+    """A build that started long ago but is still writing its zip, and one still waiting for a worker, are
+    not failed; once nothing has been written for a while the build is failed and its file goes."""
+    settings.EXPORT_ROOT = tmp_path
+    long_ago = timezone.now() - STALE_AFTER - dt.timedelta(hours=1)
+    waiting = Export.objects.create(user=maria, requested_at=long_ago)
+    building = Export.objects.create(user=maria, status=ExportStatus.BUILDING, started_at=long_ago)
+    folder = tmp_path / str(maria.pk)
+    folder.mkdir()
+    partial = folder / "commonplace-maria.zip.partial"
+    partial.write_bytes(b"still being written")
+    assert services.forget_expired() == 0
+    waiting.refresh_from_db()
+    building.refresh_from_db()
+    assert (waiting.status, building.status) == (ExportStatus.WAITING, ExportStatus.BUILDING)
+    assert partial.exists()
+    assert services.forget_expired(timezone.now() + STALE_AFTER + dt.timedelta(minutes=1)) == 1
+    building.refresh_from_db()
+    assert building.status == ExportStatus.FAILED
+    assert not partial.exists()
