@@ -314,11 +314,12 @@ def _pg_newest_matches(
         density = _estimate(index, query, " & ".join(facets))  # matches per id, expected
         # The planner's estimate can be far too low (a week's days and prompts: 1,426 for 5,011), and a
         # window sized on it would read every match: the first window is at most a quarter of the ids.
-        widest = max(BUCKET, hi // 4 // BUCKET * BUCKET)
+        first_widest = max(BUCKET, hi // 4 // BUCKET * BUCKET)
         while len(found) < limit:
             wanted = limit - len(found)
             span = BUCKET * max(1, math.ceil(wanted * WINDOW_MARGIN / max(density, 1e-9) / BUCKET))
-            span, widest = min(span, widest), hi
+            if hi > top:  # the first window (later ones start at or below the newest id)
+                span = min(span, first_widest)
             if hi - span <= 0:
                 break
             words, lo = _window(hi, span, newest=int(top))

@@ -10,22 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from syndication.tests.test_crash import database_url  # noqa: F401 - the fixture
+from syndication.tests.test_crash import database_url, run_child  # noqa: F401 - database_url: the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(mode: str, env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "privacy.tests.crash_export", mode],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_child("privacy.tests.crash_export", mode, env=env)
 
 
 def test_D2_an_export_killed_half_way_leaves_no_download_and_is_cleaned_up(

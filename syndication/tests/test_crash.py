@@ -55,9 +55,10 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
 
 
-def _run(mode: str, *args: str, env: dict[str, str]) -> str:
+def run_child(module: str, mode: str, *args: str, env: dict[str, str]) -> str:
+    """Run `python -m module mode args…` from the project root with `env`; its output (it must succeed)."""
     done = subprocess.run(
-        [sys.executable, "-m", "syndication.tests.crash_harvest", mode, *args],
+        [sys.executable, "-m", module, mode, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -66,6 +67,10 @@ def _run(mode: str, *args: str, env: dict[str, str]) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def _run(mode: str, *args: str, env: dict[str, str]) -> str:
+    return run_child("syndication.tests.crash_harvest", mode, *args, env=env)
 
 
 def test_D2_a_harvest_killed_mid_transaction_leaves_nothing_half_written(
