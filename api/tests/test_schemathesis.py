@@ -64,7 +64,7 @@ def _check_never_leaks(response: Any) -> None:
 @schema.parametrize()
 @pytest.mark.django_db
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_api_as_person_b(case: Any, people: dict[str, Any]) -> None:
+def test_F1_F2_the_api_as_person_b(case: Any, people: dict[str, Any]) -> None:
     response = case.call(headers=people["b"])
     assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}"
     # Every check but "valid data is accepted": a schema-valid request can still meet a rule of the
@@ -93,7 +93,7 @@ ARTIFACT_OPERATIONS = [
 
 
 @pytest.mark.django_db
-def test_every_operation_on_a_private_artifact_answers_b_as_if_it_were_missing(people: dict[str, Any]) -> None:
+def test_F2_every_operation_on_a_private_artifact_answers_b_as_if_it_were_missing(people: dict[str, Any]) -> None:
     client = Client()
     for method, path, body in ARTIFACT_OPERATIONS:
         missing = getattr(client, method)(

@@ -60,7 +60,7 @@ def test_anonymous_comment_goes_to_login(client, public_post) -> None:
     assert not Comment.objects.exists()
 
 
-def test_comments_closed_after_the_window(login, devon, old_post, valid_html) -> None:
+def test_A7_comments_closed_after_the_window(login, devon, old_post, valid_html) -> None:
     client = login(devon)
     response = client.get(old_post.get_absolute_url())
     valid_html(response.content)
@@ -73,7 +73,7 @@ def test_comments_closed_after_the_window(login, devon, old_post, valid_html) ->
     assert not Comment.objects.exists()
 
 
-def test_replayed_form_after_the_window_is_refused(login, devon, public_post) -> None:
+def test_A7_replayed_form_after_the_window_is_refused(login, devon, public_post) -> None:
     client = login(devon)
     page = client.get(public_post.get_absolute_url()).content.decode()
     assert _create_url(public_post) in page  # the form was there while open
@@ -89,7 +89,7 @@ def test_replayed_form_after_the_window_is_refused(login, devon, public_post) ->
     assert Comment.objects.count() == 1
 
 
-def test_editing_is_refused_after_the_window(login, devon, old_post) -> None:
+def test_A7_editing_is_refused_after_the_window(login, devon, old_post) -> None:
     comment = CommentFactory.create(artifact=old_post, author=devon, body="Original")
     client = login(devon)
     url = reverse("posts:comment_edit", args=[comment.pk])

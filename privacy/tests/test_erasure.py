@@ -51,7 +51,7 @@ def maria_with_things(course: Course, maria: User, devon: User) -> dict[str, obj
     return {"alone": alone, "answered": answered, "her_comment": her_comment, "her_question": her_question}
 
 
-def test_deleting_ends_sign_in_sessions_and_tokens_at_once(
+def test_D6_deleting_ends_sign_in_sessions_and_tokens_at_once(
     maria_with_things: dict[str, object], maria: User, django_capture_on_commit_callbacks
 ) -> None:
     _, secret = api_services.create_token(user=maria, name="script", scopes=["read"])
@@ -76,7 +76,7 @@ def test_a_wrong_password_deletes_nothing(maria_with_things: dict[str, object], 
     assert not Erasure.objects.exists()
 
 
-def test_content_is_erased_or_left_as_deleted_where_others_replied(
+def test_D6_content_is_erased_or_left_as_deleted_where_others_replied(
     maria_with_things: dict[str, object], maria: User, devon: User, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):  # the worker erases after the commit
@@ -98,7 +98,7 @@ def test_content_is_erased_or_left_as_deleted_where_others_replied(
     assert Erasure.objects.get(user=maria).finished_at is not None
 
 
-def test_a_crash_half_way_is_finished_by_the_command(
+def test_D6_a_crash_half_way_is_finished_by_the_command(
     maria_with_things: dict[str, object], maria: User, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     def crash(user: User) -> None:
@@ -119,7 +119,7 @@ def test_a_crash_half_way_is_finished_by_the_command(
     assert not Artifact.objects.filter(author=maria).exclude(title="deleted").exists()
 
 
-def test_the_handle_stays_reserved(maria_with_things: dict[str, object], maria: User) -> None:
+def test_D6_the_handle_stays_reserved(maria_with_things: dict[str, object], maria: User) -> None:
     erasure.close_account(user=maria, password=PASSWORD)
     with pytest.raises(ActionError, match="handle is taken"):
         accounts_services.register(username="maria", email="new@example.org", password="a long new password 42")

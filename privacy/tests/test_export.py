@@ -44,7 +44,7 @@ def _built(user: User, django_capture_on_commit_callbacks) -> Export:
     return export
 
 
-def test_the_download_holds_everything_that_is_yours_and_nothing_else(
+def test_D5_the_download_holds_everything_that_is_yours_and_nothing_else(
     course: Course, maria: User, devon: User, django_capture_on_commit_callbacks, settings
 ) -> None:
     image = posts.publish(
@@ -87,7 +87,7 @@ def test_the_download_holds_everything_that_is_yours_and_nothing_else(
     assert b"Devon's words are Devon's" not in everything
 
 
-def test_the_page_shows_progress_then_a_link_only_the_owner_can_follow(
+def test_D5_the_page_shows_progress_then_a_link_only_the_owner_can_follow(
     login, maria: User, devon: User, django_capture_on_commit_callbacks
 ) -> None:
     client = login(maria)
@@ -117,7 +117,7 @@ def test_an_expired_download_is_gone(login, maria: User, django_capture_on_commi
     assert not Export.objects.exists()
 
 
-def test_one_download_a_day(maria: User, django_capture_on_commit_callbacks) -> None:
+def test_D5_one_download_a_day(maria: User, django_capture_on_commit_callbacks) -> None:
     _built(maria, django_capture_on_commit_callbacks)
     with pytest.raises(Invalid, match="ask again tomorrow"):
         services.request_export(user=maria)

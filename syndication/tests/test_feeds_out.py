@@ -76,7 +76,7 @@ def three_kinds(course, maria):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("subject", SUBJECTS)
-def test_every_feed_has_only_public_published_items(client, course, maria, three_kinds, subject, kind) -> None:
+def test_X8_every_feed_has_only_public_published_items(client, course, maria, three_kinds, subject, kind) -> None:
     response = client.get(_feed_url(subject, kind, course, maria))
     assert response.status_code == 200
     assert response["Content-Type"].startswith(f"application/{kind}+xml")
@@ -87,13 +87,13 @@ def test_every_feed_has_only_public_published_items(client, course, maria, three
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("subject", SUBJECTS)
-def test_signed_in_author_gets_the_same_public_feed(login, course, maria, three_kinds, subject, kind) -> None:
+def test_X8_signed_in_author_gets_the_same_public_feed(login, course, maria, three_kinds, subject, kind) -> None:
     """A feed is for a feed reader, nobody in particular: the session never widens it (A1, RSS/Atom surface)."""
     response = login(maria).get(_feed_url(subject, kind, course, maria))
     assert _titles(_parse(response.content)) == ["Public thoughts"]
 
 
-def test_deleted_artifact_leaves_the_feed(client, course, maria) -> None:
+def test_X8_deleted_artifact_leaves_the_feed(client, course, maria) -> None:
     gone = ArtifactFactory.create(course=course, author=maria, title="Soon gone")
     gone.delete()
     response = client.get(reverse("syndication_out:course_atom", args=[course.slug]))
@@ -141,7 +141,7 @@ def test_rss_item_carries_creator_guid_and_pubdate(client, course, maria) -> Non
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_names_and_titles_with_html_are_text(client, course, maria, kind) -> None:
+def test_X3_names_and_titles_with_html_are_text(client, course, maria, kind) -> None:
     """X3: a display name and a title holding markup stay text; nothing in the feed becomes an element."""
     maria.display_name = '<script>alert("name")</script>'
     maria.save()
@@ -158,7 +158,7 @@ def test_names_and_titles_with_html_are_text(client, course, maria, kind) -> Non
     assert '<script>alert("name")</script>' in text
 
 
-def test_person_feed_title_escapes_display_name(client, course, maria) -> None:
+def test_X3_person_feed_title_escapes_display_name(client, course, maria) -> None:
     maria.display_name = "<script>x</script>"
     maria.save()
     response = client.get(reverse("syndication_out:person_atom", args=["maria"]))
@@ -166,7 +166,7 @@ def test_person_feed_title_escapes_display_name(client, course, maria) -> None:
     assert _parse(response.content).findtext(f"{ATOM}title") == "<script>x</script> · Commonplace"
 
 
-def test_description_html_is_sanitised(client, course, maria) -> None:
+def test_X8_description_html_is_sanitised(client, course, maria) -> None:
     ArtifactFactory.create(
         course=course,
         author=maria,
@@ -198,7 +198,7 @@ def test_harvested_item_is_the_excerpt_and_a_link_to_the_original(client, course
     assert "The whole post" not in html
 
 
-def test_control_characters_do_not_break_the_feed(client, course, maria) -> None:
+def test_X8_control_characters_do_not_break_the_feed(client, course, maria) -> None:
     ArtifactFactory.create(course=course, author=maria, title="Bell\x07 and\x0b tab")
     response = client.get(reverse("syndication_out:course_atom", args=[course.slug]))
     assert response.status_code == 200
@@ -285,7 +285,7 @@ def test_pages_announce_their_feeds_in_the_head(client, course, maria, valid_htm
             assert client.get(href).status_code == 200
 
 
-def test_feed_alternate_titles_are_escaped(client, course, maria) -> None:
+def test_X3_feed_alternate_titles_are_escaped(client, course, maria) -> None:
     maria.display_name = '"><script>x</script>'
     maria.save()
     html = client.get(maria.get_absolute_url()).content.decode()
