@@ -65,3 +65,52 @@ def test_D2_an_export_killed_half_way_leaves_no_download_and_is_cleaned_up(
     assert [e["status"] for e in done["exports"]] == ["failed", "ready"]
     assert len(done["files"]) == 1
     assert done["files"][0].endswith(".zip")
+
+
+def test_D6_an_erasure_killed_half_way_leaves_no_half_erased_step_and_the_command_finishes_it(
+    database_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "COMMONPLACE_VAR_DIR": str(tmp_path / "var"),
+        "EXPORT_ROOT": str(tmp_path / "exports"),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    erase = "privacy.tests.crash_erase"
+    run_child(erase, "setup", env=env)
+    before = json.loads(run_child(erase, "state", env=env))
+    assert before["sessions_valid"] == [True]
+    assert before["titles"] == ["Answered", "Unanswered"]
+    child = subprocess.Popen(
+        [sys.executable, "-m", erase, "crash"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()  # blocks until one post is deleted inside the step's transaction
+        assert line.strip() == b"ERASING", child.stderr.read() if child.stderr else b""
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+
+    killed = json.loads(run_child(erase, "state", env=env))
+    # What the request did is done: no sign-in, no session, no token, no e-mail address.
+    assert killed["active"] is False
+    assert killed["usable_password"] is False
+    assert killed["tokens"] == 0
+    assert killed["sessions_valid"] == [False]
+    assert "maria@example.org" not in killed["email"]
+    # The step that was killed left nothing half-done: both posts are as they were (its transaction rolled
+    # back), the step before it (comments) is complete, and the erasure is known to be unfinished.
+    assert killed["titles"] == ["Answered", "Unanswered"]
+    assert killed["comments"] == []
+    assert killed["erasure"] == "unfinished"
+
+    run_child(erase, "finish", env=env)
+    done = json.loads(run_child(erase, "state", env=env))
+    assert done["titles"] == ["deleted"], "the post devon answered stays as a placeholder; the other goes"
+    assert done["follows"] == 0
+    assert done["erasure"] == "finished"
+    assert "maria" in done["users"], "the handle stays reserved"
