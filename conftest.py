@@ -105,3 +105,11 @@ def _empty_cache(settings) -> None:
     cached count. `network/tests/test_unread_cache.py` turns the cache on and checks what forgets it."""
     cache.clear()
     settings.UNREAD_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _open_sign_up(settings) -> None:
+    """A test database has no moderator who signed in this week, so "auto" would make every sign-up wait for
+    approval (SP5); tests of other things sign up openly. `moderation/tests/test_SP5_approval.py` turns the
+    rule back on and checks it."""
+    settings.SIGNUP_APPROVAL = "never"

@@ -80,6 +80,12 @@ class User(AbstractUser):
         default=NotificationEmail.WEEKLY,
         help_text="A summary of unread notifications by email: daily, weekly or off.",
     )
+    awaiting_approval = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Signed up while sign-ups needed a moderator's approval (SIGNUP_APPROVAL): cannot sign in "
+        "until a staff member approves.",
+    )
     shown_changed_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -90,6 +96,8 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique")]
+        # The media view asks who has an avatar by its file name: only people with one are in it.
+        indexes = [models.Index(fields=["avatar"], condition=~Q(avatar=""), name="user_avatar")]
 
     def __str__(self) -> str:
         return self.name

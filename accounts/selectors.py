@@ -1,10 +1,12 @@
-"""Reads for accounts: the keyword filters that apply to a viewer."""
+"""Reads for accounts: the keyword filters that apply to a viewer, and who may fetch an avatar."""
 
 import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 
 from accounts.models import FilterAction, FilterContext, KeywordFilter, User
+from core.views import Audience
 from core.wordfilter import Rule, WordFilter, build
 
 
@@ -33,3 +35,15 @@ def filters_for(
 def filters_of(owner: User) -> list[KeywordFilter]:
     """Every filter the person has, active or expired, by phrase (for their settings page)."""
     return list(KeywordFilter.objects.filter(owner=owner).order_by("phrase", "id"))
+
+
+def avatar_audience(request: HttpRequest, name: str) -> Audience | None:
+    """Who may fetch the avatar stored as `name` (a `core.views.media` reader): everyone, like the profile it
+    belongs to, while an active person has it; None once it was replaced or its owner is gone. One query."""
+    has_it = User.objects.filter(avatar=name, is_active=True).exclude(avatar="")  # uses the index user_avatar
+    return Audience.EVERYONE if has_it.exists() else None
+
+
+def awaiting_signups() -> list[User]:
+    """Accounts waiting for a staff member's approval (SIGNUP_APPROVAL), oldest first."""
+    return list(User.objects.filter(awaiting_approval=True).order_by("date_joined", "pk"))

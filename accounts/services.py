@@ -1,17 +1,23 @@
 """Writes for people: sign-up, profile changes, mutes."""
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import Mute, User
 from accounts.search_index import index_people
-from core.exceptions import Invalid
+from core.exceptions import Invalid, NotAllowed
 from core.images import clean_image
+
+log = logging.getLogger(__name__)
 
 PROFILE_FIELDS = (
     "display_name",
@@ -35,9 +41,21 @@ def email_domain_blocked(email: str) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in blocked if d)
 
 
+def approval_needed() -> bool:
+    """Whether a new account must wait for a staff member's approval now (SIGNUP_APPROVAL, SP5)."""
+    mode = settings.SIGNUP_APPROVAL
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    unwatched: Callable[[], bool] = import_string(settings.SIGNUP_APPROVAL_CHECK)
+    return unwatched()
+
+
 def register(*, username: str, email: str, password: str, display_name: str = "") -> User:
     """Create an account. Raises Invalid if the handle or email is taken, the email's domain is blocked
-    (SIGNUP_BLOCKED_EMAIL_DOMAINS, a domain and its subdomains), or the password is weak."""
+    (SIGNUP_BLOCKED_EMAIL_DOMAINS, a domain and its subdomains), or the password is weak. While sign-ups need
+    approval (`approval_needed`), the account is made inactive and `awaiting_approval` until staff decide."""
     if email_domain_blocked(email):
         raise Invalid("We cannot accept sign-ups from that e-mail address's domain. Please use another address.")
     if User.objects.filter(username__iexact=username).exists():
@@ -50,9 +68,51 @@ def register(*, username: str, email: str, password: str, display_name: str = ""
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages)) from None
     user.set_password(password)
+    if approval_needed():
+        user.is_active, user.awaiting_approval = False, True
     user.save()
-    index_people([user.pk])
+    if user.is_active:
+        index_people([user.pk])
     return user
+
+
+def _staff(actor: User) -> None:
+    if not (actor.is_active and actor.is_staff):
+        raise NotAllowed("Only staff decide on sign-ups.")
+
+
+@transaction.atomic
+def approve_signup(*, user: User, actor: User) -> User:
+    """Staff let a waiting account in; the person is told by e-mail (after the commit)."""
+    _staff(actor)
+    if not User.objects.filter(pk=user.pk, awaiting_approval=True).update(is_active=True, awaiting_approval=False):
+        raise Invalid("That sign-up was already decided.")
+    user.refresh_from_db()
+    transaction.on_commit(lambda: index_people([user.pk]))
+    transaction.on_commit(lambda: _tell_approved(user))
+    return user
+
+
+def _tell_approved(user: User) -> None:
+    login = settings.SITE_URL.rstrip("/") + "/accounts/login/"
+    try:
+        send_mail(
+            "Your Commonplace account is ready",
+            f"A moderator approved your sign-up. Log in as @{user.username} at {login}",
+            None,
+            [user.email],
+        )
+    except Exception:  # the approval stands; the page already said so, and the person can simply log in
+        log.exception("could not e-mail @%s that their sign-up was approved", user.username)
+
+
+@transaction.atomic
+def refuse_signup(*, user: User, actor: User) -> None:
+    """Staff turn a waiting account away: it never signed in or wrote anything, so it is deleted (the handle
+    and address are free again)."""
+    _staff(actor)
+    if not User.objects.filter(pk=user.pk, awaiting_approval=True).delete()[0]:
+        raise Invalid("That sign-up was already decided.")
 
 
 @transaction.atomic

@@ -48,9 +48,25 @@ class LoginView(auth_views.LoginView):
             throttle.failed(request, username)
         return response
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        """The right password for an account still waiting for approval says so, instead of "wrong password"
+        (only someone who knows the password learns that the account exists)."""
+        username, password = str(self.request.POST.get("username", "")), str(self.request.POST.get("password", ""))
+        waiting = User.objects.filter(username__iexact=username, awaiting_approval=True).first()
+        if waiting is not None and password and waiting.check_password(password):
+            form.errors.clear()
+            form.add_error(None, WAITING)
+        return super().form_invalid(form)
+
     def get_redirect_url(self, request: HttpRequest | None = None) -> str:
         # One rule for every `next=` on the site: same-host relative paths only (A8).
         return safe_next(request or self.request, "")
+
+
+WAITING = (
+    "Your sign-up is waiting for a moderator's approval. You will get an e-mail as soon as it is approved; "
+    "then log in here."
+)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -85,6 +101,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
+            if user.awaiting_approval:
+                return render(request, "accounts/signup_waiting.html", {"person": user})
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to Commonplace, {user.name}!")
             return redirect(safe_next(request, reverse("home")))
@@ -250,3 +268,29 @@ def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such filter") from exc
     messages.success(request, "Filter removed.")
     return redirect("accounts:filters")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signups(request: HttpRequest) -> HttpResponse:
+    """Staff: the accounts waiting for approval (SP5), each to approve or turn away. Anyone else: 404."""
+    assert isinstance(request.user, User)
+    if not request.user.is_staff:
+        raise Http404("No such page")
+    if request.method == "POST":
+        person = get_object_or_404(User, pk=request.POST.get("person") or 0, awaiting_approval=True)
+        try:
+            if request.POST.get("decision") == "approve":
+                services.approve_signup(user=person, actor=request.user)
+                messages.success(request, f"@{person.username} can now log in; they have been e-mailed.")
+            elif request.POST.get("decision") == "refuse":
+                services.refuse_signup(user=person, actor=request.user)
+                messages.success(request, f"The sign-up of @{person.username} was turned away and deleted.")
+        except ActionError as exc:
+            messages.error(request, exc.message)
+        return redirect("accounts:signups")
+    return render(
+        request,
+        "accounts/signups.html",
+        {"waiting": selectors.awaiting_signups(), "approval_needed": services.approval_needed()},
+    )

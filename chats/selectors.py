@@ -103,7 +103,7 @@ def _shown_comments(blocks: list[QuestionBlock]) -> list[Comment]:
         comment
         for block in blocks
         for thread in block.threads
-        for comment in ([] if thread.blocked or thread.filtered else [thread.comment]) + thread.replies
+        for comment in ([] if thread.hidden else [thread.comment]) + thread.replies
         if comment.removed_at is None
     ]
     return sorted(shown, key=lambda c: (c.created_at, c.pk))

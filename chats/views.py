@@ -112,7 +112,7 @@ def _block_view(request: HttpRequest, chat: Chat, block: QuestionBlock, composed
     replies = ReplyComposers(request, block.artifact, action=action, prefix=prefix)
     threads: list[tuple[Thread, CommentForm | None, SafeString | str]] = []
     for thread in block.threads:
-        if not can_answer or thread.comment.removed_at is not None or thread.blocked:
+        if not can_answer or thread.comment.removed_at is not None or thread.blocked or thread.held:
             threads.append((thread, None, ""))
         elif composed is not None and composed.thread_id == thread.comment.pk:
             composed.form.fields["body"].label = "Your reply"

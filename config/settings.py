@@ -162,8 +162,14 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# How long shared caches may keep a public image (a public post's, an avatar): a post made private or
+# deleted stops being served from them within this many seconds. Other images are never stored (core.views.media).
+MEDIA_PUBLIC_MAX_AGE = int(env("MEDIA_PUBLIC_MAX_AGE", "3600"))
 # People's downloads of their data: never under MEDIA_ROOT (served only to their owner, by a view).
 EXPORT_ROOT = Path(env("EXPORT_ROOT", str(VAR_DIR / "exports")))
+# `commonplace backup` encrypts to these age public keys (age1…, space- or comma-separated); the private
+# identity stays off the server, so a stolen server cannot open old backups (core/backup.py).
+BACKUP_RECIPIENTS = env("COMMONPLACE_BACKUP_RECIPIENTS").replace(",", " ").split()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -239,11 +245,20 @@ SPAM_SCORE_THRESHOLD = float(env("SPAM_SCORE_THRESHOLD", "0.75"))
 AKISMET_KEY = env("AKISMET_KEY")
 AKISMET_URL = env("AKISMET_URL", "https://rest.akismet.com")  # tests point it at a loopback fake
 AKISMET_TIMEOUT_SECONDS = float(env("AKISMET_TIMEOUT_SECONDS", "5"))
-# Forms: the least time between showing a comment or sign-up form and posting it, and comments per person
-# a minute; sign-ups refused from these e-mail domains (comma-separated).
+# Forms: the least time between showing a comment or sign-up form and posting it, comments per person a
+# minute and from one network address (several people at one school share it: twice the per-person rate by
+# default); sign-ups refused from these e-mail domains (comma-separated).
 FORM_MIN_SECONDS = float(env("FORM_MIN_SECONDS", "3"))
 COMMENT_RATE_PER_MINUTE = int(env("COMMENT_RATE_PER_MINUTE", "30"))
+COMMENT_RATE_PER_MINUTE_PER_ADDRESS = int(env("COMMENT_RATE_PER_MINUTE_PER_ADDRESS", str(2 * COMMENT_RATE_PER_MINUTE)))
 SIGNUP_BLOCKED_EMAIL_DOMAINS = env_list("SIGNUP_BLOCKED_EMAIL_DOMAINS", "")
+# Whether a new account waits for a staff member's approval before it can sign in (SP5): "auto" while no
+# moderator (staff, or a course's facilitator) has signed in or decided a report for SIGNUP_MODERATOR_IDLE_DAYS,
+# so an unwatched site does not fill with spam accounts; "always"; or "never". SIGNUP_APPROVAL_CHECK names
+# the function that decides "auto" (moderation's: it knows who moderates).
+SIGNUP_APPROVAL = env("SIGNUP_APPROVAL", "auto")
+SIGNUP_MODERATOR_IDLE_DAYS = int(env("SIGNUP_MODERATOR_IDLE_DAYS", "7"))
+SIGNUP_APPROVAL_CHECK = "moderation.signups.no_moderator_active"
 
 # The nav's unread count is cached per person this long (core.badges); 0 counts on every page.
 UNREAD_CACHE_SECONDS = int(env("UNREAD_CACHE_SECONDS", "30"))

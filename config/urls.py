@@ -3,9 +3,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.selectors import avatar_audience
+from api.mastodon.selectors import image_audience, upload_audience
 from api.rest import api as rest_api
 from core import views as core_views
 from posts import views as posts_views
+
+# Who may fetch an uploaded file, by the folder its model's upload_to puts it in (posts.models.image_path,
+# accounts.models.avatar_path, api.models.media_path). A folder not listed here serves nothing.
+MEDIA_READERS: dict[str, core_views.MediaReader] = {
+    "artifacts": image_audience,  # the one visibility rule (posts.models.visible_q), for a session or a token
+    "avatars": avatar_audience,  # public, like the profile
+    "api-media": upload_audience,  # an upload not yet attached to a status: its owner only
+}
 
 urlpatterns = [
     path("", include("api.mastodon.urls")),  # Mastodon apps: /api/v1/apps, /oauth/…, /api/v1/statuses …
@@ -23,7 +33,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("search.urls")),
     path("", include("insights.urls")),
-    path("media/<path:path>", core_views.media, name="media"),
+    path("media/<path:path>", core_views.media, {"readers": MEDIA_READERS}, name="media"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,12 +1,19 @@
 """Back up and restore a whole installation: the database (SQLite's online backup, or pg_dump) and the media
 files, in one archive with a manifest of row counts and SHA-256 checksums.
 
-The archive is a gzipped tar: `manifest.json`, `database.sqlite3` or `database.pgdump`, and `media/…`.
-Restoring checks every checksum first, refuses an installation that already holds people or media, and
-checks the row counts after. App-agnostic: it reads tables and files, never models.
+The archive is a gzipped tar: `manifest.json`, `database.sqlite3` or `database.pgdump`, and `media/…`,
+encrypted with age to the public keys in `settings.BACKUP_RECIPIENTS` (it holds e-mail addresses, private
+posts and password hashes); the private identity needed to restore it stays off the server. It is written
+readable by its owner only, and any plaintext on the way lives in a 0700 temporary folder.
+Restoring decrypts into that folder first (age authenticates every chunk, so a wrong key, a truncated or a
+changed file is refused before anything is written), checks every checksum, refuses an installation that
+already holds people or media, and checks the row counts after. App-agnostic: it reads tables and files,
+never models.
 """
 
 import datetime as dt
+import errno
+import gzip
 import hashlib
 import io
 import json
@@ -16,11 +23,13 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import pyrage
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
@@ -30,6 +39,15 @@ CHUNK = 1 << 20
 # Tables a fresh `migrate` fills by itself; an installation with rows only there counts as empty.
 SCAFFOLDING = {"django_migrations", "django_content_type", "auth_permission", "django_site"}
 PEOPLE_TABLE = "accounts_user"
+AGE_MAGIC = b"age-encryption.org/v1\n"
+AGE_ARMORED = b"-----BEGIN AGE ENCRYPTED FILE-----"
+AGE_CHUNK = 64 * 1024  # age's payload chunk: each carries a 16-byte tag
+NO_RECIPIENTS = (
+    "Backups hold everyone's e-mail addresses, private posts and password hashes, so they are encrypted, and "
+    "no key is configured. On your own computer (not this server) run `commonplace backup_key` (or `age-keygen`), "
+    "keep the identity it prints off this server, and set COMMONPLACE_BACKUP_RECIPIENTS to its public key "
+    "(age1…) here. For a throwaway development backup, pass --unencrypted."
+)
 
 
 class BackupError(Exception):
@@ -149,13 +167,106 @@ def _dump_postgres_with_counts(db_file: Path) -> dict[str, int]:
     return counts
 
 
-def backup(path: Path, progress: Callable[[str], None] = lambda _: None) -> Summary:
-    """Write the archive to `path` (written beside it first, then moved into place: never half an archive).
-    The archive holds password hashes and session keys: it is readable by its owner only."""
+def recipients_from(keys: Sequence[str]) -> list[Any]:
+    """age X25519 recipients from public keys (age1…); BackupError names a key that is not one."""
+    recipients = []
+    for key in keys:
+        try:
+            recipients.append(pyrage.x25519.Recipient.from_str(key))
+        except pyrage.RecipientError:
+            raise BackupError(
+                f"{key[:12]}… in COMMONPLACE_BACKUP_RECIPIENTS is not an age public key (age1…)."
+            ) from None
+    return recipients
+
+
+def identities_from(path: Path) -> list[Any]:
+    """The age X25519 identities in an identity file (AGE-SECRET-KEY-1… lines; # comments, blank lines)."""
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BackupError(f"Could not read the identity file {path}: {exc}. Nothing was changed.") from None
+    identities = []
+    for line in (line.strip() for line in lines):
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(pyrage.x25519.Identity.from_str(line))
+        except pyrage.IdentityError:
+            raise BackupError(
+                f"{path} is not an age identity file (lines of AGE-SECRET-KEY-1…). Nothing was changed."
+            ) from None
+    if not identities:
+        raise BackupError(f"{path} holds no age identity (AGE-SECRET-KEY-1…). Nothing was changed.")
+    return identities
+
+
+def is_encrypted(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(len(AGE_ARMORED))
+    return head.startswith(AGE_MAGIC) or head.startswith(AGE_ARMORED)
+
+
+def _private_file(path: Path) -> IO[bytes]:
+    """`path` opened for writing, readable by its owner only from the first byte on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a leftover file keeps its old mode through O_TRUNC
+    return os.fdopen(fd, "wb")
+
+
+def _sealed_whole(sealed: Path, plain_size: int) -> bool:
+    """Whether the encrypted file holds all of the plaintext: pyrage drops an error from its last flush, so
+    a full disk could otherwise leave a short file that only fails on the day it is restored."""
+    with sealed.open("rb") as handle:
+        head = handle.read(AGE_CHUNK)
+    mac_line = head.find(b"\n--- ")
+    header_end = head.find(b"\n", mac_line + 1) + 1 if mac_line >= 0 else 0
+    chunks = max(1, -(-plain_size // AGE_CHUNK))
+    return header_end > 0 and sealed.stat().st_size - header_end >= 16 + plain_size + 16 * chunks
+
+
+def _write_archive(raw: IO[bytes], db_file: Path, counts: dict[str, int], media_root: Path) -> dict[str, str]:
+    """The tar.gz of the database copy, the media files and the manifest; returns the media checksums."""
+    media: dict[str, str] = {}
+    with tarfile.open(fileobj=raw, mode="w:gz") as archive:
+        archive.add(db_file, arcname=db_file.name)
+        for file in _media_files(media_root):
+            data = file.read_bytes()  # hashed as read, so the archive and its manifest agree
+            relative = str(file.relative_to(media_root))
+            media[relative] = hashlib.sha256(data).hexdigest()
+            info = tarfile.TarInfo(f"media/{relative}")
+            info.size, info.mtime, info.mode = len(data), int(file.stat().st_mtime), 0o600
+            archive.addfile(info, io.BytesIO(data))
+        manifest = {
+            "format": FORMAT,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            "engine": _engine(),
+            "database": {"file": db_file.name, "sha256": sha256_of(db_file)},
+            "migrations": _latest_migrations(),
+            "rows": counts,
+            "media": media,
+        }
+        encoded = json.dumps(manifest, indent=2, sort_keys=True).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(encoded)
+        archive.addfile(info, io.BytesIO(encoded))
+    return media
+
+
+def backup(path: Path, progress: Callable[[str], None] = lambda _: None, *, unencrypted: bool = False) -> Summary:
+    """Write the archive to `path` (written beside it first, then moved into place: never half an archive),
+    encrypted to `settings.BACKUP_RECIPIENTS`. BackupError when none is configured, unless `unencrypted`.
+    The archive holds e-mail addresses, private posts, password hashes and session keys: it is readable by
+    its owner only, and the plaintext on the way stays in a 0700 temporary folder removed even on failure."""
+    recipients = [] if unencrypted else recipients_from(settings.BACKUP_RECIPIENTS)
+    if not unencrypted and not recipients:
+        raise BackupError(NO_RECIPIENTS)
     media_root = Path(settings.MEDIA_ROOT)
     partial = path.with_name(path.name + ".partial")
     try:
-        with tempfile.TemporaryDirectory(prefix="commonplace-backup-") as work:
+        # Beside the archive, not in /tmp: the plain archive is as big as the backup (a tmpfs may not hold it),
+        # and a killed run then leaves it where the backups are kept, not in a shared folder. mkdtemp: 0700.
+        with tempfile.TemporaryDirectory(prefix=".commonplace-backup-", dir=path.parent) as work:
             work_dir = Path(work)
             db_name = DATABASE_FILES[_engine()]
             db_file = work_dir / db_name
@@ -166,30 +277,19 @@ def backup(path: Path, progress: Callable[[str], None] = lambda _: None) -> Summ
             else:
                 counts = _dump_postgres_with_counts(db_file)
             progress("Writing the media files…")
-            media: dict[str, str] = {}
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
-                archive.add(db_file, arcname=db_name)
-                for file in _media_files(media_root):
-                    data = file.read_bytes()  # hashed as read, so the archive and its manifest agree
-                    relative = str(file.relative_to(media_root))
-                    media[relative] = hashlib.sha256(data).hexdigest()
-                    info = tarfile.TarInfo(f"media/{relative}")
-                    info.size, info.mtime, info.mode = len(data), int(file.stat().st_mtime), 0o600
-                    archive.addfile(info, io.BytesIO(data))
-                manifest = {
-                    "format": FORMAT,
-                    "created_at": dt.datetime.now(dt.UTC).isoformat(),
-                    "engine": _engine(),
-                    "database": {"file": db_name, "sha256": sha256_of(db_file)},
-                    "migrations": _latest_migrations(),
-                    "rows": counts,
-                    "media": media,
-                }
-                encoded = json.dumps(manifest, indent=2, sort_keys=True).encode()
-                info = tarfile.TarInfo("manifest.json")
-                info.size = len(encoded)
-                archive.addfile(info, io.BytesIO(encoded))
+            plain = work_dir / "archive.tar.gz" if recipients else partial
+            with _private_file(plain) as raw:
+                media = _write_archive(raw, db_file, counts, media_root)
+            if recipients:
+                progress("Encrypting…")
+                with plain.open("rb") as source, _private_file(partial) as sealed:
+                    pyrage.encrypt_io(source, sealed, recipients)  # streams, chunk by chunk
+                    sealed.flush()
+                    os.fsync(sealed.fileno())
+                if not _sealed_whole(partial, plain.stat().st_size):
+                    raise BackupError(
+                        "The encrypted archive came out short (is the disk full?). No backup was written."
+                    )
         partial.replace(path)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -275,22 +375,62 @@ def _restore_database(db_file: Path) -> None:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()[:500]}")
 
 
-def restore(path: Path, progress: Callable[[str], None] = lambda _: None) -> Summary:
-    """Restore the archive into this (empty) installation; every checksum is checked before anything is
-    written, and the row counts after."""
+def _decrypt(sealed: Path, target: Path, identities: list[Any]) -> None:
+    """Decrypt the whole file before any of it is used: age checks each chunk as it goes, so a changed or
+    cut-off file fails part-way, with the plaintext so far left in the temporary folder, never restored."""
+    try:
+        with sealed.open("rb") as source, _private_file(target) as plain:
+            pyrage.decrypt_io(source, plain, identities)
+    except pyrage.DecryptError as exc:
+        if "no matching keys" in str(exc).lower():
+            raise BackupError(
+                "The identity given does not open this backup: it was encrypted to another key. Nothing was changed."
+            ) from None
+        raise BackupError(f"This encrypted backup is damaged ({exc}). Nothing was changed.") from None
+    except OSError as exc:  # what age raises for a chunk that fails its check, or a file cut short
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise BackupError(
+                f"There is not enough room in {target.parent.parent} to decrypt the backup (set TMPDIR to a "
+                "folder with more space). The backup itself may be fine. Nothing was changed."
+            ) from None
+        raise BackupError(
+            f"This encrypted backup is truncated or has been changed ({exc}). Nothing was changed."
+        ) from None
+
+
+def restore(path: Path, progress: Callable[[str], None] = lambda _: None, *, identity: Path | None = None) -> Summary:
+    """Restore the archive into this (empty) installation; an encrypted one is decrypted with the age
+    identity file `identity` first. Every checksum is checked before anything is written, and the row
+    counts after; BackupError says why it refused."""
     if not path.is_file():
         raise BackupError(f"{path} does not exist.")
+    encrypted = is_encrypted(path)
+    if encrypted and identity is None:
+        raise BackupError(
+            "This backup is encrypted: pass --identity FILE, the age identity file (AGE-SECRET-KEY-1…) whose "
+            "public key was in COMMONPLACE_BACKUP_RECIPIENTS when it was made. Nothing was changed."
+        )
+    identities = identities_from(identity) if encrypted and identity is not None else []
     if _engine() == "sqlite":  # a new machine: the folder for the database file may not be there yet
         Path(str(connection.settings_dict["NAME"])).parent.mkdir(parents=True, exist_ok=True)
     in_the_way = _installation_is_empty()
     if in_the_way:
         raise BackupError(f"Restore needs an empty installation, and {in_the_way}. Nothing was changed.")
     media_root = Path(settings.MEDIA_ROOT)
-    with tempfile.TemporaryDirectory(prefix="commonplace-restore-") as work, tarfile.open(path, "r:gz") as archive:
-        work_dir = Path(work)
-        manifest = _read_manifest(archive)
-        progress("Checking the archive…")
-        archive.extractall(work_dir, filter="data")  # refuses absolute paths, "..", links out of the folder
+    with tempfile.TemporaryDirectory(prefix="commonplace-restore-") as work:  # mkdtemp: mode 0700
+        archive_path = path
+        if encrypted:
+            progress("Decrypting…")
+            archive_path = Path(work) / "archive.tar.gz"
+            _decrypt(path, archive_path, identities)
+        work_dir = Path(work) / "contents"
+        try:
+            with tarfile.open(archive_path, "r:gz") as archive:
+                manifest = _read_manifest(archive)
+                progress("Checking the archive…")
+                archive.extractall(work_dir, filter="data")  # refuses absolute paths, "..", links out of it
+        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, json.JSONDecodeError) as exc:
+            raise BackupError(f"This backup is not a readable archive ({exc}). Nothing was changed.") from None
         db_file = work_dir / manifest["database"]["file"]
         if not db_file.is_file() or sha256_of(db_file) != manifest["database"]["sha256"]:
             raise BackupError("The database in this backup does not match its checksum. Nothing was changed.")

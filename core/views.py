@@ -1,13 +1,16 @@
 """Shared views: friendly error pages and local media serving."""
 
+import enum
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 # Only names core.images generated: folders of [a-z0-9_-], then a uuid hex and our extension.
@@ -35,11 +38,30 @@ def content_disposition(name: str, *, attachment: bool = False) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(base, safe='')}"
 
 
+class Audience(enum.Enum):
+    """Who may fetch an uploaded file, as its owning app decides."""
+
+    EVERYONE = "everyone"  # public: shared caches may keep it for MEDIA_PUBLIC_MAX_AGE seconds
+    VIEWER = "viewer"  # only some people, this one among them: never stored, varies by cookie and token
+
+
+# A media reader: given the request and the file's name under MEDIA_ROOT, who may fetch it, or None when this
+# viewer may not (or no row owns the file any more). Apps above core provide them; config/urls.py maps each
+# upload folder to its app's reader, so core decides nothing about artifacts, people or uploads itself.
+MediaReader = Callable[[HttpRequest, str], Audience | None]
+
+
 @require_safe
-def media(request: HttpRequest, path: str) -> FileResponse:
-    """Serve an uploaded image we re-encoded; any other path is a 404."""
+def media(request: HttpRequest, path: str, *, readers: Mapping[str, MediaReader]) -> FileResponse:
+    """Serve an uploaded image we re-encoded to whoever its owning app's reader allows; anything else (a
+    name we did not generate, a folder with no reader, a file nobody owns, a viewer who may not see it)
+    is the same 404."""
     match = MEDIA_NAME.fullmatch(path)
     if match is None:
+        raise Http404("No such file")
+    reader = readers.get(path.rpartition("/")[0])
+    audience = reader(request, path) if reader is not None else None
+    if audience is None:
         raise Http404("No such file")
     root = Path(settings.MEDIA_ROOT).resolve()
     full = (root / path).resolve()
@@ -48,7 +70,12 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     response = FileResponse(full.open("rb"), content_type=CONTENT_TYPES[match.group(1)])
     # An image needs nothing else; should a browser ever render it as a document, it can run nothing.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    if audience is Audience.EVERYONE:
+        # Not "immutable": a post made private or deleted must drop out of shared caches within this delay.
+        response["Cache-Control"] = f"public, max-age={settings.MEDIA_PUBLIC_MAX_AGE}"
+    else:
+        response["Cache-Control"] = "private, no-store"
+        patch_vary_headers(response, ("Cookie", "Authorization"))
     # Named by its generated name (what the person uploaded was called is never kept); RFC 6266 encoded.
     response["Content-Disposition"] = content_disposition(full.name)
     return response

@@ -61,6 +61,8 @@ def is_spam(submission: Submission) -> bool:
     )
     if client is not None and client.referrer:
         fields["referrer"] = client.referrer
+    if submission.edit is not None:
+        fields["recheck_reason"] = "edit"  # documented for content checked again after an edit
     answer = _call("comment-check", fields)
     if answer not in ("true", "false"):
         raise AkismetError(f"unexpected answer {answer[:40]!r}")

@@ -75,6 +75,16 @@ def held(course: Course) -> list[HeldItem]:
     return items
 
 
+def approved(item: Artifact | Comment) -> bool:
+    """Whether a facilitator has looked at this post or comment and kept it: approved it when it was held, or
+    kept it when it was reported."""
+    if isinstance(item, Comment):
+        reports = Report.objects.filter(comment=item)
+    else:
+        reports = Report.objects.filter(artifact=item, comment__isnull=True)
+    return reports.filter(verdict=Verdict.KEPT).exists()
+
+
 def held_one(course: Course, kind: str, pk: int) -> HeldItem | None:
     """One held post or comment of the course, or None (not held, not there, or another course's)."""
     if kind == "post":

@@ -99,7 +99,8 @@ def post_comment(request: HttpRequest, artifact: Artifact, user: User, prefix: s
     closed = ""
     if form.is_valid():
         data = form.cleaned_data
-        parent = Comment.objects.filter(pk=parent_id, artifact=artifact).first() if parent_id else None
+        # A held comment the writer may not see is as missing as one that is not there (A2).
+        parent = Comment.objects.seen_by(user).filter(pk=parent_id, artifact=artifact).first() if parent_id else None
         # The composer that comes back is the thread's reply form (replies join the top comment's thread).
         thread_id = (parent.parent_id or parent.pk) if parent is not None else None
         if parent_id and parent is None:

@@ -165,6 +165,8 @@ class Artifact(models.Model):
             models.Index(fields=["book", "page", "id"], name="artifact_book_pages"),
             # What waits for a facilitator (the moderation queue): only held rows are in it.
             models.Index(fields=["course", "created_at"], condition=~Q(held_reason=""), name="artifact_held"),
+            # Who may fetch an image (the media view asks by file name): only rows with an image are in it.
+            models.Index(fields=["image"], condition=~Q(image=""), name="artifact_image"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(kind="image") | ~Q(image=""), name="image_artifact_has_image"),

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -21,16 +23,18 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
 from accounts.selectors import filters_for
 from core.text import html_to_text
 from core.tone import classify, question_rewordings
+from core.views import Audience
 from core.wordfilter import WordFilter
 from courses.models import Course, HabitMode, LiveSession, Prompt, Reading, Week
 from courses.selectors import is_member, weeks_with_detail
-from posts.models import Artifact, ArtifactQuerySet, Comment, Tag, Tone, Visibility, shown_comment_q
+from posts.models import Artifact, ArtifactQuerySet, Comment, Tag, Tone, Visibility, shown_comment_q, visible_q
 
 Viewer = User | AnonymousUser
 PAGE_SIZE = 20
@@ -52,6 +56,12 @@ class Thread:
     replies: list[Comment] = field(default_factory=list)
     blocked: bool = False  # the top comment's writer and the viewer are on two sides of a block
     filtered: bool = False  # the top comment is hidden by one of the viewer's keyword filters
+    held: bool = False  # the top comment waits for a facilitator (an edit held it) and the viewer may not see it
+
+    @property
+    def hidden(self) -> bool:
+        """The top comment keeps its place for its replies, its text not shown to this viewer."""
+        return self.blocked or self.filtered or self.held
 
 
 def encode_cursor(artifact: Artifact) -> str:
@@ -187,6 +197,30 @@ def artifact_for(pk: int, viewer: Viewer) -> Artifact | None:
     )
 
 
+def image_audience(request: HttpRequest, name: str) -> Audience | None:
+    """Who may fetch the artifact image stored as `name` (a `core.views.media` reader): `image_audience_of`
+    the signed-in viewer."""
+    return image_audience_of(request.user, name)
+
+
+def image_audience_of(viewer: Viewer, name: str) -> Audience | None:
+    """Who may fetch the artifact image stored as `name`, by the one rule: everyone when an anonymous visitor
+    may see its artifact, the viewer alone when only they and some others may, and None when the viewer may
+    not, or when no artifact holds the file (deleted, or its image replaced). One query."""
+    public = ExpressionWrapper(visible_q(AnonymousUser()), output_field=BooleanField())
+    found = (
+        Artifact.objects.visible_to(viewer)
+        .filter(image=name)
+        .exclude(image="")  # the condition of the partial index artifact_image, so the database uses it
+        .annotate(public=public)
+        .values_list("public", flat=True)
+        .first()
+    )
+    if found is None:
+        return None
+    return Audience.EVERYONE if found else Audience.VIEWER
+
+
 def course_stream(
     *,
     course: Course,
@@ -286,18 +320,21 @@ def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Th
 
 
 def threads_of(artifact_ids: list[int], viewer: Viewer | None = None) -> dict[int, list[Thread]]:
-    """`comment_threads` for several artifacts at once (a chat's questions), in two queries. A comment held
-    for a facilitator is there only for its writer and the course's facilitators (`CommentQuerySet.seen_by`)."""
+    """`comment_threads` for several artifacts at once (a chat's questions), in two queries (three when a
+    top comment is held). A comment held for a facilitator is there only for its writer and the course's
+    facilitators (`CommentQuerySet.seen_by`); a held top comment that others had replied to before an edit
+    held it keeps its place for them, its text not shown (`Thread.held`)."""
     hidden = blocked_ids(viewer) if viewer is not None else set()
     matcher = filters_for(viewer, FilterContext.COMMENTS)
     seer = viewer if viewer is not None else AnonymousUser()
     reply_rows = Comment.objects.seen_by(seer).select_related("author").order_by("created_at", "id")
     comments = list(
-        Comment.objects.seen_by(seer)
-        .filter(artifact_id__in=artifact_ids, parent__isnull=True)
+        Comment.objects.filter(artifact_id__in=artifact_ids, parent__isnull=True)
         .select_related("author")
         .prefetch_related(Prefetch("replies", queryset=reply_rows))
     )
+    held = [c.pk for c in comments if c.held]
+    unseen = set(held) - set(Comment.objects.seen_by(seer).filter(pk__in=held).values_list("pk", flat=True))
 
     def hidden_by_filter(comment: Comment) -> bool:
         rule = matcher.match(comment.body) if matcher is not None and comment.removed_at is None else None
@@ -312,11 +349,12 @@ def threads_of(artifact_ids: list[int], viewer: Viewer | None = None) -> dict[in
             for r in comment.replies.all()
             if r.removed_at is None and r.author_id not in hidden and not hidden_by_filter(r)
         ]
-        blocked = comment.author_id in hidden
-        filtered = not blocked and hidden_by_filter(comment)
-        if (comment.removed_at is None and not blocked and not filtered) or replies:
+        waiting = comment.pk in unseen
+        blocked = not waiting and comment.author_id in hidden
+        filtered = not waiting and not blocked and hidden_by_filter(comment)
+        if (comment.removed_at is None and not blocked and not filtered and not waiting) or replies:
             threads[comment.artifact_id].append(
-                Thread(comment=comment, replies=replies, blocked=blocked, filtered=filtered)
+                Thread(comment=comment, replies=replies, blocked=blocked, filtered=filtered, held=waiting)
             )
     return threads
 

@@ -4,12 +4,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core import badges
+from core import badges, search
 from core.exceptions import Invalid, NotAllowed
 from core.images import clean_image
 from core.text import extract_hashtags, normalize_tag, render_markdown
@@ -19,8 +20,8 @@ from courses.models import Book, Course, Prompt
 from courses.selectors import can_facilitate, is_member
 from posts import mentions, review
 from posts.history import days_changed
-from posts.models import BOOK_MAX_PAGE, PASSAGE_MAX, Artifact, Comment, Kind, Origin, Tag, Tone, Visibility
-from posts.search_index import index_artifacts, index_comments, remove_artifact
+from posts.models import BOOK_MAX_PAGE, PASSAGE_MAX, Artifact, Comment, Kind, Mention, Origin, Tag, Tone, Visibility
+from posts.search_index import COMMENTS, index_artifacts, index_comments, remove_artifact
 from posts.selectors import can_see, is_blocked_between
 
 
@@ -168,22 +169,43 @@ def publish(
     return artifact
 
 
-def _artifact_hold(artifact: Artifact, client: review.Client | None) -> str:
-    # A video's address is a video to embed (an allowed provider), not a link away: only a link's counts.
+def _checked_text(artifact: Artifact) -> str:
+    """What the content checks read of a post: its title, text and, for a link, its address. (A video's
+    address is a video to embed from an allowed provider, not a link away.)"""
     url = artifact.url if artifact.kind == Kind.LINK else ""
-    text = "\n".join(part for part in (artifact.title, artifact.body, url) if part)
+    return "\n".join(part for part in (artifact.title, artifact.body, url) if part)
+
+
+def _artifact_hold(artifact: Artifact, client: review.Client | None, edit: review.Edit | None = None) -> str:
     submission = review.Submission(
-        author=artifact.author, course=artifact.course, kind="post", text=text, client=client
+        author=artifact.author,
+        course=artifact.course,
+        kind="post",
+        text=_checked_text(artifact),
+        permalink=f"{settings.SITE_URL.rstrip('/')}{artifact.get_absolute_url()}" if artifact.pk else "",
+        client=client,
+        edit=edit,
     )
-    return review.hold_reason(submission)
+    if edit is None:
+        return review.hold_reason(submission)
+    return review.edit_hold_reason(submission, held_reason=artifact.held_reason)
 
 
-@transaction.atomic
 def edit_artifact(
-    *, artifact: Artifact, actor: User, image: bytes | None = None, tags: list[str] | None = None, **fields: Any
+    *,
+    artifact: Artifact,
+    actor: User,
+    image: bytes | None = None,
+    tags: list[str] | None = None,
+    client: review.Client | None = None,
+    **fields: Any,
 ) -> Artifact:
-    """Change your own artifact. A draft made visible is published now. The book anchor is checked as in
-    `publish`."""
+    """Change your own artifact. The book anchor is checked as in `publish`. A draft made visible is published
+    now and checked as a new post; a post made a draft is no longer held (publishing it again is checked
+    again). An edit of a published post that changes what the checks read (title, text, a link's address)
+    goes through them again (`posts.review.edit_hold_reason`): held, it leaves everyone's view but its
+    author's and the facilitators' (its mentions are withdrawn) until a facilitator approves it. An edit never
+    releases a held post. The checks run before the transaction, as in `add_comment`."""
     if artifact.author_id != actor.pk:
         raise NotAllowed("You can only edit your own work.")
     if artifact.origin == Origin.HARVESTED:
@@ -193,24 +215,38 @@ def edit_artifact(
     if set(fields) - allowed:
         raise Invalid("Unknown fields.")
     was_draft = artifact.visibility == Visibility.DRAFT
+    was_held = artifact.held
+    before = _checked_text(artifact)
     counted_at = artifact.published_at
     for name, value in fields.items():
         setattr(artifact, name, value)
     if artifact.prompt is not None and artifact.prompt.week.course_id != artifact.course_id:
         raise Invalid("That prompt belongs to another course.")
+    is_draft = artifact.visibility == Visibility.DRAFT
     now = timezone.now()
-    if was_draft and artifact.visibility != Visibility.DRAFT:
+    if was_draft and not is_draft:
         artifact.published_at = now
     artifact.updated_at = now
-    if was_draft != (artifact.visibility == Visibility.DRAFT):
-        days_changed([counted_at])  # a published day gains or loses a post
     _apply_content(artifact, image=image)
-    if was_draft and artifact.visibility != Visibility.DRAFT:
-        artifact.held_reason = _artifact_hold(artifact, None)  # a draft made public is checked as a new post
-    artifact.save()
-    _set_tags(artifact, tags if tags is not None else [t.name for t in artifact.tags.all()])
-    mentions.record_artifact(artifact)
-    index_artifacts([artifact.pk])
+    if is_draft:
+        artifact.held_reason = ""  # a private draft waits for nobody
+    elif was_draft:
+        artifact.held_reason = _artifact_hold(artifact, client)  # a draft made public is checked as a new post
+    else:
+        artifact.held_reason = _artifact_hold(artifact, client, review.Edit(item=artifact, before=before))
+    newly_held = artifact.held and not was_held and not was_draft
+    with transaction.atomic():
+        if was_draft != is_draft or newly_held:
+            days_changed([counted_at])  # a published day gains or loses a post
+        if newly_held:
+            # Held from now on, it mentions nobody: the people it mentioned count again.
+            badges.forget(
+                Mention.objects.filter(artifact=artifact, comment__isnull=True).values_list("user_id", flat=True)
+            )
+        artifact.save()
+        _set_tags(artifact, tags if tags is not None else [t.name for t in artifact.tags.all()])
+        mentions.record_artifact(artifact)
+        index_artifacts([artifact.pk])
     return artifact
 
 
@@ -237,18 +273,39 @@ def delete_artifact(*, artifact: Artifact, actor: User) -> None:
 
 
 class TooManyComments(Invalid):
-    """More comments in the last minute than COMMENT_RATE_PER_MINUTE (SP4)."""
+    """More comments in the last minute than COMMENT_RATE_PER_MINUTE from one person, or than
+    COMMENT_RATE_PER_MINUTE_PER_ADDRESS from one network address (SP4)."""
 
 
-def _check_comment_rate(author: User) -> None:
+def _check_comment_rate(author: User, address: str) -> None:
     """A per-person limit on comments a minute (COMMENT_RATE_PER_MINUTE), counted in the database so it holds
-    across web processes; held and removed comments count too."""
+    across web processes (held and removed comments count too); then a per-address one
+    (COMMENT_RATE_PER_MINUTE_PER_ADDRESS) for what came through a request, so several accounts at one address
+    share it. No address is stored, so that one is counted in the cache, as failed log-ins are
+    (`accounts.throttle`): every try counts, in a window of a minute from the first; shared between web
+    processes with REDIS_URL."""
     limit = settings.COMMENT_RATE_PER_MINUTE
     since = timezone.now() - dt.timedelta(minutes=1)
     if Comment.objects.filter(author=author, created_at__gte=since)[:limit].count() >= limit:
         raise TooManyComments(
             f"You have posted {limit} comments in the last minute, the most we take. Please wait a minute "
             "and post this one again: your text is kept."
+        )
+    if not address:
+        return
+    limit = settings.COMMENT_RATE_PER_MINUTE_PER_ADDRESS
+    key = f"comment-rate:addr:{address}"
+    cache.add(key, 0, 60)
+    try:
+        sent = int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 60)
+        sent = 1
+    if sent > limit:
+        raise TooManyComments(
+            f"{limit} comments have come from your network address in the last minute, the most we take from "
+            "one address (people sharing a school's connection count together). Please wait a minute and post "
+            "this one again: your text is kept."
         )
 
 
@@ -261,6 +318,28 @@ def _check_comment_body(body: str) -> str:
     return body
 
 
+def _comment_submission(
+    *,
+    artifact: Artifact,
+    author: User,
+    body: str,
+    parent: Comment | None,
+    client: review.Client | None,
+    edit: review.Edit | None = None,
+) -> review.Submission:
+    context = f"{artifact.title}\n{artifact.excerpt or artifact.body}\n{parent.body if parent is not None else ''}"
+    return review.Submission(
+        author=author,
+        course=artifact.course,
+        kind="comment",
+        text=body,
+        context=context,
+        permalink=f"{settings.SITE_URL.rstrip('/')}{artifact.get_absolute_url()}",
+        client=client,
+        edit=edit,
+    )
+
+
 def add_comment(
     *,
     artifact: Artifact,
@@ -269,10 +348,14 @@ def add_comment(
     parent: Comment | None = None,
     tone: str | None = None,
     client: review.Client | None = None,
+    address: str = "",
 ) -> Comment:
     """Reply to an artifact (or to a comment on it), labelled with its tone by the offline classifier;
     `tone` is the writer's own label when they corrected it. Refused after the comment window closes,
     and across a block (NotAllowed) either way between the writer and the artifact's or comment's author.
+    A reply to a held comment the writer may not see is refused as a reply to one that is not there (A2).
+    TooManyComments past the per-person or per-address rate; the address is the client's, or `address` for
+    a request that is not asked about by Akismet (the API).
     A comment the content checks hold (`posts.review`) is stored with its reason and reaches nobody (no
     notification, mention or search) until a facilitator releases it (`release_comment`). The checks run
     before the transaction: one may ask a spam service, and SQLite's write lock must not wait on it."""
@@ -283,8 +366,8 @@ def add_comment(
     if not artifact.comments_open():
         raise CommentsClosed()
     if parent is not None:
-        if parent.artifact_id != artifact.pk or parent.removed_at is not None:
-            raise Invalid("That comment is no longer there to reply to.")
+        if parent.artifact_id != artifact.pk or parent.removed_at is not None or not _sees(author, parent):
+            raise Invalid(GONE_PARENT)
         if parent.held:
             raise Invalid("That comment is waiting for a facilitator; you can reply once it is approved.")
         if is_blocked_between(author, parent.author) or (
@@ -293,21 +376,12 @@ def add_comment(
             raise NotAllowed("You cannot reply to that comment.")
         parent = parent.parent or parent  # one level deep: replies join the top comment's thread
     body = _check_comment_body(body)
-    _check_comment_rate(author)
+    _check_comment_rate(author, address or (client.ip if client is not None else ""))
     predicted = classify(body).label
     if tone is not None and tone not in Tone.values:
         raise Invalid("Choose support, question, challenge or neutral.")
     label = tone or predicted
-    context = f"{artifact.title}\n{artifact.excerpt or artifact.body}\n{parent.body if parent is not None else ''}"
-    submission = review.Submission(
-        author=author,
-        course=artifact.course,
-        kind="comment",
-        text=body,
-        context=context,
-        permalink=f"{settings.SITE_URL.rstrip('/')}{artifact.get_absolute_url()}",
-        client=client,
-    )
+    submission = _comment_submission(artifact=artifact, author=author, body=body, parent=parent, client=client)
     held_reason = review.hold_reason(submission)
     with transaction.atomic():
         comment = Comment.objects.create(
@@ -326,6 +400,14 @@ def add_comment(
     return comment
 
 
+GONE_PARENT = "That comment is no longer there to reply to."
+
+
+def _sees(viewer: User, comment: Comment) -> bool:
+    """Whether the viewer may see the comment if it is held (the one rule, `seen_by`)."""
+    return not comment.held or Comment.objects.seen_by(viewer).filter(pk=comment.pk).exists()
+
+
 def _comment_arrived(comment: Comment) -> None:
     """A comment everyone may now see: its mentions, unread counts and search."""
     mentions.record_comment(comment)
@@ -342,14 +424,16 @@ def _check_moderator(course: Course, actor: User) -> None:
 
 @transaction.atomic
 def release_comment(*, comment: Comment, actor: User) -> Comment:
-    """A facilitator approves a held comment: it is posted now (its time is the approval's, so it arrives
-    as new for the people it replies to), with its mentions and search entry. NotAllowed for anyone else;
-    a comment that is not held is left as it is."""
+    """A facilitator approves a held comment, with its mentions and search entry. One held when it was
+    written is posted now (its time is the approval's, so it arrives as new for the people it replies to);
+    one held by an edit keeps its place in its thread. NotAllowed for anyone else; a comment that is not held
+    is left as it is."""
     _check_moderator(comment.artifact.course, actor)
     if not comment.held or comment.removed_at is not None:
         return comment
     comment.held_reason = ""
-    comment.created_at = timezone.now()
+    if comment.edited_at is None:  # held as it was written, not by an edit of a comment already out
+        comment.created_at = timezone.now()
     comment.save(update_fields=["held_reason", "created_at"])
     _comment_arrived(comment)
     return comment
@@ -369,13 +453,15 @@ def reject_comment(*, comment: Comment, actor: User) -> Comment:
 
 @transaction.atomic
 def release_artifact(*, artifact: Artifact, actor: User) -> Artifact:
-    """A facilitator approves a held post: it is published now, with its mentions. NotAllowed for anyone
-    else; a post that is not held is left as it is."""
+    """A facilitator approves a held post, with its mentions. One held when it was published is published
+    now; one held by an edit after it was out keeps its date (its week, streams and habits stay where they
+    were). NotAllowed for anyone else; a post that is not held is left as it is."""
     _check_moderator(artifact.course, actor)
     if not artifact.held:
         return artifact
     artifact.held_reason = ""
-    artifact.published_at = artifact.updated_at = timezone.now()
+    if artifact.updated_at <= artifact.published_at:  # not edited since it was published (and held)
+        artifact.published_at = artifact.updated_at = timezone.now()
     artifact.save(update_fields=["held_reason", "published_at", "updated_at"])
     mentions.record_artifact(artifact)
     index_artifacts([artifact.pk])
@@ -407,24 +493,48 @@ def correct_tone(*, comment: Comment, actor: User, tone: str) -> Comment:
     return comment
 
 
-@transaction.atomic
-def edit_comment(*, comment: Comment, actor: User, body: str) -> Comment:
-    """Edit your own comment, while the thread is open."""
+def edit_comment(*, comment: Comment, actor: User, body: str, client: review.Client | None = None) -> Comment:
+    """Edit your own comment, while the thread is open. A changed text goes through the content checks again
+    (`posts.review.edit_hold_reason`, before the transaction, as in `add_comment`): held, the comment leaves
+    everyone's view but its writer's and the facilitators', with its mentions, search entry and place in
+    others' counts, until a facilitator approves it. An edit never releases a held comment."""
     if comment.author_id != actor.pk or comment.removed_at is not None:
         raise NotAllowed("You can only edit your own comments.")
-    if not comment.artifact.comments_open():
+    artifact = comment.artifact
+    if not artifact.comments_open():
         raise CommentsClosed("Comments are closed, so comments can no longer be edited.")
-    comment.body = _check_comment_body(body)
-    comment.body_html = render_markdown(comment.body)
-    comment.edited_at = timezone.now()
-    comment.tone_predicted = classify(comment.body).label
-    if not comment.tone_corrected:
-        comment.tone = comment.tone_predicted
-    comment.save(update_fields=["body", "body_html", "edited_at", "tone", "tone_predicted"])
-    days_changed([comment.created_at])  # its tone may have changed
-    mentions.record_comment(comment)
-    if not comment.held:
-        index_comments([comment.pk])
+    body = _check_comment_body(body)
+    was_held = comment.held
+    edit = review.Edit(item=comment, before=comment.body)
+    submission = _comment_submission(
+        artifact=artifact, author=actor, body=body, parent=comment.parent, client=client, edit=edit
+    )
+    held_reason = review.edit_hold_reason(submission, held_reason=comment.held_reason)
+    predicted = classify(body).label
+    with transaction.atomic():
+        comment.body = body
+        comment.body_html = render_markdown(body)
+        comment.edited_at = timezone.now()
+        comment.tone_predicted = predicted
+        if not comment.tone_corrected:
+            comment.tone = comment.tone_predicted
+        comment.held_reason = held_reason
+        comment.save(update_fields=["body", "body_html", "edited_at", "tone", "tone_predicted", "held_reason"])
+        days_changed([comment.created_at])  # its tone may have changed, or it is held now
+        if comment.held and not was_held:
+            # It leaves the counts of the people it reached: those it mentioned, and those it replied to.
+            parent = comment.parent
+            badges.forget(
+                [
+                    *Mention.objects.filter(comment=comment).values_list("user_id", flat=True),
+                    artifact.author_id,
+                    parent.author_id if parent is not None else None,
+                ]
+            )
+            search.remove(COMMENTS, [comment.pk])
+        mentions.record_comment(comment)
+        if not comment.held:
+            index_comments([comment.pk])
     return comment
 
 

@@ -39,6 +39,10 @@ from posts.selectors import (
 )
 
 PAGE_PARTIAL = "posts/partials.html#artifact-page"
+EDIT_HELD_MESSAGE = (
+    "Your changes are saved and waiting for a facilitator: links from new accounts, and comments that look "
+    "like advertising, are checked before anyone else sees them."
+)
 LATEST_ON_COURSE_PAGE = 5
 
 
@@ -252,6 +256,7 @@ def artifact_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 chapter=data["chapter"],
                 page=data["page"],
                 passage=data["passage"],
+                client=request_client(request),
             )
         except ImageRejected as exc:
             form.add_error("image", exc.message)
@@ -260,7 +265,10 @@ def artifact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Your changes are saved.")
+            if artifact.held:
+                messages.info(request, EDIT_HELD_MESSAGE)
+            else:
+                messages.success(request, "Your changes are saved.")
             return redirect(artifact)
         artifact = _own_artifact(request, pk)  # the failed edit changed the instance in memory
     return render(request, "posts/artifact_form.html", {"course": artifact.course, "form": form, "artifact": artifact})
@@ -402,7 +410,9 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            comment = services.edit_comment(comment=comment, actor=user, body=form.cleaned_data["body"])
+            comment = services.edit_comment(
+                comment=comment, actor=user, body=form.cleaned_data["body"], client=request_client(request)
+            )
         except services.CommentsClosed as exc:
             messages.error(request, exc.message)
             status = 403
@@ -412,7 +422,10 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("body", exc.message)
             status = 400
         else:
-            messages.success(request, "Your comment is updated.")
+            if comment.held:
+                messages.info(request, EDIT_HELD_MESSAGE)
+            else:
+                messages.success(request, "Your comment is updated.")
             return redirect(comment)
     comments_open = artifact.comments_open()
     if not comments_open:

@@ -40,6 +40,8 @@ cat <<MSG
   Demo logins (password for all: ${DEMO_PASSWORD:-commonplace-demo}):
     facilitator  @george      participants  @maria  @devon  @aisha  (and more on the course page)
   Admin: http://$HOST:$PORT/admin/ as @george.  Press Ctrl-C to stop.
+  New sign-ups wait for approval while no moderator has logged in for a week: log in as
+  @george and approve them at http://$HOST:$PORT/accounts/sign-ups/ (SIGNUP_APPROVAL in README).
 
 MSG
 wait -n "$web" "$worker" || true

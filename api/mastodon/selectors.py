@@ -16,9 +16,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Q
+from django.http import HttpRequest
 
 from accounts.models import Block, FilterContext, Mute, User
 from accounts.selectors import filters_for
+from api.auth import bearer, token_for
+from api.models import MediaUpload, Scope
+from core.views import Audience
 from courses.models import Course, Enrollment
 from network.models import Follow, Share
 from network.selectors import home_timeline
@@ -29,6 +33,7 @@ from posts.selectors import (
     comment_for,
     course_stream,
     filter_keeper,
+    image_audience_of,
     paginate,
     with_tag,
 )
@@ -38,6 +43,37 @@ COMMENT_BASE = 10**15
 Key = tuple[dt.datetime, int]
 # How many pages a since_id/min_id read walks down from the newest before it stops.
 SCAN_PAGES = 10
+
+
+def _token_reader(request: HttpRequest) -> User | None:
+    """The owner of a token that may read, sent by an app without a session; None otherwise."""
+    secret = bearer(request)
+    token = token_for(secret) if secret is not None else None
+    return token.user if token is not None and token.allows(Scope.READ) else None
+
+
+def image_audience(request: HttpRequest, name: str) -> Audience | None:
+    """Who may fetch an artifact's image (a `core.views.media` reader): the one rule (posts'
+    `image_audience_of`) for the signed-in person or, for an app that sends no cookie, its token's owner,
+    so a course-only post's image loads in a Mastodon app for a member as it does on the site."""
+    viewer: Viewer = request.user
+    if not viewer.is_authenticated:
+        viewer = _token_reader(request) or viewer
+    return image_audience_of(viewer, name)
+
+
+def upload_audience(request: HttpRequest, name: str) -> Audience | None:
+    """Who may fetch the upload stored as `name` (a `core.views.media` reader): only the person who uploaded it,
+    signed in or with a token that may read (a Mastodon app previewing its upload); None for anyone else and
+    once a status took it (the upload is then deleted). A bad token is simply nobody: the same 404."""
+    owner = request.user.pk if request.user.is_authenticated else None
+    secret = bearer(request) if owner is None else None
+    if secret is not None:
+        token = token_for(secret)
+        owner = token.user_id if token is not None and token.allows(Scope.READ) else None
+    if owner is None:
+        return None
+    return Audience.VIEWER if MediaUpload.objects.filter(image=name, user_id=owner).exists() else None
 
 
 def artifact_status_id(pk: int) -> str:

@@ -13,6 +13,7 @@ from api.mastodon.selectors import latest_course
 from api.models import MediaUpload
 from core.exceptions import Invalid
 from core.images import clean_image
+from posts import review
 from posts import services as posts
 from posts.models import Artifact, Comment, Kind, Visibility
 
@@ -119,6 +120,9 @@ def post_status(*, author: User, text: str, visibility: str = "public", media_id
     return artifact
 
 
-def reply(*, author: User, artifact: Artifact, parent: Comment | None, text: str) -> Comment:
-    """A reply becomes a comment on the artifact (in the thread of the comment it answers)."""
-    return posts.add_comment(artifact=artifact, author=author, body=text, parent=parent)
+def reply(
+    *, author: User, artifact: Artifact, parent: Comment | None, text: str, client: review.Client | None = None
+) -> Comment:
+    """A reply becomes a comment on the artifact (in the thread of the comment it answers); `client` is the
+    caller, for the spam checks (Akismet needs the address) and the per-address comment rate (TooManyComments)."""
+    return posts.add_comment(artifact=artifact, author=author, body=text, parent=parent, client=client)

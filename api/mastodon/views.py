@@ -29,6 +29,7 @@ from core.search import parse_query
 from network import services as network
 from network.selectors import NotificationItem, notifications_for
 from posts import services as posts
+from posts.composer import request_client
 from posts.models import Artifact, Comment, Origin
 from posts.selectors import artifact_for, comment_threads
 from search import selectors as search
@@ -219,10 +220,13 @@ def post_status(request: HttpRequest) -> HttpResponse:
     reply_to = one(found, "in_reply_to_id")
     if reply_to:
         target = _status_target(request, reply_to, author)
-        if isinstance(target, Comment):
-            comment = services.reply(author=author, artifact=target.artifact, parent=target, text=text)
-        else:
-            comment = services.reply(author=author, artifact=target, parent=None, text=text)
+        artifact, parent = (target.artifact, target) if isinstance(target, Comment) else (target, None)
+        try:
+            comment = services.reply(
+                author=author, artifact=artifact, parent=parent, text=text, client=request_client(request)
+            )
+        except posts.TooManyComments as exc:
+            raise MastodonError(429, exc.message) from None
         fresh = selectors.visible_comment(comment.pk, author)
         assert fresh is not None
         return _json(out.comment_status(request, fresh))
@@ -264,7 +268,7 @@ def status_context(request: HttpRequest, pk: str) -> HttpResponse:
     me = _me(viewer)
     thread: list[Comment] = []
     for t in comment_threads(artifact, me):
-        if t.comment.removed_at is None and not t.blocked and not t.filtered:
+        if t.comment.removed_at is None and not t.hidden:
             thread.append(t.comment)
         thread.extend(t.replies)
     people: dict[int, dict[str, Any]] = {}

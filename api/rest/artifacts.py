@@ -11,6 +11,7 @@ from api.rest.schemas import ArtifactIn, ArtifactOut, ArtifactPatch, CommentIn, 
 from courses.models import Course, Prompt
 from network.services import record_open
 from posts import services
+from posts.composer import request_client
 from posts.models import Artifact, Comment, Origin
 from posts.selectors import (
     Page,
@@ -24,6 +25,7 @@ from posts.selectors import (
 
 router = Router(tags=["artifacts"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+COMMENT_ERRORS = {**ERRORS, 429: ErrorOut}
 
 
 class ArtifactFilters(Schema):
@@ -120,7 +122,9 @@ def update_artifact(request: HttpRequest, pk: int, data: ArtifactPatch) -> Artif
     actor = require(request, Scope.WRITE)
     fields = data.dict(exclude_unset=True, exclude_none=True)  # null means "leave it"
     tags = fields.pop("tags", None)
-    services.edit_artifact(artifact=visible_artifact(request, pk), actor=actor, tags=tags, **fields)
+    services.edit_artifact(
+        artifact=visible_artifact(request, pk), actor=actor, tags=tags, client=request_client(request), **fields
+    )
     return ArtifactOut.of(visible_artifact(request, pk))
 
 
@@ -138,23 +142,29 @@ def list_comments(request: HttpRequest, pk: int) -> list[CommentOut]:
     found = visible_artifact(request, pk)
     shown: list[Comment] = []
     for thread in comment_threads(found, viewer if isinstance(viewer, User) else None):
-        if thread.comment.removed_at is None and not thread.blocked and not thread.filtered:
+        if thread.comment.removed_at is None and not thread.hidden:
             shown.append(thread.comment)
         shown.extend(thread.replies)
     return [CommentOut.of(c) for c in shown]
 
 
-@router.post("/artifacts/{pk}/comments", response={201: CommentOut, **ERRORS})
+@router.post("/artifacts/{pk}/comments", response={201: CommentOut, **COMMENT_ERRORS})
 def create_comment(request: HttpRequest, pk: int, data: CommentIn) -> Status[CommentOut]:
     """Comment, or reply to a comment (`parent`). Labelled with its tone like any comment; there is no
     "ask it as a question?" step here, so read the tone in the answer and edit on the site if it is not
-    what you meant."""
+    what you meant. More comments a minute than the site takes from one person or one address: 429."""
     author = require(request, Scope.WRITE)
     found = visible_artifact(request, pk)
     parent = None
     if data.parent is not None:
-        parent = Comment.objects.filter(pk=data.parent, artifact=found).first()
+        # A held comment you may not see is as missing as one that is not there (A2).
+        parent = Comment.objects.seen_by(author).filter(pk=data.parent, artifact=found).first()
         if parent is None:
-            raise ApiError(404, "not_found", "That comment is no longer there to reply to.")
-    comment = services.add_comment(artifact=found, author=author, body=data.body, parent=parent)
+            raise ApiError(404, "not_found", services.GONE_PARENT)
+    try:
+        comment = services.add_comment(
+            artifact=found, author=author, body=data.body, parent=parent, client=request_client(request)
+        )
+    except services.TooManyComments as exc:
+        raise ApiError(429, "comment_limit", exc.message) from None
     return Status(201, CommentOut.of(comment))

@@ -16,6 +16,7 @@ from courses.models import LiveQuestion, LiveSession
 from courses.selectors import can_facilitate, is_member, live_questions
 from insights.selectors import personal_dashboard
 from posts import services as post_services
+from posts.composer import request_client
 from posts.selectors import comment_for
 from syndication import services as feed_services
 from syndication.models import Feed
@@ -213,7 +214,10 @@ def _comment(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
 def edit_comment(request: HttpRequest, pk: int, data: CommentEdit) -> CommentOut:
     """Edit your own comment while its thread is open."""
     comment = post_services.edit_comment(
-        comment=_comment(request, pk), actor=require(request, Scope.WRITE), body=data.body
+        comment=_comment(request, pk),
+        actor=require(request, Scope.WRITE),
+        body=data.body,
+        client=request_client(request),
     )
     return CommentOut.of(comment)
 

@@ -10,8 +10,9 @@ One expected-allow table, `MAY_SEE` (viewer kind × visibility → may see it; i
 * a **feed** (the course's and the author's RSS and Atom) is read by nobody in particular, so it shows what
   the table gives an anonymous viewer, whoever asks.
 
-The artifact is an image post: wherever it is hidden, its media URL must not appear either. (Media are
-served by generated name, not per artifact, so the URL itself has no viewer check; it must not leak.)
+The artifact is an image post: wherever it is hidden, its media URL must not appear either, and the media URL
+itself is a page surface (`core.views.media` asks `posts.selectors.image_audience`, the same rule; more on
+media in test_A9_media.py).
 The course blogroll (OPML) lists blogs, not artifacts, so it is not a surface of this table.
 
 The page surfaces for the smaller cast also live in network/ and api/ (test_authorization_matrix.py); this
@@ -193,6 +194,25 @@ def rest_read(s: Scene) -> tuple[bool, bytes]:
     return True, response.content
 
 
+def media_url(s: Scene) -> tuple[bool, bytes]:
+    url = s.artifact.image.url
+    response = s.client.get(url)
+    # Read to the end, which closes a served file (closing it again would close the database connection).
+    body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+    assert response.status_code in (200, 404)
+    if response.status_code == 404:
+        missing_url = re.sub(r"[0-9a-f]{32}", "0" * 32, url)
+        missing = s.client.get(missing_url)
+        assert missing.status_code == 404
+        assert normalise(body.decode()) == normalise(missing.content.decode()).replace(missing_url, url), "A2"
+        headers = [{k: re.sub(r"'nonce-[^']+'", "", v) for k, v in r.headers.items()} for r in (response, missing)]
+        assert headers[0] == headers[1], "A2: the same headers"
+        # The 404 page repeats the path that was asked for (its log-in link); that is no leak.
+        return False, body.replace(url.encode(), b"")
+    assert body.startswith(b"\x89PNG")
+    return True, body
+
+
 def mentioned(s: Scene, body: bytes) -> bool:
     """Whether a list names the artifact: its title (search marks the words it matched) or its address."""
     text = re.sub(rb"</?mark>", b"", body)
@@ -226,6 +246,7 @@ def feed(name: str, **kwargs: str) -> Callable[[Scene], tuple[bool, bytes]]:
 SURFACES: dict[str, tuple[str, Callable[[Scene], tuple[bool, bytes]]]] = {
     "artifact_page": ("page", artifact_page),
     "rest_read": ("page", rest_read),
+    "media_url": ("page", media_url),
     "search": ("list", search_results),
     "notifications": ("list", notifications),
     "course_rss": ("feed", feed("course_rss", slug="immooc")),

@@ -1,31 +1,26 @@
-"""D1, the backup drill: seed, back up, restore into a fresh database and media folder (another process, as
-on a new machine), compare row counts and media checksums, and log in. On SQLite and on PostgreSQL."""
+"""D1, the backup drill: seed, back up (encrypted, as in production), restore into a fresh database and media
+folder with the identity (another process, as on a new machine), compare row counts and media checksums, and
+log in. On SQLite and on PostgreSQL. The checks of the archive's contents use plain (--unencrypted) archives."""
 
 import hashlib
 import io
 import json
 import os
-import subprocess
-import sys
 import tarfile
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
-import psycopg
+import pyrage
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from accounts.tests.factories import PASSWORD
+from config.tests.conftest import AgeKey
+from config.tests.conftest import commonplace as _commonplace
 from core.backup import sha256_of
 from courses.models import Course
 from posts import services as posts
 from posts.models import Kind
 from posts.tests.factories import CommentFactory
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _png() -> bytes:
@@ -36,34 +31,11 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def fresh_database(tmp_path: Path) -> Iterator[str]:
-    """An empty database of this run's kind, as a DATABASE_URL: a new SQLite file, or a new PostgreSQL db."""
-    if connection.vendor == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored' / 'commonplace.sqlite3'}"
-        return
-    params = connection.settings_dict
-    name = f"commonplace_restore_{uuid.uuid4().hex[:8]}"
-    auth = quote(params["USER"] or "", safe="") + (
-        ":" + quote(params["PASSWORD"], safe="") if params["PASSWORD"] else ""
-    )
-    server = f"postgres://{auth}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server}/{name}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _commonplace(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "config.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
 @pytest.mark.real_hashers
 @pytest.mark.django_db(transaction=True)
-def test_D1_backup_restore_drill(course: Course, maria, devon, tmp_path: Path, fresh_database: str, settings) -> None:
+def test_D1_backup_restore_drill(
+    course: Course, maria, devon, tmp_path: Path, fresh_database: str, backup_key: AgeKey
+) -> None:
     # Seed: people, a post with an image (a media file), a comment.
     maria.set_password(PASSWORD)
     maria.save()
@@ -71,12 +43,14 @@ def test_D1_backup_restore_drill(course: Course, maria, devon, tmp_path: Path, f
         author=maria, course=course, kind=Kind.IMAGE, title="Our maker space", image=_png(), image_alt="Tables"
     )
     CommentFactory.create(artifact=artifact, author=devon, body="Love the tables.")
-    archive = tmp_path / "backup.tar.gz"
+    archive = tmp_path / "backup.tar.gz.age"
 
     out = io.StringIO()
     call_command("backup", str(archive), stdout=out, stderr=io.StringIO())
     assert "media files to" in out.getvalue()
-    with tarfile.open(archive) as tar:
+    plain = tmp_path / "opened.tar.gz"
+    pyrage.decrypt_file(str(archive), str(plain), [backup_key.identity])
+    with tarfile.open(plain) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
     assert manifest["rows"]["accounts_user"] >= 3
     assert manifest["rows"]["posts_artifact"] == 1
@@ -91,7 +65,7 @@ def test_D1_backup_restore_drill(course: Course, maria, devon, tmp_path: Path, f
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     env.pop("TEST_DATABASE_NAME", None)
-    restored = _commonplace(env, "restore", str(archive))
+    restored = _commonplace(env, "restore", str(archive), "--identity", str(backup_key.identity_file))
     assert restored.returncode == 0, restored.stderr
     assert "Restored" in restored.stdout
 
@@ -110,7 +84,7 @@ def test_D1_backup_restore_drill(course: Course, maria, devon, tmp_path: Path, f
     assert {str(p.relative_to(media)): sha256_of(p) for p in media.rglob("*") if p.is_file()} == manifest["media"]
 
     # Restoring again refuses: the installation is no longer empty, and nothing changes.
-    again = _commonplace(env, "restore", str(archive))
+    again = _commonplace(env, "restore", str(archive), "--identity", str(backup_key.identity_file))
     assert again.returncode != 0
     assert "Restore needs an empty installation" in again.stderr
 
@@ -120,7 +94,7 @@ def test_a_tampered_archive_is_refused_before_anything_is_written(
     course: Course, tmp_path: Path, fresh_database: str
 ) -> None:
     archive = tmp_path / "backup.tar.gz"
-    call_command("backup", str(archive), stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("backup", str(archive), "--unencrypted", stdout=io.StringIO(), stderr=io.StringIO())
     tampered = tmp_path / "tampered.tar.gz"
     with tarfile.open(archive) as source, tarfile.open(tampered, "w:gz") as target:
         for member in source.getmembers():
@@ -151,7 +125,7 @@ def test_a_manifest_naming_files_outside_the_media_folder_is_refused(
     course: Course, tmp_path: Path, fresh_database: str
 ) -> None:
     archive = tmp_path / "backup.tar.gz"
-    call_command("backup", str(archive), stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("backup", str(archive), "--unencrypted", stdout=io.StringIO(), stderr=io.StringIO())
     crafted = tmp_path / "crafted.tar.gz"
     payload = b"import os  # planted\n"
     with tarfile.open(archive) as source, tarfile.open(crafted, "w:gz") as target:
@@ -178,6 +152,6 @@ def test_a_manifest_naming_files_outside_the_media_folder_is_refused(
 @pytest.mark.django_db(transaction=True)
 def test_the_archive_is_readable_by_its_owner_only(course: Course, tmp_path: Path) -> None:
     archive = tmp_path / "backup.tar.gz"
-    call_command("backup", str(archive), stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("backup", str(archive), "--unencrypted", stdout=io.StringIO(), stderr=io.StringIO())
     assert archive.stat().st_mode & 0o077 == 0
     assert not list(tmp_path.glob("*.partial"))

@@ -1,16 +1,41 @@
-"""The media view serves only names we generated, as images that can run nothing (U1, U5)."""
+"""The media view serves only names we generated, as images that can run nothing (U1, U5), and only when the
+owning app's reader allows (A9; the apps' own readers are tested in config/tests/test_A9_media.py)."""
 
 import io
 import os
 from pathlib import Path
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
+from django.urls import include
+from django.urls import path as url
 from PIL import Image
 
 from core.images import clean_image
+from core.views import Audience, media
 
-pytestmark = pytest.mark.django_db
+
+def everyone(request: HttpRequest, name: str) -> Audience:
+    return Audience.EVERYONE
+
+
+def nobody(request: HttpRequest, name: str) -> None:
+    return None
+
+
+# These tests are about names and headers, so every folder they use lets everyone read; who may read is the
+# owning apps' business (config/urls.py wires their readers). The site's own URLs follow, by name only (core
+# imports no app), for the pages a 404 links to.
+urlpatterns = [
+    url(
+        "media/<path:path>",
+        media,
+        {"readers": {"artifacts": everyone, "avatars": everyone, "linked": everyone, "hidden": nobody}},
+    ),
+    url("", include("config.urls")),
+]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 HEX = "0123456789abcdef0123456789abcdef"
 
@@ -133,3 +158,10 @@ def test_missing_file_and_directory_with_an_image_name_are_404(client: Client, s
 
     assert get(client, f"/media/artifacts/{HEX}.png").status_code == 404
     assert get(client, f"/media/artifacts/{'f' * 32}.png").status_code == 404
+
+
+def test_a_file_its_reader_refuses_or_in_a_folder_without_one_is_404(client: Client, settings) -> None:
+    for folder in ("hidden", "unread"):
+        store(Path(settings.MEDIA_ROOT), f"{folder}/{HEX}.png", b"\x89PNG")
+
+        assert get(client, f"/media/{folder}/{HEX}.png").status_code == 404

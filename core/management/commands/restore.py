@@ -15,10 +15,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--identity",
+            type=Path,
+            metavar="FILE",
+            help="The age identity file (AGE-SECRET-KEY-1…) that opens an encrypted backup.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            done = restore(options["path"], progress=lambda step: self.stderr.write(step))
+            done = restore(options["path"], progress=lambda step: self.stderr.write(step), identity=options["identity"])
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Restored {done.rows} rows in {done.tables} tables and {done.media} media files.")
