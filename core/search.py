@@ -271,9 +271,8 @@ def _pg_newest_matches(
     facets = [_any_of(f"~{word}" for word in part.facets) for part in parts if part.facets]
     joined = [part for part in parts if not part.facets]
 
-    def scan(bucket: str, below: int | None) -> tuple[str, list[Any]]:
-        """One GIN scan: the query's words AND the filters' facets (AND one bucket word, if given)."""
-        narrowed = " & ".join([*facets, *([f"'{bucket}'"] if bucket else [])])
+    def window(words: list[str], below: int | None, wanted: int) -> list[tuple[int, float]]:
+        narrowed = " & ".join([*facets, *([_any_of(words)] if words else [])])
         sql = f"SELECT rowid FROM {index} WHERE "  # noqa: S608
         params: list[Any] = []
         if narrowed:
@@ -288,15 +287,6 @@ def _pg_newest_matches(
         for part in joined:
             sql += f" AND rowid IN ({part.sql})"
             params += part.params
-        return sql, params
-
-    def window(words: list[str], below: int | None, wanted: int) -> list[tuple[int, float]]:
-        # One scan per bucket word, not the words OR-ed in one: GIN skips through long posting lists only
-        # for the words every match must hold, so with "(~b1_61 | ~b1_60 | …)" it walks the query's words
-        # over every id, and with "& ~b1_61" only over that bucket (0.8 ms a bucket, 26 ms OR-ed for 9).
-        scans = [scan(word, below) for word in words] or [scan("", below)]
-        sql = " UNION ALL ".join(part for part, _ in scans)
-        params = [param for _, part_params in scans for param in part_params]
         # In a window, OFFSET 0 keeps the ORDER BY … LIMIT outside: the planner would otherwise walk the
         # table newest first testing each row, hoping to stop early. Ranked after the limit: ts_rank_cd
         # reads each document, so only the rows kept pay for it (their pages were just read).
