@@ -16,12 +16,10 @@ COMMENTS = "search_comments"
 
 def artifact_facets(artifact: Artifact) -> str:
     """What search filters narrow by, as facet words (core.search.FACETS): course, prompt, author, the
-    day it was published (UTC) and its tags' ids."""
-    words = [
-        f"c{artifact.course_id}",
-        f"a{artifact.author_id}",
-        "d" + artifact.published_at.astimezone(dt.UTC).strftime("%Y%m%d"),
-    ]
+    day it was published (UTC), that day in its course (a course's week is its prompts or its days: one
+    small word a day instead of the site's day AND the course) and its tags' ids."""
+    day = artifact.published_at.astimezone(dt.UTC).strftime("%Y%m%d")
+    words = [f"c{artifact.course_id}", f"a{artifact.author_id}", f"d{day}", f"e{artifact.course_id}_{day}"]
     if artifact.prompt_id:
         words.append(f"p{artifact.prompt_id}")
     words += [f"t{tag.pk}" for tag in artifact.tags.all()]

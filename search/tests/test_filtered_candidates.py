@@ -163,6 +163,29 @@ def test_capped_it_ranks_the_newest_matches_within_the_filter(world, maria, devo
 
 
 @pytest.mark.parametrize("path", PATHS)
+def test_a_course_week_finds_posts_by_their_dates_as_well_as_by_their_prompts(
+    world, maria, devon, george, path, monkeypatch
+):
+    """A week is its prompts' answers or what was published in its dates; moved to cover the first herons'
+    dates, the week finds those without a prompt too, on every path (on PostgreSQL's windows, by the facet
+    word for their day in their course)."""
+    first = Artifact.objects.filter(title="Heron 0").values_list("published_at", flat=True).get()
+    week = world["week"]
+    Week.objects.filter(pk=week.pk).update(starts_on=first.date(), ends_on=first.date() + dt.timedelta(days=2))
+    week.refresh_from_db()
+    search_index.rebuild()  # the fixture moved the herons' dates behind the services' back
+    _take(path, monkeypatch)
+    filters = Filters(course=world["course"], week=week)
+    for viewer in (AnonymousUser(), maria, devon, george):
+        expected = _exact(viewer, filters)
+        assert _found(viewer, filters) == expected, viewer
+    by_date_only = _exact(george, filters) - set(
+        Artifact.objects.filter(prompt=world["prompt"]).values_list("pk", flat=True)
+    )
+    assert by_date_only, "the test needs posts in the week by their dates alone"
+
+
+@pytest.mark.parametrize("path", PATHS)
 def test_a_hidden_match_within_a_filter_is_like_no_match(world, maria, outsider, path, monkeypatch):
     """A course-only post is neither shown nor counted for someone outside the course, whichever path runs."""
     _take(path, monkeypatch)
@@ -343,13 +366,14 @@ def test_a_window_is_a_few_bucket_words_covering_at_least_the_span(newest, back,
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's facet words")
 def test_the_migration_gives_documents_indexed_before_facets_the_words_a_reindex_would(world):
-    """posts migration 0011 adds, in SQL, the facet words core.search.store gives a document: the same
-    document, word for word, for every artifact and comment (tags, prompt and day included)."""
+    """posts migrations 0011 and 0013 add, in SQL, the facet words core.search.store gives a document: the
+    same document, word for word, for every artifact and comment (tags, prompt, day and course-day included)."""
     import importlib
 
     from django.db import connection as db
 
     migration = importlib.import_module("posts.migrations.0011_search_facet_words")
+    course_days = importlib.import_module("posts.migrations.0013_search_course_day_facets")
     heron = world["made"][0]
     comment = posts.add_comment(author=heron.author, artifact=heron, body="A heron, standing still")
     search_index.rebuild()
@@ -365,6 +389,7 @@ def test_the_migration_gives_documents_indexed_before_facets_the_words_a_reindex
     fresh = documents()
     assert any("'~t" in text for text in fresh.values())
     assert any("'~p" in text for text in fresh.values())
+    assert any("'~e" in text for text in fresh.values())
     with db.cursor() as cursor:
         for index in ("search_artifacts", "search_comments"):
             cursor.execute(
@@ -374,5 +399,6 @@ def test_the_migration_gives_documents_indexed_before_facets_the_words_a_reindex
     assert all("'~" not in text for text in documents().values()), "the facet words were taken out"
     with db.schema_editor() as editor:
         migration.add_facet_words(None, editor)  # type: ignore[arg-type]
+        course_days.add_course_day_words(None, editor)  # type: ignore[arg-type]
     assert documents() == fresh
     assert ("search_comments", comment.pk) in fresh
