@@ -3,8 +3,6 @@ post would (held: seen only by its writer and the facilitators, in the queue, me
 and through the API; an unchanged text, or an approved item's edit that adds no link, is not held again."""
 
 import datetime as dt
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,11 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
 from core import badges
 from core.formguard import stamp
 from courses.models import Course
-from courses.tests.factories import EnrollmentFactory
 from moderation import akismet, checks, services
 from moderation.selectors import held, held_one
 from moderation.tests.test_akismet import FakeAkismet
@@ -36,32 +32,10 @@ LINK = "https://newbie-teaches.example.net/conferences"
 
 
 @pytest.fixture
-def newcomer(course: Course) -> User:
-    """Signed up today and joined the course."""
-    user = UserFactory.create(username="newbie", display_name="New Person", date_joined=timezone.now())
-    EnrollmentFactory.create(course=course, user=user)
-    return user
-
-
-@pytest.fixture
 def post(course: Course, maria: User) -> Artifact:
     return ArtifactFactory.create(
         course=course, author=maria, title="Student-led conferences", body="Our fourth graders ran them."
     )
-
-
-@pytest.fixture
-def fake(settings) -> Iterator[FakeAkismet]:
-    server = FakeAkismet()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.AKISMET_KEY = "test-key"
-    settings.AKISMET_URL = server.url
-    settings.AKISMET_TIMEOUT_SECONDS = 0.5
-    settings.COMMONPLACE_FETCH_ALLOW_HOSTS = [f"127.0.0.1:{server.server_address[1]}"]
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _nav_count(user: User) -> int:

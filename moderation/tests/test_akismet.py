@@ -3,9 +3,7 @@ A failing Akismet never loses a comment or gives a 500: it is held for a facilit
 A facilitator's verdict is recorded and sent as submit-spam or submit-ham."""
 
 import logging
-import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -83,20 +81,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-@pytest.fixture
-def fake(settings) -> Iterator[FakeAkismet]:
-    server = FakeAkismet()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.AKISMET_KEY = "test-key"
-    settings.AKISMET_URL = server.url
-    settings.AKISMET_TIMEOUT_SECONDS = 0.5
-    settings.COMMONPLACE_FETCH_ALLOW_HOSTS = [f"127.0.0.1:{server.server_address[1]}"]
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

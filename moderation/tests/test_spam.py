@@ -63,14 +63,6 @@ TEACHER_COMMENTS = [
 
 
 @pytest.fixture
-def newcomer(course: Course) -> User:
-    """Signed up today and joined the course."""
-    user = UserFactory.create(username="newbie", display_name="New Person", date_joined=timezone.now())
-    EnrollmentFactory.create(course=course, user=user)
-    return user
-
-
-@pytest.fixture
 def post(course: Course, maria: User) -> Artifact:
     return ArtifactFactory.create(course=course, author=maria, title=POST_TITLE, body=POST_BODY)
 

@@ -19,17 +19,22 @@ def _run(mode: str, env: dict[str, str]) -> str:
     return run_child("privacy.tests.crash_export", mode, env=env)
 
 
-def test_D2_an_export_killed_half_way_leaves_no_download_and_is_cleaned_up(
-    database_url: str,  # noqa: F811
-    tmp_path: Path,
-) -> None:
-    env = {
+def _env(url: str, tmp_path: Path) -> dict[str, str]:
+    """The child processes' settings: the test's own database, var folder and downloads folder."""
+    return {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": url,
         "COMMONPLACE_VAR_DIR": str(tmp_path / "var"),
         "EXPORT_ROOT": str(tmp_path / "exports"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
+
+
+def test_D2_an_export_killed_half_way_leaves_no_download_and_is_cleaned_up(
+    database_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    env = _env(database_url, tmp_path)
     _run("setup", env)
     child = subprocess.Popen(
         [sys.executable, "-m", "privacy.tests.crash_export", "crash"],
@@ -71,13 +76,7 @@ def test_D6_an_erasure_killed_half_way_leaves_no_half_erased_step_and_the_comman
     database_url: str,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "COMMONPLACE_VAR_DIR": str(tmp_path / "var"),
-        "EXPORT_ROOT": str(tmp_path / "exports"),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
+    env = _env(database_url, tmp_path)
     erase = "privacy.tests.crash_erase"
     run_child(erase, "setup", env=env)
     before = json.loads(run_child(erase, "state", env=env))
