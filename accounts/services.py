@@ -52,10 +52,11 @@ def approval_needed() -> bool:
     return unwatched()
 
 
-def register(*, username: str, email: str, password: str, display_name: str = "") -> User:
+def register(*, username: str, email: str, password: str, display_name: str = "", vetted: bool = False) -> User:
     """Create an account. Raises Invalid if the handle or email is taken, the email's domain is blocked
     (SIGNUP_BLOCKED_EMAIL_DOMAINS, a domain and its subdomains), or the password is weak. While sign-ups need
-    approval (`approval_needed`), the account is made inactive and `awaiting_approval` until staff decide."""
+    approval (`approval_needed`), the account is made inactive and `awaiting_approval` until staff decide;
+    an account an operator makes (`vetted`: the demo's people) is not a sign-up and never waits."""
     if email_domain_blocked(email):
         raise Invalid("We cannot accept sign-ups from that e-mail address's domain. Please use another address.")
     if User.objects.filter(username__iexact=username).exists():
@@ -68,7 +69,7 @@ def register(*, username: str, email: str, password: str, display_name: str = ""
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages)) from None
     user.set_password(password)
-    if approval_needed():
+    if not vetted and approval_needed():
         user.is_active, user.awaiting_approval = False, True
     user.save()
     if user.is_active:

@@ -106,6 +106,15 @@ def test_demo_logins_work_and_george_runs_the_admin(monkeypatch) -> None:
     assert len(set(User.objects.values_list("role", flat=True))) == 5
 
 
+def test_demo_people_can_log_in_on_a_site_where_sign_ups_wait_for_approval(settings) -> None:
+    """A fresh install has no moderator who logged in this week, so sign-ups wait for approval (SP5); the
+    demo's people are made by the operator, not signed up, and can all log in."""
+    settings.SIGNUP_APPROVAL = "auto"
+    run_demo()
+    assert not User.objects.filter(awaiting_approval=True).exists()
+    assert not User.objects.filter(username__in=DEMO_HANDLES, is_active=False).exists()
+
+
 def test_if_empty_does_nothing_when_a_course_exists() -> None:
     CourseFactory.create(slug="another-course")
 

@@ -159,6 +159,7 @@ class Loader:
                 email=f"{person.handle}@{content.EMAIL_DOMAIN}",
                 password=self.password,
                 display_name=person.display_name,
+                vetted=True,  # made by the operator, not signed up: never waits for approval (SP5)
             )
             update_profile(
                 user=user,
