@@ -23,7 +23,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
-from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
@@ -195,12 +194,6 @@ def artifact_for(pk: int, viewer: Viewer) -> Artifact | None:
         .filter(pk=pk)
         .first()
     )
-
-
-def image_audience(request: HttpRequest, name: str) -> Audience | None:
-    """Who may fetch the artifact image stored as `name` (a `core.views.media` reader): `image_audience_of`
-    the signed-in viewer."""
-    return image_audience_of(request.user, name)
 
 
 def image_audience_of(viewer: Viewer, name: str) -> Audience | None:

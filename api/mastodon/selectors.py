@@ -45,35 +45,31 @@ Key = tuple[dt.datetime, int]
 SCAN_PAGES = 10
 
 
-def _token_reader(request: HttpRequest) -> User | None:
-    """The owner of a token that may read, sent by an app without a session; None otherwise."""
+def _reader(request: HttpRequest) -> Viewer:
+    """Who asks for a file: the signed-in person or, for an app that sends no cookie, the owner of a token
+    that may read; anonymous otherwise (a bad token is simply nobody)."""
+    if request.user.is_authenticated:
+        return request.user
     secret = bearer(request)
     token = token_for(secret) if secret is not None else None
-    return token.user if token is not None and token.allows(Scope.READ) else None
+    return token.user if token is not None and token.allows(Scope.READ) else request.user
 
 
 def image_audience(request: HttpRequest, name: str) -> Audience | None:
     """Who may fetch an artifact's image (a `core.views.media` reader): the one rule (posts'
-    `image_audience_of`) for the signed-in person or, for an app that sends no cookie, its token's owner,
-    so a course-only post's image loads in a Mastodon app for a member as it does on the site."""
-    viewer: Viewer = request.user
-    if not viewer.is_authenticated:
-        viewer = _token_reader(request) or viewer
-    return image_audience_of(viewer, name)
+    `image_audience_of`) for the reader, so a course-only post's image loads in a Mastodon app for a member
+    as it does on the site."""
+    return image_audience_of(_reader(request), name)
 
 
 def upload_audience(request: HttpRequest, name: str) -> Audience | None:
     """Who may fetch the upload stored as `name` (a `core.views.media` reader): only the person who uploaded it,
     signed in or with a token that may read (a Mastodon app previewing its upload); None for anyone else and
     once a status took it (the upload is then deleted). A bad token is simply nobody: the same 404."""
-    owner = request.user.pk if request.user.is_authenticated else None
-    secret = bearer(request) if owner is None else None
-    if secret is not None:
-        token = token_for(secret)
-        owner = token.user_id if token is not None and token.allows(Scope.READ) else None
-    if owner is None:
+    reader = _reader(request)
+    if not reader.is_authenticated:
         return None
-    return Audience.VIEWER if MediaUpload.objects.filter(image=name, user_id=owner).exists() else None
+    return Audience.VIEWER if MediaUpload.objects.filter(image=name, user_id=reader.pk).exists() else None
 
 
 def artifact_status_id(pk: int) -> str:

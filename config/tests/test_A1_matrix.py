@@ -11,7 +11,7 @@ One expected-allow table, `MAY_SEE` (viewer kind × visibility → may see it; i
   the table gives an anonymous viewer, whoever asks.
 
 The artifact is an image post: wherever it is hidden, its media URL must not appear either, and the media URL
-itself is a page surface (`core.views.media` asks `posts.selectors.image_audience`, the same rule; more on
+itself is a page surface (`core.views.media` asks `api.mastodon.selectors.image_audience`, the same rule; more on
 media in test_A9_media.py).
 The course blogroll (OPML) lists blogs, not artifacts, so it is not a surface of this table.
 

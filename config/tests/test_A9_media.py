@@ -1,7 +1,7 @@
 """A9 for media: an uploaded image obeys the one visibility rule, and leaves shared caches within the delay.
 
 An artifact's image is served by `core.views.media` to whoever may see the artifact (`posts.models.visible_q`,
-through `posts.selectors.image_audience`); anyone else gets exactly the 404 of a file that does not exist (A2).
+through `api.mastodon.selectors.image_audience`); anyone else gets exactly the 404 of a file that does not exist (A2).
 Public images (a public post's, an avatar) may be kept by shared caches for MEDIA_PUBLIC_MAX_AGE seconds, never
 "forever"; any other image is `private, no-store`. A Mastodon API upload is its owner's alone until a status
 takes it.
