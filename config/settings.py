@@ -224,10 +224,18 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TASKS = {
     "default": {
-        "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
+        "BACKEND": "core.jobs.HueyBackend",  # Huey's backend, with the retries below (D4)
         "ENQUEUE_ON_COMMIT": True,
     }
 }
+# A background job that raises is tried again TASK_RETRIES times, first after TASK_RETRY_DELAY_SECONDS and
+# each next time TASK_RETRY_BACKOFF times later (60 s, 120 s, 240 s); then it is shown as failed at
+# /staff/jobs/ and ADMINS (comma-separated e-mail addresses; the active staff when empty) are e-mailed.
+TASK_RETRIES = int(env("TASK_RETRIES", "3"))
+TASK_RETRY_DELAY_SECONDS = int(env("TASK_RETRY_DELAY_SECONDS", "60"))
+TASK_RETRY_BACKOFF = float(env("TASK_RETRY_BACKOFF", "2"))
+ADMINS = env_list("ADMINS", "")
+EMAIL_SUBJECT_PREFIX = "[Commonplace] "  # on the alerts to ADMINS
 
 # The REST API's rate limits (requests per token or signed-in person, and per address without one), and how
 # many proxies in front of us add X-Forwarded-For (0: trust only the connection's own address).
@@ -252,6 +260,7 @@ FORM_MIN_SECONDS = float(env("FORM_MIN_SECONDS", "3"))
 COMMENT_RATE_PER_MINUTE = int(env("COMMENT_RATE_PER_MINUTE", "30"))
 COMMENT_RATE_PER_MINUTE_PER_ADDRESS = int(env("COMMENT_RATE_PER_MINUTE_PER_ADDRESS", str(2 * COMMENT_RATE_PER_MINUTE)))
 SIGNUP_BLOCKED_EMAIL_DOMAINS = env_list("SIGNUP_BLOCKED_EMAIL_DOMAINS", "")
+SIGNUP_BLOCKED_NETWORKS = env_list("SIGNUP_BLOCKED_NETWORKS", "")  # CIDR ranges, e.g. 203.0.113.0/24,2001:db8::/32
 # Whether a new account waits for a staff member's approval before it can sign in (SP5): "auto" while no
 # moderator (staff, or a course's facilitator) has signed in or decided a report for SIGNUP_MODERATOR_IDLE_DAYS,
 # so an unwatched site does not fill with spam accounts; "always"; or "never". SIGNUP_APPROVAL_CHECK names
@@ -316,5 +325,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Each failed attempt of a job is logged, not e-mailed: core.jobs alerts once, when a job gives up.
+        "django.tasks": {"handlers": ["console"], "propagate": False},
+    },
 }

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("search.urls")),
     path("", include("insights.urls")),
     path("media/<path:path>", core_views.media, {"readers": MEDIA_READERS}, name="media"),
+    path("staff/jobs/", core_views.failed_jobs, name="failed_jobs"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,4 +1,4 @@
-"""Shared views: friendly error pages and local media serving."""
+"""Shared views: friendly error pages, local media serving, and the staff page of failed background jobs."""
 
 import enum
 import re
@@ -8,10 +8,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
+
+from core import selectors, services
+from core.exceptions import ActionError
 
 # Only names core.images generated: folders of [a-z0-9_-], then a uuid hex and our extension.
 MEDIA_NAME = re.compile(r"(?:[a-z0-9_-]+/)+[0-9a-f]{32}\.(jpg|png|webp)")
@@ -91,3 +96,29 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def failed_jobs(request: HttpRequest) -> HttpResponse:
+    """Staff: background jobs that failed (D4), each to run again or dismiss. Anyone else: 404."""
+    if not request.user.is_staff:
+        raise Http404("No such page")
+    if request.method == "POST":
+        job_id = int(request.POST["job"]) if request.POST.get("job", "").isdigit() else 0
+        actor = f"@{request.user.get_username()}"
+        try:
+            if request.POST.get("decision") == "run":
+                job = services.run_again(job_id=job_id, actor_name=actor)
+                messages.success(request, f"{job.name} was queued again.")
+            elif request.POST.get("decision") == "dismiss":
+                job = services.dismiss(job_id=job_id, actor_name=actor)
+                messages.success(request, f"{job.name} was dismissed.")
+        except ActionError as exc:
+            messages.error(request, exc.message)
+        return redirect("failed_jobs")
+    return render(
+        request,
+        "core/failed_jobs.html",
+        {"failures": selectors.open_failures(), "resolved": selectors.recently_resolved()},
+    )

@@ -38,7 +38,7 @@ def test_embedded_default_is_sqlite_wal_immediate_with_sqlite_huey(tmp_path: Pat
     assert "busy_timeout" in options["init_command"]
     assert huey_class == "huey.SqliteHuey"
     assert cache.endswith("LocMemCache")
-    assert tasks == "huey.contrib.djhuey.tasks_backend.HueyBackend"
+    assert tasks == "core.jobs.HueyBackend"  # Huey's own, with the retry policy (D4)
 
 
 def test_database_url_and_redis_url_switch_to_postgres_and_redis(tmp_path: Path) -> None:
