@@ -2,6 +2,7 @@
 account (or address) out of logging in until the while is over. The address is the connection's own unless
 TRUSTED_PROXY_COUNT proxies are in front of us, so a forged X-Forwarded-For changes nothing."""
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -22,8 +23,41 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+def address_block(address: str) -> str:
+    """What a per-address limit counts: an IPv4 address itself, an IPv6 address's /64 (one home or school
+    network gets a whole /64 and can take a new address from it for every try)."""
+    try:
+        parsed = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is 192.0.2.1
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def signup_network_blocked(address: str) -> bool:
+    """True when the address is in one of SIGNUP_BLOCKED_NETWORKS (CIDR, or single addresses): sign-ups
+    from there are refused (SP5). A malformed entry is ignored (the settings check reports it)."""
+    try:
+        parsed = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    for entry in settings.SIGNUP_BLOCKED_NETWORKS:
+        try:
+            network = ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            continue
+        if parsed.version == network.version and parsed in network:
+            return True
+    return False
+
+
 def _keys(request: HttpRequest, username: str) -> tuple[str, str]:
-    return f"login-fail:user:{username.strip().lower()}", f"login-fail:addr:{client_address(request)}"
+    return f"login-fail:user:{username.strip().lower()}", f"login-fail:addr:{address_block(client_address(request))}"
 
 
 def _window() -> int:

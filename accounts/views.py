@@ -24,6 +24,11 @@ from core.exceptions import ActionError
 from core.images import ImageRejected
 from core.urls_safety import safe_next
 
+SIGNUP_NETWORK_BLOCKED = (
+    "This site does not take sign-ups from your network. If you are joining a course, ask its facilitator: "
+    "they can tell the site's staff, who can let your school's network in."
+)
+
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
@@ -91,6 +96,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect(safe_next(request, reverse("home")))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if throttle.signup_network_blocked(throttle.client_address(request)):
+            form.add_error(None, SIGNUP_NETWORK_BLOCKED)
+            return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
         try:
             user = services.register(
                 username=form.cleaned_data["username"],

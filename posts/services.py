@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import throttle
 from accounts.models import User
 from core import badges, search
 from core.exceptions import Invalid, NotAllowed
@@ -170,10 +171,11 @@ def publish(
 
 
 def _checked_text(artifact: Artifact) -> str:
-    """What the content checks read of a post: its title, text and, for a link, its address. (A video's
-    address is a video to embed from an allowed provider, not a link away.)"""
+    """What the content checks read of a post: its title, text, quoted passage, image description and, for a
+    link, its address. (A video's address is a video to embed from an allowed provider, not a link away.)"""
     url = artifact.url if artifact.kind == Kind.LINK else ""
-    return "\n".join(part for part in (artifact.title, artifact.body, url) if part)
+    parts = (artifact.title, artifact.body, artifact.passage, artifact.image_alt, url)
+    return "\n".join(part for part in parts if part)
 
 
 def _artifact_hold(artifact: Artifact, client: review.Client | None, edit: review.Edit | None = None) -> str:
@@ -294,7 +296,7 @@ def _check_comment_rate(author: User, address: str) -> None:
     if not address:
         return
     limit = settings.COMMENT_RATE_PER_MINUTE_PER_ADDRESS
-    key = f"comment-rate:addr:{address}"
+    key = f"comment-rate:addr:{throttle.address_block(address)}"
     cache.add(key, 0, 60)
     try:
         sent = int(cache.incr(key))

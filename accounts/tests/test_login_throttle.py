@@ -51,6 +51,16 @@ def test_S2_spraying_one_password_over_many_accounts_locks_the_address(settings)
     assert set(codes[20:]) == {429}
 
 
+def test_S2_an_ipv6_sprayer_cannot_rotate_addresses_within_its_network(settings) -> None:
+    """A /64 is one home or school network: a new address from it for every guess still counts as one."""
+    settings.LOGIN_FAILURES_PER_ADDRESS = 5
+    people = [UserFactory.create(username=f"v{n}") for n in range(7)]
+    codes = [_try(Client(REMOTE_ADDR=f"2001:db8:7:7::{n + 1:x}"), p.username, "guess") for n, p in enumerate(people)]
+    assert codes[:5] == [200] * 5
+    assert set(codes[5:]) == {429}
+    assert _try(Client(REMOTE_ADDR="2001:db8:7:8::1"), "v0", "guess") == 200, "the next /64 is another network"
+
+
 def test_S2_a_forged_forwarded_for_changes_nothing(settings) -> None:
     settings.LOGIN_FAILURES_PER_ADDRESS = 5
     people = [UserFactory.create(username=f"t{n}") for n in range(8)]

@@ -449,3 +449,31 @@ def test_SP1_a_top_comment_held_by_an_edit_keeps_its_place_for_the_replies_to_it
     assert [c["body"] for c in listed] == ["They loved it."]
     # The writer still sees their own held comment.
     assert LINK in login(newcomer).get(post.get_absolute_url()).content.decode()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("where", ["passage", "image_alt"])
+def test_SP1_a_link_in_a_quoted_passage_or_an_image_description_is_read_by_the_checks(
+    course: Course, newcomer: User, where: str
+) -> None:
+    """Every text of a post that others read goes through the checks, not only its title and body."""
+    from courses.tests.factories import BookFactory
+
+    fields: dict[str, Any] = {"title": "My first week", "body": "No links in here."}
+    if where == "passage":
+        fields |= {"kind": Kind.QUOTE, "book": BookFactory.create(course=course), "page": 3, "passage": f"Read {LINK}"}
+    else:
+        fields |= {"kind": Kind.IMAGE, "image": _png(), "image_alt": f"A poster; order at {LINK}"}
+
+    artifact = posts_services.publish(author=newcomer, course=course, **fields)
+
+    assert artifact.held_reason == checks.NEW_ACCOUNT_WITH_LINK

@@ -113,3 +113,13 @@ def test_SP4_the_api_answers_429_past_the_per_person_limit_too(settings, post: A
     refused = api.post(url, {"body": "One more"}, content_type="application/json")
     assert refused.status_code == 429
     assert "2 comments in the last minute" in refused.json()["error"]["message"]
+
+
+def test_SP4_an_ipv6_network_cannot_rotate_addresses_past_the_limit(limits, post: Artifact, devon: User) -> None:
+    """One home or school gets a whole /64 and can take a new address from it for every comment: the /64 is
+    what is counted. Another /64 is another network."""
+    for n in range(3):
+        assert posts_services.add_comment(artifact=post, author=devon, body=f"Hi {n}", address=f"2001:db8:0:1::{n + 1}")
+    with pytest.raises(posts_services.TooManyComments):
+        posts_services.add_comment(artifact=post, author=devon, body="Rotated", address="2001:db8:0:1:ffff::9")
+    assert posts_services.add_comment(artifact=post, author=devon, body="Next door", address="2001:db8:0:2::1")

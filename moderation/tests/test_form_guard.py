@@ -150,3 +150,37 @@ def test_SP5_other_domains_still_sign_up(settings, client: Client) -> None:
     settings.SIGNUP_BLOCKED_EMAIL_DOMAINS = ["spam-domain.test"]
     response = client.post(reverse("accounts:signup"), _signup(email="teacher@not-spam-domain.test"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("address", "blocked"),
+    [
+        ("203.0.113.9", True),
+        ("::ffff:203.0.113.9", True),  # the same address, written as IPv6
+        ("2001:db8:5::1", True),
+        ("203.0.114.1", False),
+        ("2001:db9::1", False),
+    ],
+)
+def test_SP5_signup_from_a_blocked_network_is_refused_with_what_was_typed_kept(
+    settings, address: str, blocked: bool
+) -> None:
+    settings.SIGNUP_BLOCKED_NETWORKS = ["203.0.113.0/24", "2001:db8::/32", "not a network"]
+    response = Client(REMOTE_ADDR=address).post(reverse("accounts:signup"), _signup())
+    if blocked:
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "This site does not take sign-ups from your network" in html
+        assert 'value="new_teacher"' in html  # kept
+        assert not User.objects.filter(username="new_teacher").exists()
+    else:
+        assert response.status_code == 302
+        assert User.objects.filter(username="new_teacher").exists()
+
+
+def test_SP5_a_forged_forwarded_for_does_not_escape_the_network_block(settings) -> None:
+    settings.SIGNUP_BLOCKED_NETWORKS = ["203.0.113.0/24"]
+    settings.TRUSTED_PROXY_COUNT = 0
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    response = client.post(reverse("accounts:signup"), _signup(), HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert "This site does not take sign-ups from your network" in response.content.decode()

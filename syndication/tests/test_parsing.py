@@ -265,7 +265,7 @@ def test_prompt_tags_come_through_as_categories():
 # --- R5: harmless declared entities are expanded -----------------------------------------------------
 
 
-def test_declared_entities_are_expanded_and_the_guid_is_stable():
+def test_R5_declared_entities_are_expanded_and_the_guid_is_stable():
     first = parse("declared_entities.xml")
     entry = first.entries[0]
     assert entry.guid == "tag:example.org,2026:post-1"
@@ -316,7 +316,7 @@ def timed_parse(data: bytes, **kwargs) -> tuple[ParsedFeed, float]:
     return feed, time.process_time() - start
 
 
-def test_billion_laughs_is_refused_quickly():
+def test_R4_billion_laughs_is_refused_quickly():
     feed, elapsed = timed_parse((FEEDS / "billion_laughs.xml").read_bytes())
     assert elapsed < 1.0
     assert "Some entities in the feed would expand too far; we left them unexpanded." in feed.warnings
@@ -324,7 +324,7 @@ def test_billion_laughs_is_refused_quickly():
     assert_within_caps(feed)
 
 
-def test_quadratic_blowup_is_refused_quickly():
+def test_R4_quadratic_blowup_is_refused_quickly():
     name = "q" * 48  # a long name makes 20,000 references about a megabyte
     data = (
         f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY {name} "{"A" * 50_000}">]>\n'
@@ -343,7 +343,7 @@ def test_quadratic_blowup_is_refused_quickly():
     assert tolerant.entries[0].title == f"&{name};"
 
 
-def test_a_single_affordable_entity_is_expanded_even_when_large():
+def test_R4_a_single_affordable_entity_is_expanded_even_when_large():
     data = (
         f'<!DOCTYPE rss [<!ENTITY sig "{"B" * 20_000}">]><rss version="2.0"><channel><title>t</title>'
         "<item><guid>s</guid><description>&sig;</description></item></channel></rss>"
@@ -353,7 +353,7 @@ def test_a_single_affordable_entity_is_expanded_even_when_large():
     assert feed.warnings == ()
 
 
-def test_external_file_entities_are_never_read(tmp_path):
+def test_R4_external_file_entities_are_never_read(tmp_path):
     secret = tmp_path / "secret.txt"
     marker = "MARKER-" + hashlib.sha256(str(tmp_path).encode()).hexdigest()[:16]
     secret.write_text(marker)
@@ -373,7 +373,7 @@ def test_external_file_entities_are_never_read(tmp_path):
         assert hostname not in repr(corpus_feed).replace("xxe.example.org", "")
 
 
-def test_external_dtds_and_entities_never_touch_the_network():
+def test_R4_external_dtds_and_entities_never_touch_the_network():
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -403,7 +403,7 @@ def test_external_dtds_and_entities_never_touch_the_network():
         '<!DOCTYPE rss "unterminated',
     ],
 )
-def test_malformed_doctypes_are_refused(prolog):
+def test_R4_malformed_doctypes_are_refused(prolog):
     with pytest.raises(FeedError) as caught:
         parse_feed(f'{prolog}<rss version="2.0"><channel/></rss>'.encode(), url="https://x.example/")
     assert "not valid XML" in caught.value.message
@@ -412,7 +412,7 @@ def test_malformed_doctypes_are_refused(prolog):
 # --- R6: encodings, control characters, sizes, missing guids, bad entries -------------------------
 
 
-def test_latin1_labelled_utf8_is_read_as_latin1():
+def test_R6_latin1_labelled_utf8_is_read_as_latin1():
     feed = parse("charset_latin1_declared_utf8.xml")
     assert feed.title == "Café Pédagogique"
     assert feed.entries[0].title == "Élèves et réussite «#IMMOOC»"
@@ -420,14 +420,14 @@ def test_latin1_labelled_utf8_is_read_as_latin1():
     assert feed.warnings == ("The feed is not valid UTF-8; we read it as Windows-1252.",)
 
 
-def test_utf8_labelled_latin1_is_read_as_utf8():
+def test_R6_utf8_labelled_latin1_is_read_as_utf8():
     feed = parse("charset_utf8_declared_latin1.xml")
     assert feed.entries[0].title == "Grüße aus der Klasse 5b — “Innovation” #IMMOOC"
     assert "日本語も少し。" in feed.entries[0].summary_html
     assert feed.warnings == ("The feed says it is iso-8859-1 but it is UTF-8; we read it as UTF-8.",)
 
 
-def test_http_charset_and_utf16_are_honoured():
+def test_R6_http_charset_and_utf16_are_honoured():
     text = '<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>Ünïcode</title>'
     text += "<item><guid>u</guid><title>Grüße</title></item></channel></rss>"
     assert parse_feed(text.encode("utf-16"), url="https://x.example/").entries[0].title == "Grüße"
@@ -436,7 +436,7 @@ def test_http_charset_and_utf16_are_honoured():
     assert feed.entries[0].title == "Привет"
 
 
-def test_control_characters_are_removed():
+def test_R6_control_characters_are_removed():
     feed = parse("control_chars.xml")
     entry = feed.entries[0]
     assert feed.title == "Control Characters"
@@ -448,7 +448,7 @@ def test_control_characters_are_removed():
     assert_within_caps(feed)
 
 
-def test_missing_guids_fall_back_to_a_stable_fingerprint():
+def test_R6_missing_guids_fall_back_to_a_stable_fingerprint():
     feed = parse("missing_guids.xml")
     with_link, without_link, empty_guid, undated = feed.entries
     expected = (
@@ -508,7 +508,7 @@ def test_a_thousand_shuffled_entries_give_the_newest_by_date():
     assert [e.guid for e in tolerant.entries] == [e.guid for e in feed.entries]
 
 
-def test_a_hundred_thousand_tiny_entries():
+def test_R6_a_hundred_thousand_tiny_entries():
     start = datetime(2026, 3, 1, tzinfo=UTC)
     items = "".join(
         f'<item><guid isPermaLink="false">{n}</guid>'
@@ -525,7 +525,7 @@ def test_a_hundred_thousand_tiny_entries():
     assert "The feed has 100000 entries; we only looked at the first 10000." in feed.warnings
 
 
-def test_a_five_megabyte_entry_is_capped():
+def test_R6_a_five_megabyte_entry_is_capped():
     body = ("<p>" + "lorem ipsum " * 100 + "</p>\n") * 4_300
     data = (
         '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Big</title>'
@@ -542,7 +542,7 @@ def test_a_five_megabyte_entry_is_capped():
     assert sanitize_html(entry.content_html) == entry.content_html
 
 
-def test_a_bad_entry_is_skipped_and_the_others_kept(monkeypatch):
+def test_R6_a_bad_entry_is_skipped_and_the_others_kept(monkeypatch):
     def fragile(html: str) -> str:
         if "Small schools" in html:
             raise ValueError("boom")
@@ -645,7 +645,7 @@ def test_quick_rfc822_agrees_with_the_standard_library(raw):
 # --- R10: feedparser only ever sees a stream ------------------------------------------------------
 
 
-def test_feedparser_is_only_given_a_stream_and_headers(monkeypatch):
+def test_R10_feedparser_is_only_given_a_stream_and_headers(monkeypatch):
     calls = []
     real_parse = feedparser.parse
 
@@ -668,7 +668,7 @@ def test_feedparser_is_only_given_a_stream_and_headers(monkeypatch):
     }
 
 
-def test_no_url_or_path_is_ever_passed_to_feedparser_parse():
+def test_R10_no_url_or_path_is_ever_passed_to_feedparser_parse():
     source = "".join(path.read_text() for path in sorted(Path(parsing.__file__).parent.glob("*.py")))
     calls = re.findall(r"feedparser\.parse\(\s*([^,\n]+)", source)
     assert calls == ["io.BytesIO(data)"]
@@ -740,7 +740,7 @@ def test_hostile_markup_is_sanitised(tolerant):
     assert excerpt(entry.content_html).startswith("Hello world js link mixed tab")
 
 
-def test_plain_text_content_is_escaped_not_parsed():
+def test_X2_plain_text_content_is_escaped_not_parsed():
     feed = parse("atom_text_content.xml")
     text_entry, html_title_entry = feed.entries
     assert text_entry.content_html == (
