@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -94,6 +95,13 @@ class User(AbstractUser):
         "before it are redrawn.",
     )
 
+    session_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised each time the account is disabled: the sessions signed in before end for good, even "
+        "if the account is enabled again (accounts.signals).",
+    )
+
     class Meta:
         constraints = [models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique")]
         # The media view asks who has an avatar by its file name: only people with one are in it.
@@ -111,6 +119,16 @@ class User(AbstractUser):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "shown_changed_at"}
         super().save(*args, **kwargs)
+
+    def get_session_auth_hash(self) -> str:
+        """What every signed-in session is checked against: Django's hash of the password hash (a new password
+        ends the other sessions), with `session_version` mixed in once the account has been disabled."""
+        base = super().get_session_auth_hash()
+        if not self.session_version:
+            return base
+        return salted_hmac(
+            "commonplace.accounts.session_version", f"{base}:{self.session_version}", algorithm="sha256"
+        ).hexdigest()
 
     @property
     def name(self) -> str:

@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from accounts.models import User
-from api.models import Application, Scope, Token, hash_secret, new_secret
+from api.models import Application, AuthorizationCode, Scope, Token, hash_secret, new_secret
 from core.exceptions import Invalid, NotAllowed
 
 MAX_TOKENS = 50
@@ -47,6 +47,13 @@ def revoke_token(*, token: Token, actor: User) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+
+
+def revoke_all(*, user: User) -> int:
+    """End every token of a person (their account was disabled: S4), and the codes not yet exchanged for
+    one; how many tokens were live. Enabling the account again brings none back."""
+    AuthorizationCode.objects.filter(user=user).delete()
+    return Token.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def touch(token: Token, now: dt.datetime | None = None) -> None:
