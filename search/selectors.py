@@ -176,7 +176,10 @@ def _artifacts_within(filters: Filters) -> list[Within]:
         facets += [f"e{f.course.pk}_{day:%Y%m%d}" if f.course is not None else f"d{day:%Y%m%d}" for day in days]
         parts.append(
             Within(
-                f"{prompted.sql} UNION ALL {dated_part.sql}", prompted.params + dated_part.params, facets=tuple(facets)
+                f"{prompted.sql} UNION ALL {dated_part.sql}",
+                prompted.params + dated_part.params,
+                facets=tuple(facets),
+                small=f.course is not None,  # one course's week: its prompts' answers and its days' posts
             )
         )
     elif f.course is not None:
