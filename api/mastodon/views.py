@@ -25,6 +25,7 @@ from api.mastodon.http import (
     signed_in,
 )
 from api.models import MediaUpload, Scope
+from core.exceptions import NotAllowed
 from core.search import parse_query
 from network import services as network
 from network.selectors import NotificationItem, notifications_for
@@ -246,10 +247,13 @@ def status_detail(request: HttpRequest, pk: str) -> HttpResponse:
         actor = signed_in(request, Scope.WRITE)
         found = _status_target(request, pk, actor)
         shown = _render(request, found, actor)
-        if isinstance(found, Comment):
-            posts.remove_comment(comment=found, actor=actor)
-        else:
-            posts.delete_artifact(artifact=found, actor=actor)
+        try:
+            if isinstance(found, Comment):
+                posts.remove_comment(comment=found, actor=actor)
+            else:
+                posts.delete_artifact(artifact=found, actor=actor)
+        except NotAllowed as exc:  # someone else's status (A6): forbidden, as Mastodon answers
+            raise MastodonError(403, exc.message) from None
         return _json(shown)
     viewer = _me(reader(request))
     found = _status_target(request, pk)

@@ -336,12 +336,15 @@ def test_reply_becomes_a_comment_in_context(maria: User, devon: User, course: Co
     assert [s["id"] for s in ancestors] == [str(post.pk), first["id"]]
 
 
-def test_delete_own_status_and_reply(maria: User, devon: User, course: Course, token_for) -> None:
+def test_A6_delete_own_status_and_reply_but_not_someone_elses(
+    maria: User, devon: User, course: Course, token_for
+) -> None:
     post = ArtifactFactory.create(author=maria, course=course)
     reply = CommentFactory.create(artifact=post, author=devon)
     assert token_for(devon).delete(f"/api/v1/statuses/{COMMENT_BASE + reply.pk}").status_code == 200
     assert Comment.objects.get(pk=reply.pk).removed_at is not None
-    assert token_for(devon).delete(f"/api/v1/statuses/{post.pk}").status_code == 422
+    assert token_for(devon).delete(f"/api/v1/statuses/{post.pk}").status_code == 403  # A6: not theirs
+    assert Artifact.objects.filter(pk=post.pk).exists()
     assert token_for(maria).delete(f"/api/v1/statuses/{post.pk}").status_code == 200
     assert not Artifact.objects.filter(pk=post.pk).exists()
 
