@@ -1,10 +1,11 @@
-"""Request middleware: the viewer's time zone, and no caching of signed-in pages."""
+"""Request middleware: the viewer's time zone, no caching of signed-in pages, request size, the media origin."""
 
 import zoneinfo
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -52,4 +53,22 @@ class RequestSizeLimitMiddleware:
         if length > limit:
             body = render_to_string("413.html", {"limit_mb": round(limit / (1024 * 1024), 1)})
             return HttpResponse(body, status=413)
+        return self.get_response(request)
+
+
+class MediaOriginMiddleware:
+    """U1: when MEDIA_URL names an origin of its own (`https://usercontent.example.net/media/`), that host
+    serves the images and nothing else: any other path there is a bare 404, so a page of the site (its forms,
+    its scripts) never runs on the origin that holds people's uploads, and the site's pages are never read
+    from it. Without such a MEDIA_URL this does nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        media = urlsplit(settings.MEDIA_URL)
+        self.host = media.netloc.lower()
+        self.prefix = media.path or "/"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.host and request.get_host().lower() == self.host and not request.path.startswith(self.prefix):
+            return HttpResponseNotFound("Not found", content_type="text/plain; charset=utf-8")
         return self.get_response(request)
