@@ -47,12 +47,18 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 @pytest.fixture
 def people(course: Course, maria: User, outsider: User) -> dict[str, Any]:
-    """Person A (maria, in the course) with a draft and a members-only post; person B (an outsider) with a
-    token that can read and write."""
+    """Person A (maria, in the course) with a draft and a members-only post; person B (an outsider); each
+    with a token that can read, write and facilitate."""
     draft = ArtifactFactory.create(course=course, author=maria, title=PRIVATE_TITLE, visibility=Visibility.DRAFT)
     members = ArtifactFactory.create(course=course, author=maria, title=MEMBERS_TITLE, visibility=Visibility.COURSE)
+    _, a_secret = services.create_token(user=maria, name="a", scopes=["read", "write", "facilitate"])
     _, b_secret = services.create_token(user=outsider, name="b", scopes=["read", "write", "facilitate"])
-    return {"draft": draft, "members": members, "b": {"Authorization": f"Bearer {b_secret}"}}
+    return {
+        "draft": draft,
+        "members": members,
+        "a": {"Authorization": f"Bearer {a_secret}"},
+        "b": {"Authorization": f"Bearer {b_secret}"},
+    }
 
 
 def _check_never_leaks(response: Any) -> None:
@@ -64,9 +70,21 @@ def _check_never_leaks(response: Any) -> None:
 @schema.parametrize()
 @pytest.mark.django_db
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_F1_the_api_as_person_a(case: Any, people: dict[str, Any]) -> None:
+    """The first of the two people: the author of the private posts, in the course, with her own token."""
+    response = case.call(headers=people["a"])
+    assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}"
+    assert response.status_code != 401, "a valid token was refused: the run would test nothing (missing_auth)"
+    case.validate_response(response, excluded_checks=[positive_data_acceptance])
+
+
+@schema.parametrize()
+@pytest.mark.django_db
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_F1_F2_the_api_as_person_b(case: Any, people: dict[str, Any]) -> None:
     response = case.call(headers=people["b"])
     assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}"
+    assert response.status_code != 401, "a valid token was refused: the run would test nothing (missing_auth)"
     # Every check but "valid data is accepted": a schema-valid request can still meet a rule of the
     # domain (a taken course address, a week that exists), which answers 400 with its reason.
     case.validate_response(response, excluded_checks=[positive_data_acceptance])
@@ -110,3 +128,39 @@ def test_F2_every_operation_on_a_private_artifact_answers_b_as_if_it_were_missin
         row = Artifact.objects.get(pk=kept.pk)
         assert (row.title, row.visibility) == (kept.title, kept.visibility)
         assert not row.comments.exists()
+
+
+@pytest.mark.django_db
+def test_F2_b_cannot_change_a_s_comment_feed_or_course(people: dict[str, Any], course: Course, maria: User) -> None:
+    """Person A's things that B can see or name, other than posts: a comment on a public post, a blog feed,
+    the course. Every write B tries is refused (403, or 404 where B may not know it) and changes nothing."""
+    from posts.models import Comment
+    from posts.tests.factories import CommentFactory
+    from syndication.models import Feed
+
+    public = ArtifactFactory.create(course=course, author=maria, title="Public", visibility=Visibility.PUBLIC)
+    comment = CommentFactory.create(artifact=public, author=maria, body="A's comment")
+    feed = Feed.objects.create(course=course, owner=maria, url="https://maria.example.org/feed")
+    before = (course.title, course.hashtag)
+    client = Client()
+    attempts = [
+        ("patch", f"/api/v1/comments/{comment.pk}", {"body": "Changed by B"}),
+        ("delete", f"/api/v1/comments/{comment.pk}", None),
+        ("get", f"/api/v1/feeds/{feed.pk}", None),
+        ("delete", f"/api/v1/feeds/{feed.pk}", None),
+        ("post", f"/api/v1/feeds/{feed.pk}/check", None),
+        ("patch", f"/api/v1/courses/{course.slug}", {"title": "Taken over by B"}),
+        (
+            "put",
+            f"/api/v1/courses/{course.slug}/weeks/1",
+            {"number": 1, "title": "B's week", "starts_on": "2026-01-05", "ends_on": "2026-01-11"},
+        ),
+    ]
+    for method, path, body in attempts:
+        response = getattr(client, method)(path, body, content_type="application/json", headers=people["b"])
+        assert response.status_code in (403, 404), f"{method} {path} → {response.status_code}"
+    comment = Comment.objects.get(pk=comment.pk)
+    assert (comment.body, comment.removed_at) == ("A's comment", None)
+    assert Feed.objects.filter(pk=feed.pk, owner=maria).exists()
+    course.refresh_from_db()
+    assert (course.title, course.hashtag) == before

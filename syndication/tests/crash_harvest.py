@@ -2,18 +2,29 @@
 
     python -m syndication.tests.crash_harvest setup FEED_URL...   migrate, and register each feed in a course
     python -m syndication.tests.crash_harvest crash               harvest, but stop dead inside the transaction
+    python -m syndication.tests.crash_harvest crash-after-commit  lease the due feeds as the periodic job does, harvest,
+                                                                  stop dead once the first feed is committed
     python -m syndication.tests.crash_harvest harvest             harvest, and print the summary
+    python -m syndication.tests.crash_harvest enqueue SECONDS     run the periodic job's enqueue_due as if SECONDS later
     python -m syndication.tests.crash_harvest count               print what is stored, as JSON
+    python -m syndication.tests.crash_harvest feeds               print each feed's schedule and entries, as JSON
 
 The database is whatever DATABASE_URL names (the test gives each run a fresh one). In `crash` mode the
 harvest prints STORING once the first rows of a group are written inside its transaction, then sleeps until
 the test kills the process: nothing is ever committed, the way a power cut or the OOM killer would leave it.
+
+In `crash-after-commit` mode the worker gets as far as committing one feed (one feed per group, so which
+feeds are done is known), prints `COMMITTED [feed ids]`, and sleeps until killed: the rest of its batch is
+never stored and the task never returns, as when a worker dies after a commit but before it is done.
+Tasks run in the process that enqueues them (HUEY_IMMEDIATE, as in the test settings), so `enqueue` also
+harvests whatever it leases, as a worker would.
 """
 
 import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 
 
@@ -23,7 +34,16 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     command, *args = argv
-    {"setup": setup, "crash": crash, "harvest": harvest, "count": count}[command](*args)
+    modes: dict[str, Callable[..., None]] = {
+        "setup": setup,
+        "crash": crash,
+        "crash-after-commit": crash_after_commit,
+        "harvest": harvest,
+        "enqueue": enqueue,
+        "count": count,
+        "feeds": feeds,
+    }
+    modes[command](*args)
 
 
 def setup(*urls: str) -> None:
@@ -55,6 +75,61 @@ def crash() -> None:
 
     harvest_module.insert_rows = insert_then_die  # type: ignore[assignment]
     harvest_module.harvest_feeds(list(Feed.objects.values_list("pk", flat=True)), workers=1)
+
+
+def crash_after_commit() -> None:
+    from django.db import connection
+
+    from syndication import harvest as harvest_module
+    from syndication.tasks import enqueue_due
+
+    real_group = harvest_module._Store.group
+
+    def group_then_die(self, outcomes):  # type: ignore[no-untyped-def]
+        real_group(self, outcomes)
+        assert not connection.in_atomic_block  # the group's transaction is committed
+        sys.stdout.write(f"COMMITTED {json.dumps([o.job.feed_id for o in outcomes])}\n")
+        sys.stdout.flush()
+        time.sleep(600)  # the test kills us here: committed, but the batch is not finished
+
+    harvest_module.GROUP_SIZE = 1  # one feed per transaction: the first commit leaves the others unstored
+    harvest_module._Store.group = group_then_die  # type: ignore[method-assign]
+    enqueue_due()  # leases every due feed; the batch then runs right here (HUEY_IMMEDIATE)
+
+
+def enqueue(seconds: str) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from syndication.tasks import enqueue_due
+
+    leased = enqueue_due(now=timezone.now() + dt.timedelta(seconds=float(seconds)))
+    sys.stdout.write(json.dumps({"leased": leased}))
+
+
+def feeds() -> None:
+    from django.db.models import Count
+
+    from syndication.models import Feed
+
+    rows = Feed.objects.annotate(n_entries=Count("entries"), n_distinct=Count("entries__guid", distinct=True))
+    sys.stdout.write(
+        json.dumps(
+            [
+                {
+                    "id": feed.pk,
+                    "leased": feed.leased_at is not None,
+                    "checked": feed.last_checked_at is not None,
+                    "failures": feed.failures,
+                    "last_error": feed.last_error,
+                    "entries": feed.n_entries,
+                    "distinct": feed.n_distinct,
+                }
+                for feed in rows.order_by("pk")
+            ]
+        )
+    )
 
 
 def harvest() -> None:
