@@ -66,13 +66,14 @@ def on_complete(signal: str, task: HueyTask) -> None:
     services.record_success(key=key)
 
 
-_connected: set[int] = set()
+MARK = "_commonplace_jobs_connected"
 
 
 def connect(huey: Huey) -> None:
-    """Record every job's failures and recoveries from this Huey (once per Huey, however often called)."""
-    if id(huey) in _connected:
+    """Record every job's failures and recoveries from this Huey (once per Huey, however often called; the
+    mark is on the Huey itself, as an id could be reused by a later one)."""
+    if getattr(huey, MARK, False):
         return
-    _connected.add(id(huey))
+    setattr(huey, MARK, True)
     huey.signal(signals.SIGNAL_ERROR)(on_error)
     huey.signal(signals.SIGNAL_COMPLETE)(on_complete)
