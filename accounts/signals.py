@@ -19,9 +19,13 @@ account_disabled = Signal()  # sent with `user`, after its sessions were ended
 
 
 @receiver(pre_save, sender=User, dispatch_uid="accounts.end_access_when_disabled")
-def end_access_when_disabled(sender: type[User], instance: User, raw: bool = False, **kwargs: Any) -> None:
+def end_access_when_disabled(
+    sender: type[User], instance: User, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
     if raw or instance._state.adding or instance.is_active:
         return
+    if update_fields is not None and "is_active" not in update_fields:
+        return  # a save of other fields of an inactive account
     if not User.objects.filter(pk=instance.pk, is_active=True).exists():
         return  # it was disabled already
     User.objects.filter(pk=instance.pk).update(session_version=F("session_version") + 1)

@@ -39,7 +39,8 @@ def address_block(address: str) -> str:
 
 def signup_network_blocked(address: str) -> bool:
     """True when the address is in one of SIGNUP_BLOCKED_NETWORKS (CIDR, or single addresses): sign-ups
-    from there are refused (SP5). A malformed entry is ignored (the settings check reports it)."""
+    from there are refused (SP5). A malformed entry is ignored here; `commonplace check` reports it
+    (accounts.checks)."""
     try:
         parsed = ipaddress.ip_address(address.strip("[]"))
     except ValueError:

@@ -236,6 +236,8 @@ TASK_RETRIES = int(env("TASK_RETRIES", "3"))
 TASK_RETRY_DELAY_SECONDS = int(env("TASK_RETRY_DELAY_SECONDS", "60"))
 TASK_RETRY_BACKOFF = float(env("TASK_RETRY_BACKOFF", "2"))
 ADMINS = env_list("ADMINS", "")
+# A job a worker started this long ago and never finished is taken as lost with its worker and run again.
+JOB_LEASE_MINUTES = int(env("JOB_LEASE_MINUTES", "30"))
 EMAIL_SUBJECT_PREFIX = "[Commonplace] "  # on the alerts to ADMINS
 
 # The REST API's rate limits (requests per token or signed-in person, and per address without one), and how
@@ -330,5 +332,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Each failed attempt of a job is logged, not e-mailed: core.jobs alerts once, when a job gives up.
         "django.tasks": {"handlers": ["console"], "propagate": False},
+        # With ADMINS set, Django e-mails server errors; a bot's wrong Host header is logged only.
+        "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
     },
 }

@@ -10,6 +10,11 @@ travels in each queued message, so the worker that runs a job needs no settings 
 of any job, Django task or periodic, is recorded by `core.services.record_failure`, which alerts staff when
 a job gives up; a later success resolves the record. Periodic jobs are not retried: they run again on their
 schedule.
+
+A Django task a worker starts is noted (`core.models.RunningJob`) until it returns or raises. Huey has taken
+it off the queue by then, so if the worker is killed the job would be lost: `core.tasks.recover_lost_jobs`
+(every five minutes) runs again each one started more than JOB_LEASE_MINUTES ago, counting each loss as a
+failed attempt (D2 for every job; the harvest has its own lease per blog as well).
 """
 
 from traceback import format_exception
@@ -52,18 +57,35 @@ def describe(task: HueyTask) -> tuple[str, str, dict[str, Any]]:
 @close_db  # the receivers run in the worker's threads after the job's own connection is closed
 def on_error(signal: str, task: HueyTask, exc: BaseException | None = None) -> None:
     key, name, arguments = describe(task)
-    error = f"{type(exc).__name__}: {exc}" if exc is not None else "failed"
+    timed_out = signal == signals.SIGNAL_TIMEOUT
+    error = f"{type(exc).__name__}: {exc}" if exc is not None else ("TaskTimeout" if timed_out else "failed")
     trace = "".join(format_exception(exc)) if exc is not None else ""
     # Huey emits the error before it requeues: `retries` is still the number of attempts left.
     services.record_failure(
         key=key, name=name, arguments=arguments, error=error, traceback=trace, final=not task.retries
     )
+    if _is_django_task(task):
+        services.job_ended(key=key)  # it raised, so it was not lost; Huey retries it if it may
 
 
 @close_db
 def on_complete(signal: str, task: HueyTask) -> None:
-    key, _, _ = describe(task)
+    key, name, arguments = describe(task)
     services.record_success(key=key)
+    if _is_django_task(task):
+        services.job_ended(key=key)
+        services.record_success(key=services.lost_key(name, arguments))  # a lost run, run again, finished
+
+
+@close_db
+def on_executing(signal: str, task: HueyTask) -> None:
+    if _is_django_task(task):
+        key, name, arguments = describe(task)
+        services.job_started(key=key, name=name, arguments=arguments)
+
+
+def _is_django_task(task: HueyTask) -> bool:
+    return not isinstance(task, PeriodicTask) and task.name == DJANGO_TASK
 
 
 MARK = "_commonplace_jobs_connected"
@@ -75,5 +97,6 @@ def connect(huey: Huey) -> None:
     if getattr(huey, MARK, False):
         return
     setattr(huey, MARK, True)
-    huey.signal(signals.SIGNAL_ERROR)(on_error)
+    huey.signal(signals.SIGNAL_EXECUTING)(on_executing)
+    huey.signal(signals.SIGNAL_ERROR, signals.SIGNAL_TIMEOUT)(on_error)
     huey.signal(signals.SIGNAL_COMPLETE)(on_complete)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -58,17 +59,28 @@ class RequestSizeLimitMiddleware:
 
 class MediaOriginMiddleware:
     """U1: when MEDIA_URL names an origin of its own (`https://usercontent.example.net/media/`), that host
-    serves the images and nothing else: any other path there is a bare 404, so a page of the site (its forms,
-    its scripts) never runs on the origin that holds people's uploads, and the site's pages are never read
-    from it. Without such a MEDIA_URL this does nothing."""
+    serves the images and nothing else: any other path there, and any image it does not serve, is a bare 404,
+    so a page of the site (its forms, its scripts) never runs on the origin that holds people's uploads, and
+    the site's pages are never read from it. Hosts are compared as Django validates them (case, a trailing
+    dot and the port set aside). Without such a MEDIA_URL, or with one on the site's own host, this does
+    nothing."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         media = urlsplit(settings.MEDIA_URL)
-        self.host = media.netloc.lower()
+        self.domain = split_domain_port(media.netloc)[0] if media.netloc else ""
+        if self.domain and self.domain == split_domain_port(urlsplit(settings.SITE_URL).netloc)[0]:
+            self.domain = ""  # one host serves both
         self.prefix = media.path or "/"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self.host and request.get_host().lower() == self.host and not request.path.startswith(self.prefix):
-            return HttpResponseNotFound("Not found", content_type="text/plain; charset=utf-8")
-        return self.get_response(request)
+        if not self.domain or split_domain_port(request.get_host())[0] != self.domain:
+            return self.get_response(request)
+        if not request.path.startswith(self.prefix):
+            return _bare_not_found()
+        response = self.get_response(request)
+        return _bare_not_found() if response.status_code == 404 else response
+
+
+def _bare_not_found() -> HttpResponse:
+    return HttpResponseNotFound("Not found", content_type="text/plain; charset=utf-8")

@@ -30,3 +30,17 @@ class FailedJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_state_display()})"
+
+
+class RunningJob(models.Model):
+    """A Django task a worker has started and not yet finished (D2 for every job). Huey takes a job off its
+    queue before running it, so a worker killed mid-job (SIGKILL, the OOM killer, a power cut) would lose
+    it: a row older than JOB_LEASE_MINUTES is such a job, and core.services.recover_lost runs it again."""
+
+    key = models.CharField(max_length=200, unique=True)  # Huey's task id
+    name = models.CharField(max_length=200)  # the Django task's path
+    arguments = models.JSONField(default=dict)
+    started_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} since {self.started_at:%Y-%m-%d %H:%M}"

@@ -302,7 +302,7 @@ def _pg_newest_matches(
             )
             return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
-    if any(part.small and part.facets for part in within):
+    if any(part.small and part.facets for part in within) and not any(term.prefix for term in query.terms):
         # A few thousand documents (a course's week), so a few hundred matches of even a common word: fewer
         # than a search keeps, or not many more. Windows would end up reading them all, with a GIN scan
         # each; one scan reads them at once (measured on the 1M bench database: see bench/README.md).

@@ -1,6 +1,9 @@
-"""Writes of core's own: the record of background jobs that failed (D4), and the alert when one gives up."""
+"""Writes of core's own: the record of background jobs that failed (D4), the alert when one gives up, and the
+jobs a worker was running when it died, run again (D2)."""
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -13,7 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.exceptions import ActionError
-from core.models import FailedJob, JobState
+from core.models import FailedJob, JobState, RunningJob
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +91,13 @@ def record_success(*, key: str, now: dt.datetime | None = None) -> bool:
 
 
 def _open(job_id: int) -> FailedJob:
+    """A job that gave up, locked. One still being retried is the queue's to run: running it again as well
+    would run it twice, and dismissing it would not stop the retry."""
     job = FailedJob.objects.select_for_update().filter(pk=job_id).exclude(state=JobState.RESOLVED).first()
     if job is None:
         raise ActionError("That job is no longer waiting for a decision.")
+    if job.state == JobState.RETRYING:
+        raise ActionError("That job will be tried again on its own; decide once it has given up.")
     return job
 
 
@@ -102,7 +109,7 @@ def run_again(*, job_id: int, actor_name: str) -> FailedJob:
         job = _open(job_id)
         try:
             task = import_string(job.name)
-        except ImportError:
+        except Exception:  # gone, or its module no longer imports
             task = None
         if not isinstance(task, Task):
             raise ActionError(f"{job.name} is not a task that can be run again; it runs again on its schedule.")
@@ -122,3 +129,56 @@ def dismiss(*, job_id: int, actor_name: str) -> FailedJob:
 def _resolve(job: FailedJob, resolution: str) -> None:
     job.state, job.resolved_at, job.resolution = JobState.RESOLVED, timezone.now(), resolution[:200]
     job.save(update_fields=["state", "resolved_at", "resolution"])
+
+
+LOST = "LostJob: the worker stopped while running it (killed, or its machine restarted)"
+
+
+def job_started(*, key: str, name: str, arguments: dict[str, Any], now: dt.datetime | None = None) -> None:
+    """A worker starts a Django task (or a retry of one): noted until it ends."""
+    RunningJob.objects.update_or_create(
+        key=key[:200], defaults={"name": name[:200], "arguments": arguments, "started_at": now or timezone.now()}
+    )
+
+
+def job_ended(*, key: str) -> None:
+    """The task returned or raised (its retries, if any, are Huey's): nothing is left to recover."""
+    RunningJob.objects.filter(key=key[:200]).delete()
+
+
+def lost_key(name: str, arguments: dict[str, Any]) -> str:
+    """The record of a task's losses: one per task and arguments, whichever run of it was lost."""
+    signature = json.dumps([name, arguments], sort_keys=True)
+    return "lost:" + hashlib.sha256(signature.encode()).hexdigest()[:40]
+
+
+def recover_lost(now: dt.datetime | None = None) -> int:
+    """Run again each Django task a worker started more than JOB_LEASE_MINUTES ago and never finished: its
+    worker died. Every task is written to be run again (each says how). Each loss counts as a failed attempt
+    of that task with those arguments; after TASK_RETRIES losses it is not run again but shown as failed,
+    and staff are alerted, so a job that kills its worker cannot do so forever. Returns how many were
+    enqueued again."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(minutes=settings.JOB_LEASE_MINUTES)
+    again = 0
+    for job in RunningJob.objects.filter(started_at__lt=stale).order_by("started_at")[:500]:
+        with transaction.atomic():
+            if not RunningJob.objects.filter(pk=job.pk).delete()[0]:
+                continue  # another worker's sweep took it
+            try:
+                task = import_string(job.name)
+            except ImportError:
+                task = None
+            key = lost_key(job.name, job.arguments)
+            losses = (
+                FailedJob.objects.filter(key=key).exclude(state=JobState.RESOLVED).values_list("attempts", flat=True)
+            )
+            final = not isinstance(task, Task) or (losses.first() or 0) >= settings.TASK_RETRIES
+            record_failure(
+                key=key, name=job.name, arguments=job.arguments, error=LOST, traceback="", final=final, now=now
+            )
+            if not final:
+                assert isinstance(task, Task)
+                task.enqueue(*job.arguments.get("args", []), **job.arguments.get("kwargs", {}))
+                again += 1
+    return again

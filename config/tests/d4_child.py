@@ -20,6 +20,8 @@ def main(argv: list[str]) -> None:
         setup()
     elif command == "enqueue":
         enqueue(*args)
+    elif command == "recover":
+        recover(*args)
     else:
         report()
 
@@ -37,10 +39,21 @@ def enqueue(name: str, trace: str) -> None:
 
 
 def report() -> None:
-    from core.models import FailedJob
+    from core.models import FailedJob, RunningJob
 
-    rows = FailedJob.objects.order_by("pk").values("name", "state", "attempts", "error", "arguments")
-    sys.stdout.write(json.dumps(list(rows)))
+    failed = FailedJob.objects.order_by("pk").values("key", "name", "state", "attempts", "error", "arguments")
+    running = RunningJob.objects.order_by("pk").values("name", "arguments")
+    sys.stdout.write(json.dumps({"failed": list(failed), "running": list(running)}))
+
+
+def recover(minutes: str) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core import services
+
+    sys.stdout.write(str(services.recover_lost(now=timezone.now() + dt.timedelta(minutes=int(minutes)))))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Background jobs for the D4 tests only: one that always raises, one that raises once, one that just works.
 Each leaves a trace in a file, so a test (or a test's worker process) can count its runs."""
 
+import time
 from pathlib import Path
 
 from django.tasks import task
@@ -29,4 +30,14 @@ def fails_once(trace: str) -> str:
 @task
 def works(trace: str) -> str:
     _mark(trace)
+    return "worked"
+
+
+@task
+def stalls_the_first_time(trace: str) -> str:
+    """The first run stops dead in the middle (the D2 test kills its worker there); a run after that ends."""
+    if _mark(trace) == 1:
+        time.sleep(300)
+    with Path(trace).open("a") as file:
+        file.write("done\n")
     return "worked"

@@ -97,3 +97,25 @@ def test_a_job_name_that_is_not_a_task_is_never_run(client: Client, staff: User)
     assert "is not a task that can be run again" in page.content.decode()
     job.refresh_from_db()
     assert job.state == JobState.FAILED
+
+
+def test_a_job_still_being_retried_is_not_run_or_dismissed_from_the_page(
+    client: Client, staff: User, tmp_path: Path
+) -> None:
+    """Huey will run it again on its own: running it as well would run it twice, dismissing would not stop
+    the retry."""
+    trace = tmp_path / "ran"
+    job = _failed(
+        "config.tests.d4_jobs.works", key="e", arguments={"args": [str(trace)], "kwargs": {}}, state=JobState.RETRYING
+    )
+    client.force_login(staff)
+    page = client.get(URL).content.decode()
+    assert "Being tried again" in page
+    assert 'value="run"' not in page
+    assert 'value="dismiss"' not in page
+    for decision in ("run", "dismiss"):
+        answer = client.post(URL, {"job": job.pk, "decision": decision}, follow=True).content.decode()
+        assert "will be tried again on its own" in answer
+    job.refresh_from_db()
+    assert job.state == JobState.RETRYING
+    assert not trace.exists()

@@ -67,7 +67,7 @@ def test_D4_a_real_worker_retries_a_job_that_always_raises_then_shows_it_failed_
     try:
 
         def report() -> list[dict[str, object]]:
-            return json.loads(run_child("config.tests.d4_child", "report", env=env))
+            return json.loads(run_child("config.tests.d4_child", "report", env=env))["failed"]
 
         _wait_until(lambda: any(row["state"] == "failed" for row in report()), worker, log, "the job to give up")
         started = time.monotonic()

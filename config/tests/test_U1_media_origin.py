@@ -58,3 +58,25 @@ def test_U1_with_media_on_the_site_itself_nothing_is_refused(course: Course, mar
     post = image_post(maria, course)
     assert fetch(Client(), post.image.url).status_code == 200
     assert Client().get("/accounts/login/").status_code == 200
+
+
+@pytest.mark.parametrize("host", [f"{MEDIA_HOST}.", f"{MEDIA_HOST}:443", MEDIA_HOST.upper()])
+def test_U1_the_media_host_written_another_way_serves_no_page_either(media_origin: None, host: str) -> None:
+    """A trailing dot, a port or capitals: Django accepts each as the same host, and so does the rule."""
+    response = Client(HTTP_HOST=host).get("/accounts/login/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_U1_a_missing_image_on_the_media_host_is_a_bare_404(media_origin: None) -> None:
+    response = Client(HTTP_HOST=MEDIA_HOST).get(f"/media/artifacts/{'0' * 32}.png")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert b"<html" not in response.content.lower()
+
+
+def test_U1_a_media_url_on_the_site_s_own_host_refuses_nothing(settings, course: Course, maria: User) -> None:
+    settings.SITE_URL = "https://commonplace.example.test"
+    settings.MEDIA_URL = "https://commonplace.example.test/media/"
+    settings.ALLOWED_HOSTS = ["commonplace.example.test"]
+    assert Client(HTTP_HOST="commonplace.example.test").get("/accounts/login/", secure=True).status_code == 200

@@ -184,3 +184,14 @@ def test_SP5_a_forged_forwarded_for_does_not_escape_the_network_block(settings) 
     client = Client(REMOTE_ADDR="203.0.113.9")
     response = client.post(reverse("accounts:signup"), _signup(), HTTP_X_FORWARDED_FOR="198.51.100.1")
     assert "This site does not take sign-ups from your network" in response.content.decode()
+
+
+def test_SP5_a_mistyped_blocked_network_is_reported_by_the_checks(settings) -> None:
+    from accounts.checks import blocked_networks_parse
+
+    settings.SIGNUP_BLOCKED_NETWORKS = ["203.0.113.0/24", "203.0.113.0/33"]
+    [error] = blocked_networks_parse(None)
+    assert error.id == "accounts.E001"
+    assert "203.0.113.0/33" in error.msg
+    settings.SIGNUP_BLOCKED_NETWORKS = ["203.0.113.0/24"]
+    assert blocked_networks_parse(None) == []
