@@ -25,7 +25,7 @@ from huey import SqliteHuey
 
 from config.tests import d4_jobs
 from config.tests.test_D3_every_task import queue  # noqa: F401 - the fixture
-from config.tests.test_D4_worker import _env, _wait_until
+from config.tests.test_D4_worker import _env, _wait_until, stop
 from core import jobs, services
 from core.models import FailedJob, JobState, RunningJob
 from syndication.tests.test_crash import database_url, run_child  # noqa: F401 - database_url: the fixture
@@ -151,12 +151,7 @@ def test_D2_a_real_worker_killed_mid_job_and_the_job_is_run_again(
         _wait_until(lambda: "done" in trace.read_text(), second, log, "the job run again to end")
         time.sleep(1.0)  # time for a (wrong) third run
     finally:
-        second.send_signal(signal.SIGINT)
-        try:
-            second.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            second.kill()
-            second.wait()
+        stop(second)
     assert trace.read_text() == "ran\nran\ndone\n", "started twice, finished once"
     state = report()
     assert state["running"] == []

@@ -50,6 +50,16 @@ def _wait_until(ready: Callable[[], bool], worker: subprocess.Popen[bytes], log:
         time.sleep(0.2)
 
 
+def stop(worker: subprocess.Popen[bytes]) -> None:
+    """Huey's graceful stop (SIGINT lets a running job finish); killed if still up after 15 s."""
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
 def test_D4_a_real_worker_retries_a_job_that_always_raises_then_shows_it_failed_and_goes_on(
     database_url: str,  # noqa: F811
     tmp_path: Path,
@@ -76,12 +86,7 @@ def test_D4_a_real_worker_retries_a_job_that_always_raises_then_shows_it_failed_
         time.sleep(max(0.0, 3.0 - (time.monotonic() - started)))  # time for a (wrong) fourth attempt
         assert worker.poll() is None, "the worker is still up"
     finally:
-        worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker)
 
     [row] = report()
     assert (row["name"], row["state"], row["attempts"]) == ("config.tests.d4_jobs.always_fails", "failed", 3)
