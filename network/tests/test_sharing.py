@@ -102,6 +102,19 @@ def test_viewing_the_artifact_page_counts_as_opening_it(login, maria, post) -> N
     assert Open.objects.filter(user=maria, artifact=post).exists()
 
 
+@pytest.mark.parametrize("dest", ["image", "iframe", "empty", "script"])
+def test_a_load_another_site_causes_is_not_an_open(login, maria, link, post, dest: str) -> None:
+    """S5/CSRF on a GET that records: another site's <img src=/go/…>, a hidden iframe or a script's fetch in
+    the person's browser does not count as them reading it (so it cannot unlock sharing for them)."""
+    client = login(maria)
+    response = client.get(reverse("network:go", args=[link.pk]), headers={"Sec-Fetch-Dest": dest})
+    assert response.status_code == 302  # still sent on, as before
+    assert client.get(post.get_absolute_url(), headers={"Sec-Fetch-Dest": dest}).status_code == 200
+    assert not Open.objects.filter(user=maria).exists()
+    client.get(reverse("network:go", args=[link.pk]), headers={"Sec-Fetch-Dest": "document"})
+    assert Open.objects.filter(user=maria, artifact=link).exists(), "opening it oneself still counts"
+
+
 def test_hidden_artifact_page_404s_like_a_missing_one_and_records_nothing(login, outsider, course, devon) -> None:
     hidden = ArtifactFactory.create(course=course, author=devon, visibility=Visibility.COURSE)
     client = login(outsider)

@@ -48,15 +48,23 @@ def open_target(artifact: Artifact) -> str:
     return artifact.get_absolute_url()
 
 
+def _read_by_the_person(request: HttpRequest) -> bool:
+    """Whether this GET is the person opening the page, not something another site made their browser load
+    (an <img>, an <iframe>, a script's fetch), which must not count as reading it. Browsers say which
+    (Sec-Fetch-Dest); an older browser that does not is taken at its word."""
+    return request.headers.get("Sec-Fetch-Dest", "document") == "document"
+
+
 def go(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that the signed-in viewer opened the artifact, then send them to the original.
 
     A GET on purpose: it is followed from ordinary links and only records a read (an idempotent fact about
     the viewer, like a page view); it changes nothing anyone else sees. `?via=<share id>` credits the share
-    the viewer came from when they may see it. Anonymous visitors are redirected without recording anything.
+    the viewer came from when they may see it. Anonymous visitors are redirected without recording anything,
+    and so is a load another site's page caused (`_read_by_the_person`).
     """
     artifact = _artifact(request, pk)
-    if isinstance(request.user, User):
+    if isinstance(request.user, User) and _read_by_the_person(request):
         via = visible_share(request.GET.get("via"), artifact=artifact, viewer=request.user)
         services.record_open(user=request.user, artifact=artifact, via_share=via)
     return redirect(_original(artifact) or artifact.get_absolute_url())
@@ -68,7 +76,7 @@ def artifact_page(request: HttpRequest, pk: int) -> HttpResponse:
     Recorded only for signed-in viewers who may see it, and only on GET; then posts renders the page (and
     gives its own identical 404 for hidden and missing artifacts).
     """
-    if request.method == "GET" and isinstance(request.user, User):
+    if request.method == "GET" and isinstance(request.user, User) and _read_by_the_person(request):
         artifact = artifact_for(pk, request.user)
         if artifact is not None:
             services.record_open(user=request.user, artifact=artifact)
