@@ -2,8 +2,10 @@
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import RegexValidator
@@ -123,11 +125,18 @@ class User(AbstractUser):
     def get_session_auth_hash(self) -> str:
         """What every signed-in session is checked against: Django's hash of the password hash (a new password
         ends the other sessions), with `session_version` mixed in once the account has been disabled."""
-        base = super().get_session_auth_hash()
+        return self._versioned(super().get_session_auth_hash(), secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        """The same under each of SECRET_KEY_FALLBACKS, so rotating the key brings no old session back."""
+        for secret, base in zip(settings.SECRET_KEY_FALLBACKS, super().get_session_auth_fallback_hash(), strict=True):
+            yield self._versioned(base, secret=secret)
+
+    def _versioned(self, base: str, *, secret: str | bytes | None) -> str:
         if not self.session_version:
             return base
         return salted_hmac(
-            "commonplace.accounts.session_version", f"{base}:{self.session_version}", algorithm="sha256"
+            "commonplace.accounts.session_version", f"{base}:{self.session_version}", secret=secret, algorithm="sha256"
         ).hexdigest()
 
     @property

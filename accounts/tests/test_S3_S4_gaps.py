@@ -149,3 +149,21 @@ def test_S4_sessions_of_an_account_never_disabled_are_untouched(maria: User) -> 
     maria.display_name = "Maria L."
     maria.save()
     assert browser.get(reverse("accounts:settings")).status_code == 200
+
+
+def test_S4_rotating_the_secret_key_brings_no_session_of_a_disabled_account_back(maria: User, settings) -> None:
+    """A session signed with the old key is still checked through SECRET_KEY_FALLBACKS after a rotation:
+    that check, too, must carry the account's session_version."""
+    old_key = settings.SECRET_KEY
+    browser = Client()
+    assert browser.login(username="maria", password=PASSWORD)
+    _disable_by_save(maria)
+    maria.is_active = True
+    maria.save()
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 50, [old_key]
+    assert browser.get(reverse("accounts:settings")).status_code == 302
+    fresh = Client()
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = old_key, []
+    assert fresh.login(username="maria", password=PASSWORD)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "x" * 50, [old_key]
+    assert fresh.get(reverse("accounts:settings")).status_code == 200, "a session from after it works on"
