@@ -1,6 +1,7 @@
 """Reads for moderation: the course's queue of open reports, each item once with every reason given, and
 what the content checks hold for a facilitator."""
 
+import hashlib
 from dataclasses import dataclass, field
 
 from courses.models import Course
@@ -59,6 +60,17 @@ class HeldItem:
     @property
     def reason(self) -> str:
         return self.item.held_reason
+
+    @property
+    def version(self) -> str:
+        """What the facilitator read, in short: it changes with every edit, so a decision made on what was
+        there before an edit is refused (`moderation.services.decide_held`, `seen`)."""
+        if self.comment is not None:
+            stamp = f"{self.comment.body}|{self.comment.edited_at}"
+        else:
+            a = self.artifact
+            stamp = f"{a.title}|{a.body}|{a.url}|{a.passage}|{a.image_alt}|{a.image.name}|{a.updated_at}"
+        return hashlib.sha256(stamp.encode()).hexdigest()[:16]
 
 
 def held(course: Course) -> list[HeldItem]:

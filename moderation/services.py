@@ -112,13 +112,15 @@ def _permalink(artifact: Artifact | None) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{artifact.get_absolute_url()}" if artifact is not None else ""
 
 
-def decide_held(*, held: HeldItem, actor: User, verdict: str) -> Report:
+def decide_held(*, held: HeldItem, actor: User, verdict: str, seen: str | None = None) -> Report:
     """A facilitator decides on a held post or comment: approve it (KEPT: it is published now, and reaches
     people from then on), or keep it hidden (SPAM, or REMOVED when it is not spam; nothing is deleted).
     The verdict is recorded as a report with no reporter and the check's reason as its note; with Akismet on,
     an approval is sent as ham and a spam verdict as spam. NotAllowed for anyone but the course's
-    facilitators; Invalid for another verdict."""
-    report = _decide_held(held=held, actor=actor, verdict=verdict)
+    facilitators; Invalid for another verdict. `seen`, the item's `version` when the facilitator read it:
+    if it was edited since, the decision is refused (Invalid), so an approval never publishes words
+    nobody read."""
+    report = _decide_held(held=held, actor=actor, verdict=verdict, seen=seen)
     if settings.AKISMET_KEY and verdict in (Verdict.KEPT, Verdict.SPAM):
         text = held.comment.body if held.comment is not None else report.excerpt
         akismet.submit(
@@ -128,12 +130,19 @@ def decide_held(*, held: HeldItem, actor: User, verdict: str) -> Report:
 
 
 @transaction.atomic
-def _decide_held(*, held: HeldItem, actor: User, verdict: str) -> Report:
+def _decide_held(*, held: HeldItem, actor: User, verdict: str, seen: str | None) -> Report:
     course = held.artifact.course
     if not can_facilitate(course, actor):
         raise NotAllowed("Only this course's facilitators can decide on held posts and comments.")
     if verdict not in (Verdict.KEPT, Verdict.REMOVED, Verdict.SPAM):
         raise Invalid("Choose to approve it or to keep it hidden.")
+    # Read it again under a lock: an edit saved meanwhile is either before this (and refused below) or after.
+    if held.comment is not None:
+        held = HeldItem(artifact=held.artifact, comment=Comment.objects.select_for_update().get(pk=held.comment.pk))
+    else:
+        held = HeldItem(artifact=Artifact.objects.select_for_update().select_related("course").get(pk=held.artifact.pk))
+    if seen is not None and seen != held.version:
+        raise Invalid("It was edited after you read it. Read it again below, then decide.")
     reason = held.reason
     if held.comment is not None:
         excerpt = held.comment.body[:500]

@@ -107,7 +107,7 @@ def decide_held(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
         return redirect("moderation:queue", slug=slug)
     verdict = request.POST.get("verdict", "")
     try:
-        services.decide_held(held=item, actor=_user(request), verdict=verdict)
+        services.decide_held(held=item, actor=_user(request), verdict=verdict, seen=request.POST.get("seen") or None)
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
     except ActionError as exc:

@@ -3,6 +3,7 @@ post would (held: seen only by its writer and the facilitators, in the queue, me
 and through the API; an unchanged text, or an approved item's edit that adds no link, is not held again."""
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -477,3 +478,44 @@ def test_SP1_a_link_in_a_quoted_passage_or_an_image_description_is_read_by_the_c
     artifact = posts_services.publish(author=newcomer, course=course, **fields)
 
     assert artifact.held_reason == checks.NEW_ACCOUNT_WITH_LINK
+
+
+@pytest.mark.parametrize("kind", ["comment", "post"])
+def test_SP1_an_approval_of_what_was_read_before_an_edit_is_refused(
+    course: Course, post: Artifact, newcomer: User, george: User, kind: str
+) -> None:
+    """The facilitator reads the held item; its writer edits it (still held: an edit never releases); the
+    approval the facilitator then sends was for the words they read, so it is refused and nothing is
+    published. Reading it again and approving works."""
+    writer, facilitator = Client(), Client()
+    writer.force_login(newcomer)
+    facilitator.force_login(george)
+    if kind == "comment":
+        item: Artifact | Comment = _comment(writer, post, f"Great ideas, see {LINK}")
+    else:
+        item = posts_services.publish(author=newcomer, course=course, kind=Kind.POST, title="Hi", body=f"See {LINK}")
+    assert item.held
+    queue = facilitator.get(reverse("moderation:queue", args=[course.slug])).content.decode()
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', queue)
+    assert seen is not None
+
+    if kind == "comment":
+        assert isinstance(item, Comment)
+        _edit_comment(writer, item, f"Buy now at {LINK}/shop")
+    else:
+        assert isinstance(item, Artifact)
+        _edit_post(writer, item, body=f"Buy now at {LINK}/shop")
+    item.refresh_from_db()
+    assert "shop" in item.body, "the edit went through"
+    url = reverse("moderation:decide_held", args=[course.slug, kind, item.pk])
+    answer = facilitator.post(url, {"verdict": "kept", "seen": seen.group(1)}, follow=True).content.decode()
+
+    assert "It was edited after you read it" in answer
+    item.refresh_from_db()
+    assert item.held, "nothing was published"
+    fresh = re.search(r'name="seen" value="([0-9a-f]+)"', answer)
+    assert fresh is not None
+    assert fresh.group(1) != seen.group(1)
+    facilitator.post(url, {"verdict": "kept", "seen": fresh.group(1)})
+    item.refresh_from_db()
+    assert not item.held
