@@ -91,8 +91,9 @@ def my_blogs(request: HttpRequest, slug: str) -> HttpResponse:
                     site_url=confirm.cleaned_data["site_url"],
                     title=confirm.cleaned_data["title"],
                 )
-            except ActionError as exc:
-                form = BlogForm(initial={"url": confirm.cleaned_data["feed_url"]})
+            except ActionError as exc:  # the address again in the first form, with the reason above it
+                form = BlogForm({"url": confirm.cleaned_data["feed_url"]})
+                form.full_clean()
                 form.add_error(None, exc.message)
             else:
                 if feed.status == FeedStatus.PENDING:
