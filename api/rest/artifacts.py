@@ -1,13 +1,13 @@
 """Artifacts (learning posts) and their comments: list by course, person, tag or prompt; create, edit, delete."""
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from accounts.models import User
 from api.models import Scope
 from api.rest.base import ApiError, readable_by, require
 from api.rest.pagination import link_next
-from api.rest.schemas import ArtifactIn, ArtifactOut, ArtifactPatch, CommentIn, CommentOut, ErrorOut
+from api.rest.schemas import ArtifactIn, ArtifactOut, ArtifactPatch, CommentIn, CommentOut, ErrorOut, InSchema
 from courses.models import Course, Prompt
 from network.services import record_open
 from posts import services
@@ -28,7 +28,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 COMMENT_ERRORS = {**ERRORS, 429: ErrorOut}
 
 
-class ArtifactFilters(Schema):
+class ArtifactFilters(InSchema):
     course: str | None = None
     author: str | None = None
     tag: str | None = None

@@ -10,7 +10,7 @@ from accounts.models import User
 from api.models import Scope
 from api.rest.base import ApiError, readable_by, require
 from api.rest.courses import _course, _week
-from api.rest.schemas import CommentOut, ErrorOut, PersonOut
+from api.rest.schemas import CommentOut, ErrorOut, InSchema, PersonOut
 from courses import services as course_services
 from courses.models import LiveQuestion, LiveSession
 from courses.selectors import can_facilitate, is_member, live_questions
@@ -37,7 +37,7 @@ class QuestionOut(Schema):
     answered: bool
 
 
-class QuestionIn(Schema):
+class QuestionIn(InSchema):
     text: str = Field(min_length=1, max_length=500)
 
 
@@ -98,7 +98,7 @@ def vote(request: HttpRequest, slug: str, number: int, pk: int) -> dict[str, boo
     return {"voted": course_services.toggle_question_vote(question=question, voter=require(request, Scope.WRITE))}
 
 
-class AnsweredIn(Schema):
+class AnsweredIn(InSchema):
     answered: bool = True
 
 
@@ -145,7 +145,7 @@ class FeedOut(Schema):
         )
 
 
-class FeedIn(Schema):
+class FeedIn(InSchema):
     url: str = Field(min_length=1, max_length=1000, description="The feed's address (RSS or Atom).")
     title: str = Field("", max_length=200)
     site_url: str = Field("", max_length=1000)
@@ -199,7 +199,7 @@ def remove_feed(request: HttpRequest, pk: int) -> Status[None]:
 # Comments: edit your own, remove
 
 
-class CommentEdit(Schema):
+class CommentEdit(InSchema):
     body: str = Field(min_length=1, max_length=10_000)
 
 

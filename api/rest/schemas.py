@@ -5,7 +5,7 @@ from typing import Annotated
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import BeforeValidator, StrictBool, StrictInt
+from pydantic import BeforeValidator, StrictBool, StrictInt, field_validator
 
 from accounts.models import User
 from courses.models import Course, LiveSession, Prompt, Week
@@ -21,6 +21,19 @@ def _text_only(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_text_only)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_text_only)]
+
+
+class InSchema(Schema):
+    """What a client sends: no text may hold a NUL character (PostgreSQL's text cannot store one, and no
+    person types one), refused as any other invalid field (422)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("Text may not contain a NUL character.")
+        return value
 
 
 class ErrorDetail(Schema):
@@ -77,7 +90,7 @@ class CourseOut(Schema):
         )
 
 
-class CourseIn(Schema):
+class CourseIn(InSchema):
     slug: str = Field(min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
     title: str = Field(min_length=1, max_length=150)
     hashtag: str = Field(pattern=r"^#?[A-Za-z][A-Za-z0-9_]{1,39}$", description="e.g. #IMMOOC")
@@ -90,7 +103,7 @@ class CourseIn(Schema):
     comment_window_days: StrictInt = Field(14, ge=1, le=3650)
 
 
-class CoursePatch(Schema):
+class CoursePatch(InSchema):
     title: str | None = Field(None, min_length=1, max_length=150)
     hashtag: str | None = Field(None, pattern=r"^#?[A-Za-z][A-Za-z0-9_]{1,39}$")
     description: str | None = Field(None, max_length=10_000)
@@ -113,7 +126,7 @@ class PromptOut(Schema):
         return PromptOut(number=prompt.number, kind=prompt.kind, text=prompt.text, tag=prompt.tag)
 
 
-class PromptIn(Schema):
+class PromptIn(InSchema):
     kind: str = Field("blog", description="blog, video or image")
     text: str = Field(min_length=1, max_length=2000)
 
@@ -138,7 +151,7 @@ class LiveSessionOut(Schema):
         )
 
 
-class LiveSessionIn(Schema):
+class LiveSessionIn(InSchema):
     title: str = Field("", max_length=150)
     starts_at: IsoDateTime = Field(description="With its time zone, e.g. 2026-09-14T19:00:00-06:00.")
     duration_minutes: StrictInt = Field(60, ge=1, le=600)
@@ -172,7 +185,7 @@ class WeekOut(Schema):
         )
 
 
-class WeekIn(Schema):
+class WeekIn(InSchema):
     number: StrictInt = Field(ge=1, le=52)
     title: str = Field(min_length=1, max_length=150)
     theme_question: str = Field("", max_length=300)
@@ -214,7 +227,7 @@ class ArtifactOut(Schema):
         )
 
 
-class ArtifactIn(Schema):
+class ArtifactIn(InSchema):
     course: str = Field(description="The course's slug.")
     kind: str = Field("post", description="post, video, image, link or quote")
     title: str = Field(min_length=1, max_length=200)
@@ -225,7 +238,7 @@ class ArtifactIn(Schema):
     prompt: str | None = Field(None, description="A prompt's tag, e.g. immooc-w1-p1.")
 
 
-class ArtifactPatch(Schema):
+class ArtifactPatch(InSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     body: str | None = Field(None, max_length=50_000)
     url: str | None = Field(None, max_length=1000)
@@ -259,12 +272,12 @@ class CommentOut(Schema):
         )
 
 
-class CommentIn(Schema):
+class CommentIn(InSchema):
     body: str = Field(min_length=1, max_length=10_000)
     parent: StrictInt | None = Field(None, description="The comment this replies to.")
 
 
-class ShareIn(Schema):
+class ShareIn(InSchema):
     note: str = Field("", max_length=500, description="Why it is worth reading.")
 
 
@@ -274,7 +287,7 @@ class ShareOut(Schema):
     created_at: dt.datetime
 
 
-class MuteIn(Schema):
+class MuteIn(InSchema):
     days: StrictInt | None = Field(None, ge=1, le=365, description="Empty: until you unmute.")
 
 

@@ -102,3 +102,23 @@ def test_my_insights_are_the_dashboards_numbers(api_as: Api, course: Course, mar
     assert [s["course"] for s in body["streaks"]] == [course.slug]
     assert isinstance(body["numbers"], dict)
     assert api_as(None).get("/api/v1/me/insights").status_code == 401
+
+
+@pytest.mark.django_db
+def test_F1_a_nul_character_in_any_text_is_refused_as_invalid_not_a_server_error(course, maria) -> None:
+    """PostgreSQL's text cannot hold NUL: sent anyway (the fuzzer did), it is a 422 like any invalid field."""
+    from django.test import Client
+
+    from api import services as api_services
+
+    _, secret = api_services.create_token(user=maria, name="t", scopes=["read", "write"])
+    client = Client()
+    for body in (
+        {"course": "imm\x00ooc", "kind": "post", "title": "t", "body": "b"},
+        {"course": course.slug, "kind": "post", "title": "t\x00", "body": "b"},
+    ):
+        response = client.post(
+            "/api/v1/artifacts", body, content_type="application/json", headers={"Authorization": f"Bearer {secret}"}
+        )
+        assert response.status_code == 422, response.content
+        assert "NUL" in response.content.decode()
