@@ -23,16 +23,25 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-def address_block(address: str) -> str:
-    """What a per-address limit counts: an IPv4 address itself, an IPv6 address's /64 (one home or school
-    network gets a whole /64 and can take a new address from it for every try)."""
+def _parsed(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address, an IPv4-mapped IPv6 one as the IPv4 address it is (::ffff:192.0.2.1 is 192.0.2.1);
+    None when it is not an address."""
     try:
         parsed = ipaddress.ip_address(address.strip("[]"))
     except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return parsed.ipv4_mapped
+    return parsed
+
+
+def address_block(address: str) -> str:
+    """What a per-address limit counts: an IPv4 address itself, an IPv6 address's /64 (one home or school
+    network gets a whole /64 and can take a new address from it for every try)."""
+    parsed = _parsed(address)
+    if parsed is None:
         return address
     if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is 192.0.2.1
-            return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)
 
@@ -41,12 +50,9 @@ def signup_network_blocked(address: str) -> bool:
     """True when the address is in one of SIGNUP_BLOCKED_NETWORKS (CIDR, or single addresses): sign-ups
     from there are refused (SP5). A malformed entry is ignored here; `commonplace check` reports it
     (accounts.checks)."""
-    try:
-        parsed = ipaddress.ip_address(address.strip("[]"))
-    except ValueError:
+    parsed = _parsed(address)
+    if parsed is None:
         return False
-    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-        parsed = parsed.ipv4_mapped
     for entry in settings.SIGNUP_BLOCKED_NETWORKS:
         try:
             network = ipaddress.ip_network(entry.strip(), strict=False)

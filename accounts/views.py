@@ -96,10 +96,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect(safe_next(request, reverse("home")))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if throttle.signup_network_blocked(throttle.client_address(request)):
-            form.add_error(None, SIGNUP_NETWORK_BLOCKED)
-            return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
         try:
+            if throttle.signup_network_blocked(throttle.client_address(request)):
+                raise ActionError(SIGNUP_NETWORK_BLOCKED)
             user = services.register(
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],

@@ -82,11 +82,11 @@ def _alert(job: FailedJob) -> None:
 def record_success(*, key: str, now: dt.datetime | None = None) -> bool:
     """A job ran to the end: if it had failed before (a retry that worked, or a periodic job's next run),
     its record is resolved. Returns whether there was one. Reads first, so the usual case writes nothing."""
-    if not FailedJob.objects.filter(key=key).exclude(state=JobState.RESOLVED).exists():
+    pending = FailedJob.objects.filter(key=key).exclude(state=JobState.RESOLVED)
+    if not pending.exists():
         return False
-    resolved = FailedJob.objects.filter(key=key).exclude(state=JobState.RESOLVED)
     return bool(
-        resolved.update(state=JobState.RESOLVED, resolved_at=now or timezone.now(), resolution="a later run worked")
+        pending.update(state=JobState.RESOLVED, resolved_at=now or timezone.now(), resolution="a later run worked")
     )
 
 
@@ -107,13 +107,8 @@ def run_again(*, job_id: int, actor_name: str) -> FailedJob:
     longer exists."""
     with transaction.atomic():
         job = _open(job_id)
-        try:
-            task = import_string(job.name)
-        except Exception:  # gone, or its module no longer imports
-            task = None
-        if not isinstance(task, Task):
+        if not _enqueue_again(job.name, job.arguments):
             raise ActionError(f"{job.name} is not a task that can be run again; it runs again on its schedule.")
-        task.enqueue(*job.arguments.get("args", []), **job.arguments.get("kwargs", {}))
         _resolve(job, f"run again by {actor_name}")
     return job
 
@@ -124,6 +119,19 @@ def dismiss(*, job_id: int, actor_name: str) -> FailedJob:
         job = _open(job_id)
         _resolve(job, f"dismissed by {actor_name}")
     return job
+
+
+def _enqueue_again(name: str, arguments: dict[str, Any]) -> bool:
+    """Enqueue the Django task at `name` with these arguments; False when `name` is no such task (a periodic
+    job, or a task that is gone or whose module no longer imports)."""
+    try:
+        task = import_string(name)
+    except Exception:
+        return False
+    if not isinstance(task, Task):
+        return False
+    task.enqueue(*arguments.get("args", []), **arguments.get("kwargs", {}))
+    return True
 
 
 def _resolve(job: FailedJob, resolution: str) -> None:
@@ -165,20 +173,13 @@ def recover_lost(now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             if not RunningJob.objects.filter(pk=job.pk).delete()[0]:
                 continue  # another worker's sweep took it
-            try:
-                task = import_string(job.name)
-            except ImportError:
-                task = None
             key = lost_key(job.name, job.arguments)
             losses = (
                 FailedJob.objects.filter(key=key).exclude(state=JobState.RESOLVED).values_list("attempts", flat=True)
             )
-            final = not isinstance(task, Task) or (losses.first() or 0) >= settings.TASK_RETRIES
+            enqueued = (losses.first() or 0) < settings.TASK_RETRIES and _enqueue_again(job.name, job.arguments)
             record_failure(
-                key=key, name=job.name, arguments=job.arguments, error=LOST, traceback="", final=final, now=now
+                key=key, name=job.name, arguments=job.arguments, error=LOST, traceback="", final=not enqueued, now=now
             )
-            if not final:
-                assert isinstance(task, Task)
-                task.enqueue(*job.arguments.get("args", []), **job.arguments.get("kwargs", {}))
-                again += 1
+            again += enqueued
     return again
