@@ -12,9 +12,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+
+from core.links import link
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -144,7 +145,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("network:person", kwargs={"username": self.username})
+        return link("network:person", username=self.username)
 
     def subject_list(self) -> list[str]:
         return [s.strip() for s in self.subjects.split(",") if s.strip()]

@@ -111,7 +111,15 @@ TEMPLATES = [
                 "network.context_processors.notifications",
             ],
         },
-    }
+    },
+    # Jinja2 for the few pieces drawn many times a page (the artifact card): see config/jinja.py. Templates in
+    # each app's `jinja2/` folder; Django templates draw them through tags (posts.templatetags.posts_extras).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "config.jinja.environment"},
+    },
 ]
 
 # Database: SQLite (embedded) by default; DATABASE_URL switches to PostgreSQL.

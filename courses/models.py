@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
+
+from core.links import link
 
 hashtag_validator = RegexValidator(
     r"^#?[A-Za-z][A-Za-z0-9_]{1,39}$", "A hashtag is a letter followed by letters, digits or underscores, e.g. #IMMOOC."
@@ -97,7 +98,7 @@ class Course(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("posts:course", kwargs={"slug": self.slug})
+        return link("posts:course", slug=self.slug)
 
     @property
     def tag(self) -> str:
@@ -180,7 +181,7 @@ class Week(models.Model):
         return f"Week {self.number}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("posts:week", kwargs={"slug": self.course.slug, "number": self.number})
+        return link("posts:week", slug=self.course.slug, number=self.number)
 
     def contains(self, day: dt.date) -> bool:
         return self.starts_on <= day <= self.ends_on
@@ -220,9 +221,7 @@ class Prompt(models.Model):
         return f"Week {self.week.number}, prompt {self.number}"
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "posts:prompt", kwargs={"slug": self.week.course.slug, "number": self.week.number, "prompt": self.number}
-        )
+        return link("posts:prompt", slug=self.week.course.slug, number=self.week.number, prompt=self.number)
 
     @property
     def tag(self) -> str:

@@ -8,10 +8,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Block, Mute, User
+from core.links import link
 from core.video import Video
 from courses.models import Book, Course, Enrollment, MemberRole, Prompt
 
@@ -46,7 +46,7 @@ class Tag(models.Model):
         return f"#{self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("posts:tag", kwargs={"name": self.name})
+        return link("posts:tag", name=self.name)
 
 
 def facilitated_courses(viewer: User) -> "models.QuerySet[Enrollment, Any]":
@@ -182,7 +182,7 @@ class Artifact(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("posts:artifact", kwargs={"pk": self.pk})
+        return link("posts:artifact", pk=self.pk)
 
     @property
     def held(self) -> bool:
