@@ -20,9 +20,8 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
@@ -464,25 +463,24 @@ def prompt_of(course: Course, number: int, prompt: int) -> Prompt | None:
 
 
 def latest_responses(prompts: list[Prompt], viewer: Viewer, limit: int = 3) -> dict[int, list[Artifact]]:
-    """The newest few responses the viewer can see for each prompt, in one query."""
+    """The newest few responses the viewer can see for each prompt, newest first, in two queries.
+
+    For each prompt, the ids of its 1st … `limit`th newest responses are correlated subqueries, each a short walk
+    of `artifact_prompt_stream` (prompt, newest first) that stops at the row it wants: the cost does not grow
+    with a prompt's responses (a window over them all read and ranked every one, 20 ms on a 100k network's big
+    course). Then the artifacts themselves."""
     if not prompts:
         return {}
+    shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
+    newest = shown.filter(prompt_id=OuterRef("pk")).order_by("-published_at", "-id").values("pk")
     ranked = (
-        Artifact.objects.visible_to(viewer)
-        .unmuted_for(viewer)
-        .published()
-        .filter(prompt__in=prompts)
-        .select_related("author")
-        .annotate(
-            rank=Window(RowNumber(), partition_by=F("prompt_id"), order_by=[F("published_at").desc(), F("id").desc()])
-        )
-        .filter(rank__lte=limit)
-        .order_by("prompt_id", "-published_at", "-id")
+        Prompt.objects.filter(pk__in=[prompt.pk for prompt in prompts])
+        .annotate(**{f"r{k}": Subquery(newest[k : k + 1]) for k in range(limit)})
+        .values_list("pk", *(f"r{k}" for k in range(limit)))
     )
-    found: dict[int, list[Artifact]] = {}
-    for artifact in ranked:
-        found.setdefault(artifact.prompt_id or 0, []).append(artifact)
-    return found
+    ids = {prompt_id: [pk for pk in row if pk is not None] for prompt_id, *row in ranked}
+    loaded = Artifact.objects.select_related("author").in_bulk([pk for row in ids.values() for pk in row])
+    return {prompt_id: [loaded[pk] for pk in row if pk in loaded] for prompt_id, row in ids.items() if row}
 
 
 @dataclass

@@ -1,14 +1,18 @@
 """The course page, week page, prompt page, tag page and home."""
 
 import datetime as dt
+import random
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Mute
 from courses.models import Course, Prompt, Reading
 from courses.tests.factories import BookFactory, LiveSessionFactory, PromptFactory, WeekFactory
-from posts.models import Visibility
+from posts.models import Artifact, Visibility
+from posts.selectors import latest_responses
 from posts.tests.factories import ArtifactFactory, CommentFactory
 
 
@@ -158,3 +162,37 @@ def test_tag_page_lists_tagged_work(client, course, maria, valid_html) -> None:
     valid_html(response.content)
     assert "Tagged one" in response.content.decode()
     assert "Tagged one" not in client.get(reverse("posts:tag", args=["other"])).content.decode()
+
+
+def test_latest_responses_are_each_prompts_newest_the_viewer_may_see(
+    course, prompt, maria, devon, george, outsider
+) -> None:
+    """The newest three per prompt, newest first (ties by id), of what the viewer may see: against every
+    response sorted by hand, for a member, an outsider and someone signed out; a muted writer is left out."""
+    rng = random.Random(7)
+    week = prompt.week
+    prompts = [prompt, PromptFactory.create(week=week, number=2)]
+    empty = PromptFactory.create(week=week, number=3)
+    base = timezone.now() - dt.timedelta(days=3)
+    for n in range(80):
+        ArtifactFactory.create(
+            course=course,
+            author=rng.choice([maria, devon, george]),
+            prompt=rng.choice(prompts),
+            published_at=base + dt.timedelta(hours=rng.randint(0, 6)),  # many share a time: ids break the tie
+            visibility=rng.choice([Visibility.PUBLIC, Visibility.COURSE, Visibility.DRAFT]),
+            held_reason="links" if n % 9 == 0 else "",
+        )
+    Mute.objects.create(muter=maria, muted=george)
+    for viewer in (maria, devon, outsider, AnonymousUser()):
+        found = latest_responses([*prompts, empty], viewer)
+        shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
+        expected = {}
+        for each in prompts:
+            rows = sorted(shown.filter(prompt=each), key=lambda a: (a.published_at, a.pk), reverse=True)[:3]
+            if rows:
+                expected[each.pk] = [a.pk for a in rows]
+        assert {pk: [a.pk for a in rows] for pk, rows in found.items()} == expected
+        assert len(expected) == 2  # both prompts have responses this viewer sees
+        assert all(len(rows) == 3 for rows in expected.values())  # enough of each to be ranked
+    assert all(a.author_id != george.pk for rows in latest_responses(prompts, maria).values() for a in rows)
