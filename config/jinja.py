@@ -1,9 +1,10 @@
 """The Jinja2 environment for the few templates rendered many times a page.
 
-An artifact card is drawn twenty times on every list page (stream, home timeline, person, tag, prompt, week). In
-Django's template language each card cost about 0.9 ms here, most of a list page's rendering; compiled to Python by
-Jinja2 it costs a small fraction of that (bench/README.md, "Pages"). Everything else stays in Django templates,
-which include these through the tags in `posts.templatetags.posts_extras`.
+An artifact card is drawn twenty times on every list page (stream, home timeline, person, tag, prompt, week), a
+comment up to hundreds of times on a busy post. In Django's template language a card cost about 0.9 ms here, most of
+a list page's rendering; compiled to Python by Jinja2 it costs about 0.35 ms, most of that Django's model attribute
+access (bench/README.md, "Pages", round 2). Everything else stays in Django templates, which draw these through the
+tags in `posts.templatetags.posts_extras` and `accounts.templatetags.accounts_extras` (`core.jinja.render`).
 
 The filters are Django's own (the same output as the Django templates they replaced): dates in the viewer's time
 zone and language, `pluralize`, `truncatewords`, `linebreaksbr` (which escapes), and `excerpt`. Autoescaping is on,

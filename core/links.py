@@ -3,7 +3,7 @@
 A list page links each of its twenty cards to the artifact, its author, its prompt and each of its tags: a hundred
 `reverse()` calls, each about 25 µs here (Django finds the pattern again, checks the result against it, quotes it).
 `link()` reverses a URL name once per process (and script prefix) with marker values, keeps the text around
-them, and afterwards only quotes and fills in the values: the same URL, in about a tenth of the time.
+them, and afterwards only quotes and fills in the values: the same URL, in about a quarter of the time.
 
 It is for the values the models hold (primary keys, usernames, tag names, slugs: checked when they are saved). A
 value Django's own `str` converter would refuse (empty, or with a "/") goes through `reverse()`, which raises as it
