@@ -44,18 +44,13 @@ def date(value: Any, format_string: str) -> str:
     return dateformat.format(value, format_string)
 
 
-def url(name: str, **kwargs: Any) -> str:
-    """A URL by name and keyword arguments (`core.links.link`: reverse(), quicker when repeated)."""
-    return link(name, **kwargs)
-
-
 def environment(**options: Any) -> Environment:
     options.pop("autoescape", None)  # always on, whatever the settings say
     # Escaped by Django's escape, not markupsafe's, so a card prints an apostrophe as Django templates do
     # (&#x27;, not &#39;): one page, one spelling, and tests that look for escaped text find it.
     options["finalize"] = _escape
     env = Environment(autoescape=True, **options)
-    env.globals["url"] = url
+    env.globals["url"] = link  # url("name", pk=…): reverse(), quicker when repeated
     env.filters.update(
         date=date,
         pluralize=defaultfilters.pluralize,
