@@ -275,7 +275,7 @@ def _pg_newest_matches(
 
     def window(words: list[str], below: int | None, wanted: int, *, fenced: bool = False) -> list[tuple[int, float]]:
         narrowed = " & ".join([*facets, *([_any_of(words)] if words else [])])
-        sql = f"SELECT rowid FROM {index} WHERE "  # noqa: S608
+        sql = f"SELECT rowid, document FROM {index} WHERE "  # noqa: S608
         params: list[Any] = []
         if narrowed:
             sql += "document @@ (to_tsquery('simple', %s) && %s::tsquery)"
@@ -290,14 +290,16 @@ def _pg_newest_matches(
             sql += f" AND rowid IN ({part.sql})"
             params += part.params
         # In a window, OFFSET 0 keeps the ORDER BY … LIMIT outside: the planner would otherwise walk the
-        # table newest first testing each row, hoping to stop early. Ranked after the limit: ts_rank_cd
-        # reads each document, so only the rows kept pay for it (their pages were just read).
+        # table newest first testing each row, hoping to stop early. Ranked after the limit, in the query
+        # level above it, so only the rows kept pay for ts_rank_cd; each carries its document through the
+        # top-N sort from the row the scan already read. (Looking the kept rows up again by id to rank
+        # them cost 4 buffers and ~7 µs a row: 18 -> 12 ms for a common word in a big week.)
         fence = " OFFSET 0" if words or fenced else ""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT c.rowid, ts_rank_cd(s.document, to_tsquery('simple', %s)) "  # noqa: S608
-                f"FROM (SELECT rowid FROM ({sql}{fence}) AS m ORDER BY rowid DESC LIMIT %s) AS c "
-                f"JOIN {index} AS s ON s.rowid = c.rowid ORDER BY c.rowid DESC",
+                f"SELECT rowid, ts_rank_cd(document, to_tsquery('simple', %s)) "  # noqa: S608
+                f"FROM (SELECT rowid, document FROM ({sql}{fence}) AS m ORDER BY rowid DESC LIMIT %s) AS c "
+                "ORDER BY rowid DESC",
                 [expression, *params, wanted],
             )
             return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
