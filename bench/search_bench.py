@@ -7,7 +7,8 @@ a loopback PostgreSQL server), in a fresh interpreter:
      2 prompts each, 20,000 enrolled people, N artifacts with Zipf-distributed education words and tags);
   2. build the index with posts.search_index.rebuild() (artifacts and comments) and accounts' people index,
      each in one transaction as `commonplace search reindex` does, and time it;
-  3. time search.selectors.artifacts() for each query class (≥ 200 runs after warm-up runs), and the whole
+  3. read the database once into the OS cache, as a server answering searches keeps it (--no-prewarm: not);
+  4. time search.selectors.artifacts() for each query class (≥ 200 runs after warm-up runs), and the whole
      /search/ page through django.test.Client, anonymous and signed in.
 
 Prints a table and writes bench/results/search.json (medians and p95s in ms, the time each class spends in
@@ -341,6 +342,56 @@ def build_index() -> dict[str, Any]:
     }
 
 
+# What a search reads: the index tables and their indexes, the artifacts' rows and the covering index the
+# candidates' visibility is checked through, the people index, the tables a results page joins.
+PREWARMED = (
+    "search_artifacts",
+    "search_artifacts_document",
+    "search_artifacts_pkey",
+    "search_comments",
+    "search_comments_document",
+    "search_comments_pkey",
+    "search_people",
+    "posts_artifact",
+    "posts_artifact_pkey",
+    "artifact_visibility",
+    "accounts_user",
+    "accounts_user_pkey",
+)
+
+
+def prewarm() -> dict[str, Any]:
+    """Read the database once into the operating system's cache, as a server answering searches keeps it.
+
+    This VM class's memory reclaim (kdamond) drops the page cache of files left unread for a while: after a
+    long index build, or another benchmark, PostgreSQL's first searches went to the disk and came out two to
+    three times slower with the same code on the same database. PostgreSQL: `pg_prewarm(…, 'read')` of the
+    relations search reads (into the OS cache, not PostgreSQL's 128 MB of shared buffers; needs the
+    pg_prewarm extension, which ships with PostgreSQL). SQLite: the database file read through once."""
+    from django.conf import settings
+    from django.db import connection
+
+    started = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            except Exception as error:  # not a superuser, or no contrib modules: measure as it is
+                return {"done": False, "reason": f"{type(error).__name__}: {error}"}
+            cursor.execute(
+                "SELECT c.relname, pg_prewarm(c.oid, 'read') FROM pg_class c WHERE c.relname = ANY(%s)",
+                [list(PREWARMED)],
+            )
+            blocks = dict(cursor.fetchall())
+        return {"done": True, "blocks": blocks, "seconds": round(time.perf_counter() - started, 1)}
+    path = Path(settings.DATABASES["default"]["NAME"])
+    read = 0
+    with path.open("rb") as file:
+        while chunk := file.read(16 * 2**20):
+            read += len(chunk)
+    return {"done": True, "mb": round(read / 2**20), "seconds": round(time.perf_counter() - started, 1)}
+
+
 def sizes() -> dict[str, Any]:
     from django.conf import settings
     from django.db import connection
@@ -665,6 +716,10 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         import sqlite3
 
         server = f"SQLite {sqlite3.sqlite_version}"
+    warmed: dict[str, Any] = {"done": False, "reason": "--no-prewarm"}
+    if args.prewarm:
+        warmed = prewarm()
+        say(f"  {vendor}: prewarmed {warmed}")
     classes, counts = measure_queries(args, Corpus(args.seed))
     return {
         "status": "ok",
@@ -675,6 +730,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         "generation": generation,
         "index_build": index,
         "sizes": size,
+        "prewarm": warmed,
         "matches": counts,
         "classes": classes,
     }
@@ -765,6 +821,8 @@ def measure(database: str, url: str, args: argparse.Namespace) -> dict[str, Any]
         ]
         if existing:
             command.append("--existing")
+        if not args.prewarm:
+            command.append("--no-prewarm")
         started = time.perf_counter()
         code = subprocess.run(command, cwd=ROOT, check=False).returncode  # noqa: S603 (this script, as a worker)
         if result_path.exists():
@@ -851,6 +909,12 @@ def main() -> int:
         help=f"measure queries on the {BENCH_DB} database a previous --keep-postgres run generated and indexed",
     )
     parser.add_argument("--note", default="", help="recorded in the JSON (e.g. that the machine was shared)")
+    parser.add_argument(
+        "--no-prewarm",
+        dest="prewarm",
+        action="store_false",
+        help="measure without first reading the database into the OS cache (see prewarm())",
+    )
     parser.add_argument("--existing", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
