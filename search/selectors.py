@@ -124,7 +124,9 @@ def _among(qs: QuerySet[Any], ids: list[int], date_field: str) -> list[tuple[int
         each = RawSQL(f"{column} = listed.id", (), output_field=BooleanField())  # noqa: S611 - names are ours
         sql, params = qs.filter(each).order_by().values_list("pk", date_field).query.sql_with_params()
         sql = f"SELECT found.* FROM unnest(%s::bigint[]) AS listed(id), LATERAL ({sql}) AS found"  # noqa: S608
-        params = (ids, *params)
+        # The array as its text ("{1,2,…}", ints of our own): psycopg quoting a list of 1,000 ints element by
+        # element took 0.75 ms, the text 0.18 ms.
+        params = ("{" + ",".join(str(int(pk)) for pk in ids) + "}", *params)
     else:
         listed = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - names are ours
         among = RawSQL(listed, (json.dumps(ids),), output_field=BooleanField())  # noqa: S611
