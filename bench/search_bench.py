@@ -366,8 +366,9 @@ def prewarm() -> dict[str, Any]:
     This VM class's memory reclaim (kdamond) drops the page cache of files left unread for a while: after a
     long index build, or another benchmark, PostgreSQL's first searches went to the disk and came out two to
     three times slower with the same code on the same database. PostgreSQL: `pg_prewarm(…, 'read')` of the
-    relations search reads (into the OS cache, not PostgreSQL's 128 MB of shared buffers; needs the
-    pg_prewarm extension, which ships with PostgreSQL). SQLite: the database file read through once."""
+    relations search reads (into the OS cache, not PostgreSQL's default 128 MB of shared buffers; into the shared
+    buffers instead when they can hold it all; needs the pg_prewarm extension, which ships with PostgreSQL).
+    SQLite: the database file read through once."""
     from django.conf import settings
     from django.db import connection
 
@@ -378,12 +379,28 @@ def prewarm() -> dict[str, Any]:
                 cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
             except Exception as error:  # not a superuser, or no contrib modules: measure as it is
                 return {"done": False, "reason": f"{type(error).__name__}: {error}"}
+            # Into PostgreSQL's own buffers when they can hold it all with room to spare (a server tuned for
+            # its memory), else into the OS cache.
             cursor.execute(
-                "SELECT c.relname, pg_prewarm(c.oid, 'read') FROM pg_class c WHERE c.relname = ANY(%s)",
+                "SELECT sum(pg_relation_size(c.oid)) < 0.75 * pg_size_bytes(current_setting('shared_buffers')) "
+                "FROM pg_class c WHERE c.relname = ANY(%s)",
                 [list(PREWARMED)],
             )
+            mode = "buffer" if cursor.fetchone()[0] else "read"
+            cursor.execute(
+                "SELECT c.relname, pg_prewarm(c.oid, %s) FROM pg_class c WHERE c.relname = ANY(%s)",
+                [mode, list(PREWARMED)],
+            )
             blocks = dict(cursor.fetchall())
-        return {"done": True, "blocks": blocks, "seconds": round(time.perf_counter() - started, 1)}
+            cursor.execute("SHOW shared_buffers")
+            buffers = cursor.fetchone()[0]
+        return {
+            "done": True,
+            "mode": mode,
+            "shared_buffers": buffers,
+            "blocks": blocks,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
     path = Path(settings.DATABASES["default"]["NAME"])
     read = 0
     with path.open("rb") as file:
