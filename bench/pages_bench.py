@@ -789,13 +789,22 @@ def _admin_url(url: str) -> str:
     return urlunsplit(parts._replace(path="/postgres"))
 
 
-def _recreate(url: str, drop_only: bool = False) -> None:
+def _recreate(url: str, drop_only: bool = False, name: str = BENCH_DB) -> None:
     import psycopg
 
     with psycopg.connect(_admin_url(url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         if not drop_only:
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+            conn.execute(f"CREATE DATABASE {name}")
+
+
+def _ensure(url: str, name: str) -> None:
+    """Create the database unless it exists (a kept one is reused: the worker sees it seeded)."""
+    import psycopg
+
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f"CREATE DATABASE {name}")
 
 
 def measure(label: str, database: str, size: tuple[str, int, int], args: argparse.Namespace) -> dict[str, Any]:
@@ -952,6 +961,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10k,100k,1m", help="comma-separated: 10k, 100k, 1m (artifacts; people /10)")
     parser.add_argument("--postgres", metavar="URL", help="a loopback PostgreSQL server (else BENCH_DATABASE_URL)")
     parser.add_argument("--sqlite-dir", metavar="DIR", help="keep the SQLite files here (reused when seeded already)")
+    parser.add_argument(
+        "--keep-postgres",
+        action="store_true",
+        help=f"keep each size's PostgreSQL database ({BENCH_DB}_<size>), reused when seeded already",
+    )
     parser.add_argument("--courses", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=200)
@@ -1006,12 +1020,17 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"--postgres must be a loopback server, not {host}")
         for size in sizes:
             say(f"PostgreSQL, {size[0]} ({size[1]:,} people, {size[2]:,} artifacts)...")
-            _recreate(url)
+            name = f"{BENCH_DB}_{size[0]}" if args.keep_postgres else BENCH_DB
+            if args.keep_postgres:
+                _ensure(url, name)
+            else:
+                _recreate(url)
             try:
-                database = urlunsplit(urlsplit(url)._replace(path="/" + BENCH_DB))
+                database = urlunsplit(urlsplit(url)._replace(path="/" + name))
                 runs.append(measure("postgresql", database, size, args))
             finally:
-                _recreate(url, drop_only=True)
+                if not args.keep_postgres:
+                    _recreate(url, drop_only=True)
     path = Path(args.output)
     earlier: list[dict[str, Any]] = []
     if args.merge and path.exists():

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     F,
@@ -220,6 +222,15 @@ def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_
 # Rounds of the timeline's fan-in; each reads four times as many events per source as the one before.
 TIMELINE_ROUNDS = 4
 
+
+class _OneOf(Func):
+    """PostgreSQL: `column = ANY('{1,2,…}'::bigint[])`, the ids as one value (a text array literal)."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s::bigint[]))"
+    output_field = BooleanField()
+
+
 Key = tuple[dt.datetime, int]  # (time, artifact id): the timeline's order, newest first
 
 
@@ -241,16 +252,38 @@ class _TimelineRead:
         self.followed = (
             Follow.objects.filter(follower=viewer).exclude(followee__in=_hidden_people(viewer)).values("followee_id")
         )
+        # PostgreSQL: the people followed read once and given to each query as values. Given the subquery, it
+        # planned a nested loop over the followed for every artifact walked (following 2,000 at 1M artifacts:
+        # 7.8 million comparisons, 227 ms for one source); given the ids, it walks the newest artifacts and
+        # probes a hash of them (3 ms). SQLite plans the subquery well and has a cap on parameters: unchanged.
+        # The people hidden are excluded by the mutes' and blocks' own indexes: `_hidden_people` is a query of
+        # people, which PostgreSQL answered with a scan of every person.
+        self.followed_ids: str | None = None
+        if connection.vendor == "postgresql":
+            ids = (
+                Follow.objects.filter(follower=viewer)
+                .exclude(followee_id__in=Mute.objects.active().filter(muter=viewer).values("muted_id"))
+                .exclude(followee_id__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
+                .exclude(followee_id__in=Block.objects.filter(blocked=viewer).values("blocker_id"))
+                .values_list("followee_id", flat=True)
+            )
+            self.followed_ids = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
         self.tags = list(TagFollow.objects.filter(user=viewer).values_list("tag_id", flat=True))
         self.shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
-        self.shares = Share.objects.filter(sharer_id__in=self.followed)
+        self.shares = Share.objects.filter(self._by_followed("sharer_id"))
         # Decided once for the page (a bounded count), not once per round.
         self.tagged = with_tag(Artifact.objects.all(), self.tags) if self.tags else None
         self.keep = filter_keeper(filters_for(viewer, FilterContext.HOME))
 
+    def _by_followed(self, field: str) -> Q:
+        """Rows whose `field` (a person's id) is someone the viewer follows (and does not hide)."""
+        if self.followed_ids is not None:
+            return Q(_OneOf(F(field), Value(self.followed_ids)))
+        return Q(**{f"{field}__in": self.followed})
+
     def _events(self, before: Key | None, k: int) -> tuple[set[int], Key | None]:
         sources: list[tuple[QuerySet[Any], str, str]] = [
-            (Artifact.objects.filter(author_id__in=self.followed), "published_at", "id"),
+            (Artifact.objects.filter(self._by_followed("author_id")), "published_at", "id"),
             (self.shares, "created_at", "artifact_id"),
         ]
         if self.tagged is not None:
@@ -272,7 +305,7 @@ class _TimelineRead:
         direct = {
             pk: when
             for pk, when in self.shown.filter(pk__in=ids)
-            .filter(Q(author_id__in=self.followed) | Q(tags__in=self.tags))
+            .filter(self._by_followed("author_id") | Q(tags__in=self.tags))
             .values_list("pk", "published_at")
             .distinct()
         }
