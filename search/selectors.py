@@ -214,14 +214,14 @@ def _count(qs: QuerySet[Any]) -> tuple[int, bool]:
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
-def _hidden_authors(viewer: Viewer) -> Q:
-    """People whose words the viewer does not see in lists: blocks either way, active mutes."""
+def _hidden_authors(viewer: Viewer, field: str = "author_id") -> Q:
+    """People whose words the viewer does not see in lists: blocks either way, active mutes (as `field`)."""
     if not viewer.is_authenticated:
         return Q(pk__in=[])
     return (
-        Q(author_id__in=Block.objects.filter(blocker_id=viewer.pk).values("blocked_id"))
-        | Q(author_id__in=Block.objects.filter(blocked_id=viewer.pk).values("blocker_id"))
-        | Q(author_id__in=Mute.objects.active().filter(muter_id=viewer.pk).values("muted_id"))
+        Q(**{f"{field}__in": Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")})
+        | Q(**{f"{field}__in": Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")})
+        | Q(**{f"{field}__in": Mute.objects.active().filter(muter_id=viewer.pk).values("muted_id")})
     )
 
 
@@ -283,7 +283,8 @@ def _snippet_source(artifact: Artifact) -> str:
 def comments(
     *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20
 ) -> Results:
-    """Comments on artifacts the viewer may see, not removed, and not by people hidden from the viewer."""
+    """Comments on artifacts the viewer may see, not removed, and neither they nor their artifact by people
+    hidden from the viewer (a reply under a muted person's post would show that post's title)."""
     if not query:
         return Results([], 0)
     # The artifact's visibility checked through the join (visible_q via "artifact__", as published()
@@ -293,6 +294,7 @@ def comments(
         .filter(visible_q(viewer, via="artifact__"))
         .exclude(artifact__visibility=Visibility.DRAFT)
         .exclude(_hidden_authors(viewer))
+        .exclude(_hidden_authors(viewer, "artifact__author_id"))
     )
     f = filters
     if f.course is not None:
@@ -329,8 +331,9 @@ def people(
     *, viewer: Viewer, query: Query, filters: Filters = Filters(), offset: int = 0, limit: int = 20, count: bool = True
 ) -> Results:
     """People by name, @handle, bio, role, subjects and grade levels; never anyone on the other side of a
-    block. Narrowing to a course's members needs the viewer to be in that course (who takes part is not
-    public): for anyone else the course filter finds nobody."""
+    block. A muted person is still found (as in Mastodon: muting hides their words from your lists, and you
+    find them to unmute them). Narrowing to a course's members needs the viewer to be in that course (who
+    takes part is not public): for anyone else the course filter finds nobody."""
     if not query:
         return Results([], 0)
     qs = User.objects.filter(is_active=True)
@@ -355,7 +358,8 @@ def people(
 
 def tags(*, viewer: Viewer, query: Query, filters: Filters = Filters(), limit: int = 20) -> Results:
     """Tags whose name contains the query's words run together (#StudentLed for "student led"), shortest
-    first; a tag carried only by what the viewer cannot see is not shown (one look per tag, no counting)."""
+    first; a tag carried only by what the viewer cannot see, or only by people hidden from the viewer (muted,
+    blocked either way), is not shown (one look per tag, no counting)."""
     compact = "".join(w for term in query.terms for w in term.words)
     if len(compact) < 2:
         return Results([], 0)
@@ -364,6 +368,8 @@ def tags(*, viewer: Viewer, query: Query, filters: Filters = Filters(), limit: i
     # `artifact__in` set would list every artifact the viewer may see first.) A scalar subquery with
     # LIMIT 1 rather than EXISTS: PostgreSQL turns EXISTS into a join and hashes every row of the tag.
     carried = Artifact.tags.through.objects.filter(visible_q(viewer, via="artifact__"), tag_id=OuterRef("pk"))
+    if viewer.is_authenticated:
+        carried = carried.exclude(_hidden_authors(viewer, "artifact__author_id"))
     if filters.course is not None:
         carried = carried.filter(artifact__course=filters.course)
     qs = (

@@ -310,6 +310,30 @@ def test_blocked_and_muted_people_are_left_out(course, maria, devon, george):
     assert [h.obj for h in selectors.people(viewer=george, query=parse_query("okapi")).hits] == [devon]
 
 
+def test_a_muted_persons_posts_leave_nothing_behind_in_search(course, maria, devon, george):
+    """Replies under a muted person's post (they show its title) and tags only their posts carry are left out
+    too, as blocks are; the muted person is still found by name, to be unmuted."""
+    post = publish(devon, course, "Capybara plans", "#capybaraclub")
+    posts.add_comment(artifact=post, author=george, body="wombat reply")
+    accounts_services.update_profile(user=devon, display_name="Devon Wombat")
+
+    def found() -> tuple[int, list[str], list[object]]:
+        return (
+            len(selectors.comments(viewer=maria, query=parse_query("wombat")).hits),
+            [h.obj.name for h in selectors.tags(viewer=maria, query=parse_query("capybaraclub")).hits],
+            [h.obj for h in selectors.people(viewer=maria, query=parse_query("wombat")).hits],
+        )
+
+    assert found() == (1, ["capybaraclub"], [devon])
+    Mute.objects.create(muter=maria, muted=devon)
+    assert found() == (0, [], [devon])
+    Mute.objects.all().delete()
+    Block.objects.create(blocker=maria, blocked=devon)
+    assert found() == (0, [], [])
+    # Someone who muted nobody still finds all of it.
+    assert len(selectors.comments(viewer=george, query=parse_query("wombat")).hits) == 1
+
+
 def test_A2_a_hidden_match_and_no_match_give_the_same_page(client, course, maria, outsider, login):
     publish(maria, course, "Members narwhal", visibility=Visibility.COURSE)
     login(outsider)
