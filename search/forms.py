@@ -21,19 +21,34 @@ class SearchForm(forms.Form):
         required=False,
         help_text='Every word must match. Use "quotes" for a phrase and * for the start of a word, e.g. conf*.',
     )
-    type = forms.ChoiceField(label="Show", choices=TYPES, required=False)
+    type = forms.ChoiceField(
+        label="Show",
+        choices=TYPES,
+        required=False,
+        error_messages={"invalid_choice": "“%(value)s” is not something search can show; choose from the list."},
+    )
     course = forms.ModelChoiceField(
         label="Course",
         queryset=Course.objects.order_by("title"),
         to_field_name="slug",
         required=False,
         empty_label="Any course",
+        # A bookmarked search whose course was renamed or removed: say which address was not found.
+        error_messages={
+            "invalid_choice": "No course has the address “%(value)s” (it may have been renamed or removed). "
+            "Choose one from the list."
+        },
     )
     week = forms.IntegerField(label="Week", min_value=1, max_value=52, required=False, help_text="Needs a course.")
     prompt = forms.IntegerField(
         label="Prompt", min_value=1, max_value=20, required=False, help_text="The prompt's number in that week."
     )
-    kind = forms.ChoiceField(label="Kind", choices=[("", "Any kind"), *Kind.choices], required=False)
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[("", "Any kind"), *Kind.choices],
+        required=False,
+        error_messages={"invalid_choice": "“%(value)s” is not a kind of post; choose one from the list."},
+    )
     person = forms.CharField(label="By", max_length=150, required=False, help_text="A handle, e.g. maria.")
     tag = forms.CharField(label="Tag", max_length=50, required=False, help_text="Without the #.")
     since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -381,6 +381,14 @@ def test_a_refused_filter_keeps_what_was_typed(client, corpus):
     assert 'id="group-posts"' not in html
 
 
+def test_an_unknown_course_or_kind_in_the_address_is_named(client, corpus):
+    response = client.get(reverse("search:search"), {"q": "conferences", "course": "gone-course", "kind": "poem"})
+    html = response.content.decode()
+    assert "No course has the address “gone-course” (it may have been renamed or removed)." in html
+    assert "“poem” is not a kind of post; choose one from the list." in html
+    assert 'value="conferences"' in html
+
+
 def test_one_kind_pages_through_its_results(client, course, maria):
     for n in range(25):
         publish(maria, course, f"Wombat {n}")
