@@ -165,7 +165,13 @@ class Within:
 
 
 def newest_matches(
-    index: str, query: Query, limit: int, *, within: Sequence[Within] = (), probe: Within | None = None
+    index: str,
+    query: Query,
+    limit: int,
+    *,
+    within: Sequence[Within] = (),
+    probe: Within | None = None,
+    below: int | None = None,
 ) -> list[tuple[int, float]]:
     """The ids of the newest `limit` documents matching the query (by id, newest first) with their relevance
     (larger is better), read from the index alone: the database walks the matches newest first and stops,
@@ -173,12 +179,16 @@ def newest_matches(
 
     `within` keeps only documents in every one of these sets (a search narrowed by filters): the index stays
     the outer loop and each match is looked up in the sets. `probe`, a small set, is walked instead, each of
-    its documents looked up in the index (a person's posts): walking the index would read every match."""
+    its documents looked up in the index (a person's posts): walking the index would read every match.
+    `below`: only documents with a smaller id (the next batch after one whose oldest id it is)."""
     if connection.vendor == "postgresql":
-        return _pg_newest_matches(index, query, limit, within, probe)
+        return _pg_newest_matches(index, query, limit, within, probe, below)
     weights = ", ".join(str(w) for w in BM25_WEIGHTS[: len(INDEXES[index])])
     where = f"{index} MATCH %s"
     params: list[Any] = [fts5_expression(query)]
+    if below is not None:
+        where += " AND rowid < %s"
+        params.append(int(below))
     for part in within:
         if not part.sql:  # facets only (PostgreSQL's)
             continue
@@ -247,7 +257,8 @@ def facet_words(pk: int, facets: str = "") -> list[str]:
 def _window(hi: int, span: int, *, newest: int) -> tuple[list[str], int]:
     """Bucket words naming the ids in [lo, hi) for some lo ≤ hi - span, and lo: buckets no bigger than half
     the span (so a window is at most 1.5 times as wide as asked), each the biggest that fits where it
-    starts, so a window is a handful of words whatever its width (GIN pays for each word it reads). No id
+    starts, so a window is a handful of words whatever its width (GIN pays for each word it reads): at most
+    three of each smaller size to reach the largest's boundary, then the largest ones. No id
     is above `newest`, so a window reaching past it may start at any bucket boundary above."""
     sizes = _sizes()
     largest = max([size for size in sizes if size <= span // 2] or [sizes[0]])
@@ -266,12 +277,14 @@ def _any_of(words: Iterable[str]) -> str:
 
 
 def _pg_newest_matches(
-    index: str, query: Query, limit: int, within: Sequence[Within], probe: Within | None
+    index: str, query: Query, limit: int, within: Sequence[Within], probe: Within | None, below: int | None = None
 ) -> list[tuple[int, float]]:
     expression = tsquery_expression(query)
     parts = [*within, *([probe] if probe is not None else [])]
     facets = [_any_of(f"~{word}" for word in part.facets) for part in parts if part.facets]
     joined = [part for part in parts if not part.facets]
+
+    ceiling = int(below) if below is not None else None  # every window stays below it
 
     def window(words: list[str], below: int | None, wanted: int, *, fenced: bool = False) -> list[tuple[int, float]]:
         narrowed = " & ".join([*facets, *([_any_of(words)] if words else [])])
@@ -283,9 +296,10 @@ def _pg_newest_matches(
         else:
             sql += "document @@ to_tsquery('simple', %s)"
             params.append(expression)
-        if below is not None:
-            sql += " AND rowid < %s"
-            params.append(below)
+        for bound in (below, ceiling):
+            if bound is not None:
+                sql += " AND rowid < %s"
+                params.append(bound)
         for part in joined:
             sql += f" AND rowid IN ({part.sql})"
             params += part.params
@@ -310,7 +324,10 @@ def _pg_newest_matches(
         # each; one scan reads them at once (measured on the 1M bench database: see bench/README.md).
         return window([], None, limit, fenced=True)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT max(rowid) FROM {index}")  # noqa: S608
+        if ceiling is None:
+            cursor.execute(f"SELECT max(rowid) FROM {index}")  # noqa: S608
+        else:
+            cursor.execute(f"SELECT max(rowid) FROM {index} WHERE rowid < %s", [ceiling])  # noqa: S608
         top = cursor.fetchone()[0]
     if top is None:
         return []

@@ -76,6 +76,7 @@ def _matching(qs: QuerySet[Any], index: str, query: Query, *, then: tuple[str, .
 
 
 CANDIDATES = 1000  # a search ranks the newest this many matches (see _ranked)
+BATCHES = 4  # batches of CANDIDATES read at most while the viewer may see too few of them to fill the page
 FEW = 300  # a narrowing set this small is walked whole, each of its documents looked up in the index
 
 
@@ -102,10 +103,24 @@ def _ranked(
     never counted or shown, and the cost stays about the same however common the words are."""
     probe = next((part for part in within if part.sql and _at_most(part, FEW)), None)
     rest = [part for part in within if part is not probe]
-    candidates = search.newest_matches(index, query, CANDIDATES + 1, within=rest, probe=probe)
-    truncated = len(candidates) > CANDIDATES
-    scores = dict(candidates[:CANDIDATES])
-    visible = _among(qs, list(scores), date_field)
+    scores: dict[int, float] = {}
+    visible: list[tuple[int, Any]] = []
+    below: int | None = None
+    for _ in range(BATCHES):
+        candidates = search.newest_matches(index, query, CANDIDATES + 1, within=rest, probe=probe, below=below)
+        truncated = len(candidates) > CANDIDATES
+        batch = dict(candidates[:CANDIDATES])
+        scores.update(batch)
+        visible += _among(qs, list(batch), date_field)
+        # Matches the viewer may not see (course-only, drafts, muted people) must not crowd out older ones
+        # they may: while the page is not full and the index holds more, read the next batch.
+        if not truncated or len(visible) > offset + limit or not batch:
+            break
+        below = min(batch)
+    # "More than these" only when the viewer's own results fill the page: a page of a few results, or none,
+    # reads the same whether or not hidden matches exist (A2). If the batches run out first (thousands of
+    # newer matches hidden from this viewer), the older ones are not reached, and nothing says so.
+    truncated = truncated and len(visible) > offset + limit
     visible.sort(key=lambda row: (scores[row[0]], row[1], row[0]), reverse=True)
     page = [pk for pk, _ in visible[offset : offset + limit]]
     objects = qs.model.objects.select_related(*related).in_bulk(page)

@@ -452,13 +452,34 @@ def test_an_unfiltered_search_ranks_the_newest_matches_and_says_there_are_more(c
     monkeypatch.setattr(selectors, "CANDIDATES", 3)
     made = [publish(maria, course, f"Kestrel {n}", "kestrel") for n in range(5)]
     hidden = publish(devon, course, "Kestrel draft", "kestrel", visibility=Visibility.DRAFT)
+    # A page of one: the three newest matches are the draft (not maria's to see) and kestrels 4 and 3, which
+    # fill it and leave one over, so it says there are more (and ranks only those).
+    found = selectors.artifacts(viewer=maria, query=parse_query("kestrel"), limit=1)
+    assert [h.obj for h in found.hits] == [made[4]]
+    assert (found.total, found.capped, found.has_more) == (2, True, True)
+    # A page of twenty is not full after that batch: the next one is read, and the draft crowds nothing out.
     found = selectors.artifacts(viewer=maria, query=parse_query("kestrel"))
-    # The three newest matches are the draft (not maria's to see) and kestrels 4 and 3.
-    assert [h.obj for h in found.hits] == [made[4], made[3]]
-    assert (found.total, found.capped, found.has_more) == (2, True, False)
+    assert [h.obj for h in found.hits] == made[::-1]
+    assert (found.total, found.capped, found.has_more) == (5, False, False)
     # The author of the draft sees it among the newest.
     assert hidden in [h.obj for h in selectors.artifacts(viewer=devon, query=parse_query("kestrel")).hits]
     # Narrowed by a filter, the newest matches *within* the filter are ranked (the draft is not among them).
-    narrowed = selectors.artifacts(viewer=maria, query=parse_query("kestrel"), filters=Filters(person=maria))
-    assert [h.obj for h in narrowed.hits] == [made[4], made[3], made[2]]
+    narrowed = selectors.artifacts(viewer=maria, query=parse_query("kestrel"), filters=Filters(person=maria), limit=2)
+    assert [h.obj for h in narrowed.hits] == [made[4], made[3]]
     assert (narrowed.total, narrowed.capped) == (3, True)
+
+
+def test_hidden_matches_do_not_crowd_out_or_betray_themselves(client, course, maria, outsider, login, monkeypatch):
+    """An outsider's search where the newest matches are all course-only: the older public one is found, and
+    the page reads as it would with no hidden matches at all (no "1+", no "more match than we rank")."""
+    monkeypatch.setattr(selectors, "CANDIDATES", 3)
+    public = publish(maria, course, "Narwhal public notes")
+    for n in range(4):
+        publish(maria, course, f"Narwhal members {n}", visibility=Visibility.COURSE)
+    found = selectors.artifacts(viewer=outsider, query=parse_query("narwhal"))
+    assert ([h.obj for h in found.hits], found.total, found.capped) == ([public], 1, False)
+    login(outsider)
+    html = client.get(reverse("search:search"), {"q": "narwhal", "type": "posts"}).content.decode()
+    assert "<mark>Narwhal</mark> public notes" in html
+    assert "(1+)" not in html
+    assert "More match than we rank" not in html
