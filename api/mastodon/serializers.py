@@ -155,6 +155,29 @@ def _base(
     }
 
 
+def filter_results(phrase: str) -> list[dict[str, Any]]:
+    """Mastodon's `filtered` (FilterResult): the viewer's warning filter that matched, so a client folds the
+    status behind a warning naming it, as the site does. Hiding filters never reach here (the selectors leave
+    those statuses out)."""
+    if not phrase:
+        return []
+    return [
+        {
+            "filter": {
+                "id": phrase,
+                "title": phrase,
+                "context": ["home", "public", "notifications", "thread"],
+                "expires_at": None,
+                "filter_action": "warn",
+                "keywords": [],
+                "statuses": [],
+            },
+            "keyword_matches": [phrase],
+            "status_matches": None,
+        }
+    ]
+
+
 def statuses(request: HttpRequest, artifacts: list[Artifact], viewer: User | None) -> list[dict[str, Any]]:
     """Statuses for artifacts, with share counts and the viewer's own shares read once for the list."""
     ids = [a.pk for a in artifacts]
@@ -184,6 +207,7 @@ def statuses(request: HttpRequest, artifacts: list[Artifact], viewer: User | Non
             content=content(artifact),
             media_attachments=_artifact_media(request, artifact),
             tags=[tag(request, t.name) for t in artifact.tags.all()],
+            filtered=filter_results(getattr(artifact, "filtered_by", "")),
         )
         found.append(data)
     return found
@@ -218,6 +242,7 @@ def comment_status(request: HttpRequest, comment: Comment, cache: dict | None = 
         edited_at=stamp(comment.edited_at),
         media_attachments=[],
         tags=[],
+        filtered=filter_results(getattr(comment, "filtered_by", "")),
     )
     return data
 

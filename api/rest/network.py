@@ -119,6 +119,7 @@ def notifications(request: HttpRequest) -> list[NotificationOut]:
             actor=PersonOut.of(item.actor) if item.actor is not None else None,
             text=item.text,
             link=absolute(item.url),
+            filtered_by=item.filtered_by,
         )
         for item in items
     ]

@@ -207,6 +207,9 @@ class ArtifactOut(Schema):
     tags: list[str]
     published_at: dt.datetime
     page: str = Field(description="The artifact's page on the site.")
+    filtered_by: str = Field(
+        "", description="The phrase of your keyword filter that folds it behind a warning; empty when none does."
+    )
 
     @staticmethod
     def of(artifact: Artifact) -> "ArtifactOut":
@@ -224,6 +227,7 @@ class ArtifactOut(Schema):
             tags=sorted(t.name for t in artifact.tags.all()),
             published_at=artifact.published_at,
             page=absolute(artifact.get_absolute_url()),
+            filtered_by=getattr(artifact, "filtered_by", ""),
         )
 
 
@@ -256,6 +260,9 @@ class CommentOut(Schema):
     tone: str = Field(description="support, question, challenge or neutral")
     created_at: dt.datetime
     edited: bool
+    filtered_by: str = Field(
+        "", description="The phrase of your keyword filter that folds it behind a warning; empty when none does."
+    )
 
     @staticmethod
     def of(comment: Comment) -> "CommentOut":
@@ -269,6 +276,7 @@ class CommentOut(Schema):
             tone=comment.tone,
             created_at=comment.created_at,
             edited=comment.edited_at is not None,
+            filtered_by=getattr(comment, "filtered_by", ""),
         )
 
 
@@ -297,3 +305,6 @@ class NotificationOut(Schema):
     actor: PersonOut | None
     text: str
     link: str
+    filtered_by: str = Field(
+        "", description="The phrase of your keyword filter that folds it behind a warning; empty when none does."
+    )

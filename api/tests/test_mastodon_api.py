@@ -504,3 +504,27 @@ def test_home_pages_by_latest_activity(maria: User, george: User, devon: User, c
     assert [int(s["id"]) for s in first.json()] == [older.pk]  # shared an hour ago
     second = api.get("/api/v1/timelines/home", {"limit": 1, "max_id": older.pk})
     assert [int(s["id"]) for s in second.json()] == [newer.pk]
+
+
+# Keyword filters
+
+
+def test_a_warning_filter_reaches_clients_as_filtered_and_a_hiding_one_leaves_the_status_out(
+    maria: User, devon: User, course: Course, token_for
+) -> None:
+    from accounts.models import FilterAction
+    from accounts.services_filters import add_filter
+
+    Follow.objects.create(follower=maria, followee=devon)
+    folded = ArtifactFactory.create(author=devon, course=course, title="Zucchini harvest")
+    hidden = ArtifactFactory.create(author=devon, course=course, title="Turnip recipes")
+    plain = ArtifactFactory.create(author=devon, course=course, title="Reading notes")
+    add_filter(owner=maria, phrase="zucchini", contexts=["home"])
+    add_filter(owner=maria, phrase="turnip", contexts=["home"], action=FilterAction.HIDE)
+    home = {int(s["id"]): s for s in token_for(maria).get("/api/v1/timelines/home").json()}
+    assert hidden.pk not in home
+    (result,) = home[folded.pk]["filtered"]
+    assert result["filter"]["title"] == "zucchini"
+    assert result["filter"]["filter_action"] == "warn"
+    assert result["keyword_matches"] == ["zucchini"]
+    assert home[plain.pk]["filtered"] == []

@@ -350,3 +350,42 @@ def test_a_write_token_reads_what_it_writes_and_null_leaves_a_field_alone(
     assert kept.status_code == 200
     assert kept.json()["title"] == "Written with a write token"
     assert kept.json()["body"] == "New text"
+
+
+# Keyword filters
+
+
+def test_a_warning_filter_is_named_on_artifacts_and_comments_and_a_hiding_one_leaves_them_out(
+    api_as: Api, maria: User, devon: User, course: Course
+) -> None:
+    from accounts.models import FilterAction
+    from accounts.services_filters import add_filter
+    from posts import services as posts
+
+    folded = ArtifactFactory.create(author=devon, course=course, title="Zucchini harvest")
+    hidden = ArtifactFactory.create(author=devon, course=course, title="Turnip recipes")
+    plain = ArtifactFactory.create(author=devon, course=course, title="Reading notes")
+    posts.add_comment(artifact=plain, author=devon, body="More zucchini than anyone needs")
+    posts.add_comment(artifact=plain, author=devon, body="A turnip for everyone")
+    add_filter(owner=maria, phrase="zucchini", contexts=["courses", "comments"])
+    add_filter(owner=maria, phrase="turnip", contexts=["courses", "comments"], action=FilterAction.HIDE)
+    api = api_as(maria, "read")
+    listed = {a["id"]: a["filtered_by"] for a in api.get("/api/v1/artifacts", course=course.slug).json()}
+    assert hidden.pk not in listed
+    assert (listed[folded.pk], listed[plain.pk]) == ("zucchini", "")
+    comments = api.get(f"/api/v1/artifacts/{plain.pk}/comments").json()
+    assert [(c["body"], c["filtered_by"]) for c in comments] == [("More zucchini than anyone needs", "zucchini")]
+
+
+def test_a_notification_a_warning_filter_matches_names_it(
+    api_as: Api, maria: User, devon: User, course: Course
+) -> None:
+    from accounts.services_filters import add_filter
+    from posts import services as posts
+
+    mine = ArtifactFactory.create(author=maria, course=course, title="Garden plans")
+    posts.add_comment(artifact=mine, author=devon, body="Plant zucchini early")
+    posts.add_comment(artifact=mine, author=devon, body="And beans")
+    add_filter(owner=maria, phrase="zucchini", contexts=["notifications"])
+    items = api_as(maria, "read").get("/api/v1/me/notifications").json()
+    assert sorted(item["filtered_by"] for item in items) == ["", "zucchini"]
