@@ -462,25 +462,41 @@ def prompt_of(course: Course, number: int, prompt: int) -> Prompt | None:
     )
 
 
+LATEST_SPARE = 3  # ranks read beyond a prompt's latest few, to stand in for what hiding filters leave out
+
+
 def latest_responses(prompts: list[Prompt], viewer: Viewer, limit: int = 3) -> dict[int, list[Artifact]]:
     """The newest few responses the viewer can see for each prompt, newest first, in two queries.
 
     For each prompt, the ids of its 1st … `limit`th newest responses are correlated subqueries, each a short walk
     of `artifact_prompt_stream` (prompt, newest first) that stops at the row it wants: the cost does not grow
     with a prompt's responses (a window over them all read and ranked every one, 20 ms on a 100k network's big
-    course). Then the artifacts themselves."""
+    course). Then the artifacts themselves.
+
+    The viewer's keyword filters for course streams apply, as in the stream: what a hiding filter matches is
+    left out (a few more ranks are read to stand in for it), what a warning one matches has `filtered_by`."""
     if not prompts:
         return {}
+    keep = filter_keeper(filters_for(viewer, FilterContext.COURSES))
+    ranks = limit if keep is None else limit + LATEST_SPARE
     shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
     newest = shown.filter(prompt_id=OuterRef("pk")).order_by("-published_at", "-id").values("pk")
     ranked = (
         Prompt.objects.filter(pk__in=[prompt.pk for prompt in prompts])
-        .annotate(**{f"r{k}": Subquery(newest[k : k + 1]) for k in range(limit)})
-        .values_list("pk", *(f"r{k}" for k in range(limit)))
+        .annotate(**{f"r{k}": Subquery(newest[k : k + 1]) for k in range(ranks)})
+        .values_list("pk", *(f"r{k}" for k in range(ranks)))
     )
     ids = {prompt_id: [pk for pk in row if pk is not None] for prompt_id, *row in ranked}
-    loaded = Artifact.objects.select_related("author").in_bulk([pk for row in ids.values() for pk in row])
-    return {prompt_id: [loaded[pk] for pk in row if pk in loaded] for prompt_id, row in ids.items() if row}
+    artifacts = Artifact.objects.select_related("author")
+    if keep is not None:
+        artifacts = artifacts.prefetch_related("tags")  # filters read tag names
+    loaded = artifacts.in_bulk([pk for row in ids.values() for pk in row])
+    found = {}
+    for prompt_id, row in ids.items():
+        kept = [loaded[pk] for pk in row if pk in loaded and (keep is None or keep(loaded[pk]))][:limit]
+        if kept:
+            found[prompt_id] = kept
+    return found
 
 
 @dataclass

@@ -117,7 +117,7 @@ def test_course_page_query_count_does_not_grow_with_its_artifacts(
         artifact = ArtifactFactory.create(course=course, author=maria, prompt=prompt if n % 2 else None)
         artifact.tags.create(name=f"tag{n}")
     client = login(maria)
-    with django_assert_max_num_queries(24):  # 23, and the nav's keyword filters
+    with django_assert_max_num_queries(25):  # 23, the nav's keyword filters, the latest responses' filters
         assert client.get(course.get_absolute_url()).status_code == 200
 
 
@@ -196,3 +196,34 @@ def test_latest_responses_are_each_prompts_newest_the_viewer_may_see(
         assert len(expected) == 2  # both prompts have responses this viewer sees
         assert all(len(rows) == 3 for rows in expected.values())  # enough of each to be ranked
     assert all(a.author_id != george.pk for rows in latest_responses(prompts, maria).values() for a in rows)
+
+
+def test_latest_responses_follow_the_viewers_course_filters(client, login, course, prompt, maria, devon) -> None:
+    """A hiding filter for course streams leaves its matches out of a prompt's latest (older responses stand
+    in); a warning one folds them behind a warning that names it, on the course page too."""
+    from accounts.models import FilterAction
+    from accounts.services_filters import add_filter
+
+    base = timezone.now() - dt.timedelta(days=1)
+    titles = ["Plain one", "Turnip two", "Plain three", "Zucchini four", "Turnip five"]  # oldest first
+    for n, title in enumerate(titles):
+        ArtifactFactory.create(
+            course=course, author=devon, prompt=prompt, title=title, published_at=base + dt.timedelta(hours=n)
+        )
+    add_filter(owner=maria, phrase="turnip", contexts=["courses"], action=FilterAction.HIDE)
+    add_filter(owner=maria, phrase="zucchini", contexts=["courses"])
+    latest = latest_responses([prompt], maria)[prompt.pk]
+    assert [(a.title, getattr(a, "filtered_by", "")) for a in latest] == [
+        ("Zucchini four", "zucchini"),
+        ("Plain three", ""),
+        ("Plain one", ""),
+    ]
+    assert [a.title for a in latest_responses([prompt], devon)[prompt.pk]] == [
+        "Turnip five",
+        "Zucchini four",
+        "Plain three",
+    ]
+    login(maria)
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "Filtered: “zucchini” — show anyway" in html
+    assert "Turnip" not in html
