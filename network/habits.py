@@ -13,10 +13,12 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import FilterContext, User
+from accounts.selectors import filters_for
 from courses.models import Course, Prompt, Week
 from network.models import Open, Share, WeeklyGoal
 from posts.models import Artifact, Comment
+from posts.selectors import artifact_text
 
 FORGIVENESS_WINDOW = 4  # one missed week is forgiven in any four consecutive weeks
 SUGGESTIONS = 3
@@ -256,11 +258,22 @@ def _say(n: int) -> str:
     return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
 
 
+def _unfiltered(user: User, found: QuerySet[Artifact], limit: int) -> list[Artifact]:
+    """The first `limit` of `found` that none of the person's course keyword filters match, whether they hide
+    or warn: a suggestion is a nudge towards something, never towards what they asked to be kept from."""
+    matcher = filters_for(user, FilterContext.COURSES)
+    if matcher is None:
+        return list(found[:limit])
+    rows = found.prefetch_related("tags")[: limit * 4]  # a few spare for what the filters take out
+    return [artifact for artifact in rows if matcher.match(*artifact_text(artifact)) is None][:limit]
+
+
 def comment_suggestions(*, user: User, course: Course, limit: int = SUGGESTIONS) -> list[Artifact]:
     """Recent work by others in the course, still open for comments, that the person can see and has not
-    commented on — fewest comments first, so quiet posts get company."""
+    commented on — fewest comments first, so quiet posts get company; none that their keyword filters match."""
     now = timezone.now()
-    return list(
+    return _unfiltered(
+        user,
         Artifact.objects.visible_to(user)
         .unmuted_for(user, now)
         .published()
@@ -271,14 +284,17 @@ def comment_suggestions(*, user: User, course: Course, limit: int = SUGGESTIONS)
         .annotate(
             comment_count=Count("comments", filter=Q(comments__removed_at__isnull=True, comments__held_reason=""))
         )
-        .order_by("comment_count", "-published_at", "-id")[:limit]
+        .order_by("comment_count", "-published_at", "-id"),
+        limit,
     )
 
 
 def share_suggestions(*, user: User, course: Course, limit: int = SUGGESTIONS) -> list[Artifact]:
-    """Others' work in the course the person opened but has not shared yet, most recently opened first."""
+    """Others' work in the course the person opened but has not shared yet, most recently opened first; none
+    that their keyword filters match."""
     opened = Open.objects.filter(user=user).values("artifact_id")
-    return list(
+    return _unfiltered(
+        user,
         Artifact.objects.visible_to(user)
         .unmuted_for(user)
         .published()
@@ -286,7 +302,8 @@ def share_suggestions(*, user: User, course: Course, limit: int = SUGGESTIONS) -
         .exclude(author=user)
         .exclude(shares__sharer=user)
         .select_related("author")
-        .order_by("-published_at", "-id")[:limit]
+        .order_by("-published_at", "-id"),
+        limit,
     )
 
 

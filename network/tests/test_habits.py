@@ -239,6 +239,28 @@ def test_comment_suggestions_leave_out_muted_people(season: Course, maria: User,
     assert [a.title for a in habits.comment_suggestions(user=maria, course=season)] == ["Shown"]
 
 
+def test_suggestions_leave_out_what_the_persons_course_filters_match(season: Course, maria: User, devon: User) -> None:
+    from accounts.models import FilterAction
+    from accounts.services_filters import add_filter
+
+    titles = ["Turnip plans", "Zucchini notes", "Reading log", "Garden diary"]
+    made = [ArtifactFactory.create(course=season, author=devon, title=title) for title in titles]
+    for artifact in made:
+        Open.objects.create(user=maria, artifact=artifact)
+    add_filter(owner=maria, phrase="turnip", contexts=["courses"], action=FilterAction.HIDE)
+    add_filter(owner=maria, phrase="zucchini", contexts=["courses"])  # a warning: still not a nudge towards it
+    add_filter(owner=maria, phrase="garden", contexts=["home"])  # not for courses
+    assert sorted(a.title for a in habits.comment_suggestions(user=maria, course=season)) == [
+        "Garden diary",
+        "Reading log",
+    ]
+    assert sorted(a.title for a in habits.share_suggestions(user=maria, course=season)) == [
+        "Garden diary",
+        "Reading log",
+    ]
+    assert len(habits.comment_suggestions(user=devon, course=season)) == 0  # their own work is never suggested
+
+
 def test_next_step_shares_suggests_opened_but_unshared_work(season: Course, maria: User, devon: User) -> None:
     set_goal(user=maria, course=season, posts=0, comments=0, shares=2)
     opened = ArtifactFactory.create(course=season, author=devon, title="Opened")
