@@ -9,10 +9,12 @@ from django.db.models import Count, Max, Prefetch
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from accounts.models import User
+from accounts.models import FilterContext, User
+from accounts.selectors import filters_for
 from courses.models import Course, LiveSession, Prompt, Week
 from network.models import Share
 from posts.models import Artifact, ArtifactQuerySet
+from posts.selectors import filter_keeper
 
 Viewer = User | AnonymousUser
 
@@ -30,6 +32,13 @@ class DigestItem:
     author_url: str
     original_url: str = ""
     shares: int = 0
+    filtered_by: str = ""  # the phrase of the reader's warning filter it matches
+
+    @property
+    def title(self) -> str:
+        """The title, or, where a warning filter of the reader's matches, the filter's name in its place (an
+        email cannot fold it away as the site does; the link is still there)."""
+        return f"Filtered: “{self.filtered_by}”" if self.filtered_by else self.artifact.title
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,7 @@ def _item(artifact: Artifact, shares: int = 0) -> DigestItem:
         author_url=absolute(artifact.author.get_absolute_url()),
         original_url=artifact.url if artifact.harvested else "",
         shares=shares,
+        filtered_by=getattr(artifact, "filtered_by", ""),
     )
 
 
@@ -179,17 +189,23 @@ def build_digest(course: Course, *, since: dt.datetime, now: dt.datetime, viewer
 
     Without a viewer it is what any member sees (public and course-only posts; never drafts), which is
     what the course-wide "anything new?" check and the dry run use. With a viewer it is what that person
-    may see (`visible_to`, mutes left out): the email to each subscriber and the web version use that.
-    A fixed number of queries, however many posts.
+    may see (`visible_to`, mutes left out), with their keyword filters for course streams: what a hiding
+    filter matches is left out, what a warning one matches is listed under the filter's name. The email to
+    each subscriber and the web version use that. A fixed number of queries, however many posts.
     """
     day = utc_day(now)
     artifacts = _artifacts(course, viewer)
+    keep = filter_keeper(filters_for(viewer, FilterContext.COURSES)) if viewer is not None else None
     week = _current_week(course, day)
+    tagged = ("tags",) if keep is not None else ()  # keyword filters read tag names
     posts = list(
         artifacts.filter(published_at__gt=since, published_at__lte=now)
         .select_related("author", "prompt__week__course")
+        .prefetch_related(*tagged)
         .order_by("-published_at", "-id")[: MAX_NEW_POSTS + 1]
     )
+    if keep is not None:
+        posts = [artifact for artifact in posts if keep(artifact)]
     more_posts = 0
     if len(posts) > MAX_NEW_POSTS:
         posts = posts[:MAX_NEW_POSTS]
@@ -197,7 +213,13 @@ def build_digest(course: Course, *, since: dt.datetime, now: dt.datetime, viewer
     today = _share_counts(artifacts, now - dt.timedelta(days=1), now)
     this_week = _share_counts(artifacts, now - dt.timedelta(days=7), now)
     wanted = {pk for pk, _ in today + this_week}
-    shared = {a.pk: a for a in artifacts.filter(pk__in=wanted).select_related("author")} if wanted else {}
+    shared = (
+        {a.pk: a for a in artifacts.filter(pk__in=wanted).select_related("author").prefetch_related(*tagged)}
+        if wanted
+        else {}
+    )
+    if keep is not None:
+        shared = {pk: artifact for pk, artifact in shared.items() if keep(artifact)}
     session: LiveSession | None = getattr(week, "live_session", None) if week is not None else None
     return Digest(
         course=course,

@@ -176,7 +176,7 @@ def test_building_the_digest_takes_a_fixed_number_of_queries(
         )
         Share.objects.create(sharer=george, artifact=artifact, created_at=now - HOUR)
     LiveSessionFactory.create(week=week)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # 8, and the reader's keyword filters
         digest = build_digest(course, since=now - DAY, now=now, viewer=maria)
         for group in digest.groups:
             for item in group.items:
@@ -400,6 +400,29 @@ def test_web_version_shows_members_course_only_posts_and_others_public_ones(
     assert b"For members" in member.content
     assert b"Email me The Daily" in member.content
     assert b'name="csrfmiddlewaretoken"' in member.content
+
+
+def test_the_daily_follows_the_readers_course_filters(login, course, maria, devon, george, now) -> None:
+    """Built for a reader, The Daily leaves out what their hiding filters match and lists what a warning one
+    matches under the filter's name (the link kept), in new posts and in the most shared."""
+    from accounts.models import FilterAction
+    from accounts.services_filters import add_filter
+
+    for title in ("Turnip recipes", "Zucchini harvest", "Reading notes"):
+        artifact = ArtifactFactory.create(course=course, author=devon, title=title, published_at=now - HOUR)
+        Share.objects.create(sharer=george, artifact=artifact, created_at=now - HOUR)
+    add_filter(owner=maria, phrase="turnip", contexts=["courses"], action=FilterAction.HIDE)
+    add_filter(owner=maria, phrase="zucchini", contexts=["courses"])
+
+    def titles(digest) -> tuple[list[str], list[str]]:
+        new = sorted(item.title for group in digest.groups for item in group.items)
+        return new, sorted(item.title for item in digest.shared_today)
+
+    expected = ["Filtered: “zucchini”", "Reading notes"]
+    assert titles(build_digest(course, since=now - DAY, now=now, viewer=maria)) == (expected, expected)
+    everyone = ["Reading notes", "Turnip recipes", "Zucchini harvest"]
+    assert titles(build_digest(course, since=now - DAY, now=now, viewer=devon)) == (everyone, everyone)
+    assert titles(build_digest(course, since=now - DAY, now=now)) == (everyone, everyone)
 
 
 def test_members_toggle_the_email_from_the_web_version(login, course, maria) -> None:
