@@ -51,6 +51,20 @@ def test_summary_lists_unread_notifications_with_links(busy_maria) -> None:
     assert "Change or turn off notification emails" in html
 
 
+def test_a_notification_a_warning_filter_matches_is_named_not_shown(busy_maria) -> None:
+    """The site folds it behind the filter's name; an email cannot fold, so it names the filter instead."""
+    from accounts.services_filters import add_filter
+
+    add_filter(owner=busy_maria, phrase="wrap-up", whole_word=False, contexts=["notifications"])
+    assert send_summary(user=busy_maria, now=timezone.now())
+    [message] = mail.outbox
+    html = str(message.alternatives[0][0])
+    for text in (message.body, html):
+        assert "Filtered: “wrap-up”" in text
+        assert "Week 1 wrap-up" not in text
+        assert "followed you" in text  # the others as before
+
+
 def test_summary_is_sent_once_per_period(busy_maria, devon, course) -> None:
     now = timezone.now()
     assert send_summary(user=busy_maria, now=now)
