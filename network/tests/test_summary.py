@@ -58,6 +58,7 @@ def test_a_notification_a_warning_filter_matches_is_named_not_shown(busy_maria) 
     add_filter(owner=busy_maria, phrase="wrap-up", whole_word=False, contexts=["notifications"])
     assert send_summary(user=busy_maria, now=timezone.now())
     [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
     html = str(message.alternatives[0][0])
     for text in (message.body, html):
         assert "Filtered: “wrap-up”" in text
