@@ -360,7 +360,7 @@ def people(
         if not is_member(filters.course, viewer):
             return Results([], 0)
         qs = qs.filter(enrollments__course=filters.course)
-    found = _matching(qs, PEOPLE, query, then=("username",))
+    found = _matching(qs, PEOPLE, query, then=("-date_joined", "username"))  # recency breaks ties
     total, capped = _count(found) if count else (0, False)
     rows, more = _page(found, offset=offset, limit=limit)
     hits = []

@@ -483,3 +483,16 @@ def test_hidden_matches_do_not_crowd_out_or_betray_themselves(client, course, ma
     assert "<mark>Narwhal</mark> public notes" in html
     assert "(1+)" not in html
     assert "More match than we rank" not in html
+
+
+def test_people_equally_relevant_come_newest_first(db):
+    """People whose profiles match alike are ordered by who joined most recently (recency breaks ties)."""
+    from accounts.tests.factories import UserFactory
+
+    now = timezone.now()
+    joined = {"aaron": 30, "zelda": 10, "mona": 20}  # days ago
+    for handle, days in joined.items():
+        person = UserFactory.create(username=handle, date_joined=now - dt.timedelta(days=days))
+        accounts_services.update_profile(user=person, bio="I teach axolotl biology")
+    found = selectors.people(viewer=AnonymousUser(), query=parse_query("axolotl"))
+    assert [h.obj.username for h in found.hits] == ["zelda", "mona", "aaron"]
