@@ -92,10 +92,12 @@ def _ranked(
     limit: int,
 ) -> tuple[list[Any], int, bool, bool]:
     """A page of what the viewer may see (`qs`) matching the query, best first, newest first among equals;
-    with the total (up to CANDIDATES), whether there may be more than that, and whether there is a next page.
+    with the total (what the viewer may see among the candidates read), whether there may be more than
+    that, and whether there is a next page.
 
     A common word can match hundreds of thousands of documents, so only the newest CANDIDATES matches are
-    ranked ("the most relevant of the newest 1,000"; the count then says "1,000+"). Unfiltered, they are
+    ranked ("the most relevant of the newest 1,000"; the count then says "1,000+"), or a few batches more
+    while the viewer may see too few of them to fill the page (see the loop). Unfiltered, they are
     read from the index alone. Narrowed by filters, they are the newest matches *within* the sets the
     filters allow (`within`, read from indexes only): the index is walked newest first and each match looked
     up in them, or, when a set is small (a person's posts), each of its documents is looked up in the
