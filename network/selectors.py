@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
     F,
@@ -25,7 +24,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
-from accounts.selectors import filters_for
+from accounts.selectors import filters_for, hidden_people
+from core.arrays import OneOf, int_array
 from core.text import html_to_text
 from courses.models import Course, HabitMode, Week
 from network import habits
@@ -144,12 +144,6 @@ def _blocked_ids(user: User) -> Q:
     )
 
 
-def _hidden_people(user: User, now: dt.datetime | None = None) -> QuerySet[User]:
-    """People whose activity the user does not see in lists: active mutes and blocks either way."""
-    muted = Mute.objects.active(now).filter(muter=user).values("muted_id")
-    return User.objects.filter(Q(pk__in=muted) | _blocked_ids(user)).values("pk")  # type: ignore[return-value]
-
-
 def person_blocked_viewer(person: User, viewer: User) -> bool:
     """True when the person blocked the viewer (their connect page is then hidden like a missing one)."""
     return Block.objects.filter(blocker=person, blocked=viewer).exists()
@@ -223,14 +217,6 @@ def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_
 TIMELINE_ROUNDS = 4
 
 
-class _OneOf(Func):
-    """PostgreSQL: `column = ANY('{1,2,…}'::bigint[])`, the ids as one value (a text array literal)."""
-
-    arg_joiner = " = ANY("
-    template = "(%(expressions)s::bigint[]))"
-    output_field = BooleanField()
-
-
 Key = tuple[dt.datetime, int]  # (time, artifact id): the timeline's order, newest first
 
 
@@ -249,25 +235,15 @@ class _TimelineRead:
 
     def __init__(self, viewer: User, limit: int) -> None:
         self.limit = limit
-        self.followed = (
-            Follow.objects.filter(follower=viewer).exclude(followee__in=_hidden_people(viewer)).values("followee_id")
-        )
-        # PostgreSQL: the people followed read once and given to each query as values. Given the subquery, it
-        # planned a nested loop over the followed for every artifact walked (following 2,000 at 1M artifacts:
-        # 7.8 million comparisons, 227 ms for one source); given the ids, it walks the newest artifacts and
-        # probes a hash of them (3 ms). SQLite plans the subquery well and has a cap on parameters: unchanged.
-        # The people hidden are excluded by the mutes' and blocks' own indexes: `_hidden_people` is a query of
-        # people, which PostgreSQL answered with a scan of every person.
+        self.followed = Follow.objects.filter(follower=viewer).exclude(hidden_people(viewer, "followee_id"))
+        # PostgreSQL: the people followed read once and given to each query as one value. Given the subquery,
+        # it planned a nested loop over the followed for every artifact walked (following 2,000 at 1M
+        # artifacts: 7.8 million comparisons, 227 ms for one source); given the ids, it walks the newest
+        # artifacts and probes a hash of them (3 ms). SQLite plans the subquery well and has a cap on
+        # parameters: unchanged.
         self.followed_ids: str | None = None
         if connection.vendor == "postgresql":
-            ids = (
-                Follow.objects.filter(follower=viewer)
-                .exclude(followee_id__in=Mute.objects.active().filter(muter=viewer).values("muted_id"))
-                .exclude(followee_id__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
-                .exclude(followee_id__in=Block.objects.filter(blocked=viewer).values("blocker_id"))
-                .values_list("followee_id", flat=True)
-            )
-            self.followed_ids = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+            self.followed_ids = int_array(self.followed.values_list("followee_id", flat=True))
         self.tags = list(TagFollow.objects.filter(user=viewer).values_list("tag_id", flat=True))
         self.shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
         self.shares = Share.objects.filter(self._by_followed("sharer_id"))
@@ -278,8 +254,8 @@ class _TimelineRead:
     def _by_followed(self, field: str) -> Q:
         """Rows whose `field` (a person's id) is someone the viewer follows (and does not hide)."""
         if self.followed_ids is not None:
-            return Q(_OneOf(F(field), Value(self.followed_ids)))
-        return Q(**{f"{field}__in": self.followed})
+            return Q(OneOf(F(field), Value(self.followed_ids)))
+        return Q(**{f"{field}__in": self.followed.values("followee_id")})
 
     def _events(self, before: Key | None, k: int) -> tuple[set[int], Key | None]:
         sources: list[tuple[QuerySet[Any], str, str]] = [
@@ -406,7 +382,7 @@ def _stored(user: User) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=user)
         .exclude(kind=NotificationKind.REPLY)
-        .exclude(actor__in=_hidden_people(user))
+        .exclude(hidden_people(user, "actor_id"))
     )
 
 
@@ -422,7 +398,7 @@ def _replies(user: User) -> QuerySet[Comment]:
             | Q(parent_id__in=Comment.objects.filter(author=user).values("pk"))
         )
         .exclude(author=user)
-        .exclude(author__in=_hidden_people(user))
+        .exclude(hidden_people(user))
         .filter(visible_q(user, via="artifact__"))
     )
 
@@ -475,7 +451,7 @@ def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
                 unread=seen is None or c.created_at > seen,
             )
         )
-    comments, artifacts = mentions_of(user, hidden=_hidden_people(user), limit=limit)
+    comments, artifacts = mentions_of(user, limit=limit)
     items += [
         NotificationItem(
             NotificationKind.MENTION,
@@ -562,7 +538,7 @@ def unread_count(user: User) -> int:
         .values_list("unread", flat=True)
         .first()
     )
-    mentioned = mention_count(user, hidden=_hidden_people(user), since=seen)
+    mentioned = mention_count(user, since=seen)
     return min(UNREAD_CAP, (total or 0) + mentioned)
 
 
