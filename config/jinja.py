@@ -16,6 +16,7 @@ from typing import Any
 
 from django.template import defaultfilters
 from django.utils import dateformat
+from django.utils.dates import MONTHS_3
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in django-stubs
 from jinja2 import Environment
 from markupsafe import Markup
@@ -41,7 +42,14 @@ def date(value: Any, format_string: str) -> str:
     value = template_localtime(value)
     if format_string == "c":  # ISO 8601, as DateFormat.c gives it
         return str(value.isoformat())
+    if format_string == _CARD_DATE:  # each of DateFormat's j, M, Y, H and i, written out: a fifth of a comment
+        month = MONTHS_3[value.month].title()
+        return f"{value.day} {month} {value.year:04d}, {value.hour:02d}:{value.minute:02d}"
     return dateformat.format(value, format_string)
+
+
+# The format of every card's and comment's date ("28 Nov 2026, 14:05"), formatted directly.
+_CARD_DATE = "j M Y, H:i"
 
 
 def environment(**options: Any) -> Environment:
