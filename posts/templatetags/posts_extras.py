@@ -27,7 +27,7 @@ def excerpt(body_html: str, words: int = 40) -> str:
 
 
 # The fragments cache (config/settings.py): per process, keyed by content.
-CARDS = "fragments"
+FRAGMENTS = "fragments"
 CARD_TEMPLATE = "posts/card.html"
 
 
@@ -145,7 +145,7 @@ def _digest(values: tuple[Any, ...]) -> str:
 
 def _cached(key: str, name: str, **context: Any) -> SafeString:
     """The Jinja2 piece `name` drawn with `context`, from the fragments cache when it holds `key`."""
-    cache = caches[CARDS]
+    cache = caches[FRAGMENTS]
     drawn = cache.get(key)
     if drawn is None:
         drawn = str(jinja.render(name, **context))

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from core import jinja
 from posts.models import Artifact, Comment, Kind, Tag, Tone, Visibility
-from posts.templatetags.posts_extras import CARD_TEMPLATE, CARDS, COMMENT_HEAD_TEMPLATE, card_key, comment_head
+from posts.templatetags.posts_extras import CARD_TEMPLATE, COMMENT_HEAD_TEMPLATE, FRAGMENTS, card_key, comment_head
 from posts.tests.factories import ArtifactFactory, CommentFactory
 
 JINJA = Path(__file__).resolve().parent.parent / "jinja2" / "posts"
@@ -102,10 +102,10 @@ def post(course, maria) -> Artifact:
 
 
 def test_a_second_drawing_comes_from_the_cache(post) -> None:
-    caches[CARDS].clear()
+    caches[FRAGMENTS].clear()
     first = _drawn(_loaded(post.pk))
     key = card_key(_loaded(post.pk), level=None, show_shares=None, folded=False)
-    assert caches[CARDS].get(key) == first
+    assert caches[FRAGMENTS].get(key) == first
     assert _drawn(_loaded(post.pk)) == first == _fresh(_loaded(post.pk))
 
 
