@@ -31,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS_DIR, ROOT, machine_info
+from pages_bench import _database_settings
 
 
 def say(text: str) -> None:
@@ -49,19 +50,8 @@ def worker(args: argparse.Namespace) -> None:
     """In the code at --root: time one page, print its timings (ms) as JSON."""
     sys.path.insert(0, args.root)
     os.chdir(args.root)
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{args.sqlite}",
-        COMMONPLACE_VAR_DIR=tempfile.mkdtemp(prefix="ab-pages-"),
-        DEBUG="0",
-        HUEY_IMMEDIATE="0",
-        REDIS_URL="",
-        EMAIL_HOST="",
-        HARVEST_ON_REGISTER="0",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        COMMONPLACE_TESTING="1",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
+    args.database, args.var_dir = f"sqlite:///{args.sqlite}", tempfile.mkdtemp(prefix="ab-pages-")
+    _database_settings(args)  # as pages_bench's workers run: DEBUG off, no Redis, tasks queued, warnings only
     import django
 
     django.setup()
@@ -72,6 +62,9 @@ def worker(args: argparse.Namespace) -> None:
     from courses.models import Enrollment
     from network.models import Follow
     from posts.models import Artifact
+
+    here = Path(sys.modules["posts.models"].__file__ or "").resolve()
+    assert here.is_relative_to(Path(args.root).resolve()), f"the code under test came from {here}, not {args.root}"
 
     apart = (
         set(Block.objects.values_list("blocker_id", flat=True))
