@@ -71,6 +71,20 @@ class ReplyComposers:
         # The mark stands where the thread's id goes: our own markup, with an integer put in.
         return mark_safe(self._html.replace(THREAD_MARK, str(thread_id)))
 
+    def kept(self, form: CommentForm, nudge: ToneNudge | None) -> SafeString:
+        """The reply composer that kept what was typed (its errors shown), with the nudge step when there is one."""
+        form.fields["body"].label = "Your reply"
+        context = {
+            "artifact": self.artifact,
+            "form": form,
+            "nudge": nudge,
+            "this_nudge": True,
+            "submit_label": "Post reply",
+            "label_id": "",
+            "action": self.action,
+        }
+        return render_to_string("posts/partials.html#composer", context, request=self.request)
+
 
 @dataclass
 class Composed:

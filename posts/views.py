@@ -309,17 +309,17 @@ def _artifact_page(
     is_facilitator = can_facilitate(artifact.course, viewer)
     comments_open = artifact.comments_open()
     can_comment = comments_open and viewer.is_authenticated and artifact.visibility != Visibility.DRAFT
-    # Each thread with its reply composer: the form that kept what was typed, or the blank one's HTML.
-    threads: list[tuple[Thread, CommentForm | None, str]] = []
-    blank_replies = ReplyComposers(request, artifact)
+    # Each thread with its reply composer's HTML (none where nobody may reply) and whether it opens: the one
+    # that kept what was typed (with the nudge, when it is that step), or the blank one.
+    threads: list[tuple[Thread, str, bool]] = []
+    replies = ReplyComposers(request, artifact)
     for thread in comment_threads(artifact, viewer):
         if not can_comment or thread.comment.removed_at is not None or thread.blocked or thread.comment.held:
-            threads.append((thread, None, ""))
+            threads.append((thread, "", False))
         elif composer is not None and composer_parent == thread.comment.pk:
-            composer.fields["body"].label = "Your reply"
-            threads.append((thread, composer, ""))
+            threads.append((thread, replies.kept(composer, nudge), True))
         else:
-            threads.append((thread, None, blank_replies.for_thread(thread.comment.pk)))
+            threads.append((thread, replies.for_thread(thread.comment.pk), False))
     top_form = composer if composer is not None and composer_parent is None else CommentForm(auto_id=composer_id(None))
     context = {
         "artifact": artifact,
@@ -341,7 +341,11 @@ def _artifact_page(
 
 
 def artifact(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _own_artifact(request, pk)
+    return show_artifact(request, _own_artifact(request, pk))
+
+
+def show_artifact(request: HttpRequest, found: Artifact) -> HttpResponse:
+    """The artifact page of one the viewer may see (read by `artifact_for`), for a view that read it already."""
     fold_ahead([found], request.user)  # a page beyond where the viewer is in its book opens folded
     return _artifact_page(request, found)
 

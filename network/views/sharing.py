@@ -73,14 +73,13 @@ def go(request: HttpRequest, pk: int) -> HttpResponse:
 def artifact_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The artifact page (posts:artifact) at the same path: viewing a native artifact's page counts as opening it.
 
-    Recorded only for signed-in viewers who may see it, and only on GET; then posts renders the page (and
-    gives its own identical 404 for hidden and missing artifacts).
+    Recorded only for signed-in viewers who may see it, and only on GET; then posts renders the page of the
+    artifact read here (hidden and missing give the same 404).
     """
+    artifact = _artifact(request, pk)
     if request.method == "GET" and isinstance(request.user, User) and _read_by_the_person(request):
-        artifact = artifact_for(pk, request.user)
-        if artifact is not None:
-            services.record_open(user=request.user, artifact=artifact)
-    return posts_views.artifact(request, pk)
+        services.record_open(user=request.user, artifact=artifact)
+    return posts_views.show_artifact(request, artifact)
 
 
 def _share_page(

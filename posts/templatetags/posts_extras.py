@@ -97,20 +97,27 @@ def comment_body(context: template.Context, comment: Any) -> str:
     """A comment with its actions, for the page's viewer: what it needs comes from the page's context (`user`,
     `is_facilitator`, `comments_open`, `muted_ids`, `tone_choices`, `here`, the CSRF token). What every viewer
     sees of it (`comment_head`) comes from the fragments cache."""
-    muted_ids = context.get("muted_ids") or ()
-    shown = not comment.removed_at and comment.author_id not in muted_ids
-    return jinja.render(
-        "posts/comment.html",
-        comment=comment,
-        head=comment_head(comment) if shown else "",
-        user=context.get("user"),
-        is_facilitator=context.get("is_facilitator"),
-        comments_open=context.get("comments_open"),
-        muted_ids=muted_ids,
-        tone_choices=context.get("tone_choices") or (),
-        here=context.get("here"),
-        csrf_input=jinja.csrf_input(context),
-    )
+    return jinja.render("posts/comment.html", comment=comment, **_comment_context(context))
+
+
+@register.simple_tag(takes_context=True)
+def comment_threads(context: template.Context, threads: Any) -> str:
+    """An artifact's comment threads, each (thread, reply_html, opened), drawn in one Jinja2 loop with what
+    `comment_body` takes from the page (two hundred comments: one template instead of two hundred)."""
+    return jinja.render("posts/threads.html", threads=threads, **_comment_context(context))
+
+
+def _comment_context(context: template.Context) -> dict[str, Any]:
+    return {
+        "comment_head": comment_head,
+        "user": context.get("user"),
+        "is_facilitator": context.get("is_facilitator"),
+        "comments_open": context.get("comments_open"),
+        "muted_ids": context.get("muted_ids") or (),
+        "tone_choices": context.get("tone_choices") or (),
+        "here": context.get("here"),
+        "csrf_input": jinja.csrf_input(context),
+    }
 
 
 COMMENT_HEAD_TEMPLATE = "posts/comment_head.html"

@@ -156,6 +156,9 @@ def test_a_reply_gets_the_same_step_in_its_own_thread(
     assert f'id="id_reply{top.pk}_body"' in html
     assert f'id="id_reply{top.pk}_body">\n{CHALLENGE}</textarea>' in html
     assert '<details class="reply" open>' in html
+    # The step is in the thread's composer, not in the top one.
+    assert html.count(">Post as is</button>") == 1
+    assert html.index('<details class="reply" open>') < html.index(">Post as is</button>") < html.index("add-comment")
     response = login(devon).post(
         _create_url(public_post),
         {"rendered": SHOWN, "body": CHALLENGE, "parent": top.pk, "rewording": QUESTION_REWORDING},
