@@ -1,13 +1,17 @@
-"""PostgreSQL: a list of ids sent as one array value.
+"""A list of ids sent to the database as one value: an array on PostgreSQL, a JSON array on SQLite.
 
 Given many ids, PostgreSQL plans better with one array value than with a subquery or a thousand parameters
 (see `network.selectors._TimelineRead` and `search.selectors._among`), and psycopg adapts the array's text
-faster than it quotes a list element by element (1,000 ids: 0.18 ms against 0.75 ms).
+faster than it quotes a list element by element (1,000 ids: 0.18 ms against 0.75 ms). SQLite reads a JSON
+array as a table (`json_each`), whatever its length (a parameter per id would meet SQLite's cap on them).
 """
 
+import json
 from collections.abc import Iterable
 
-from django.db.models import BooleanField, Func
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models.expressions import RawSQL
 
 
 def int_array(ids: Iterable[int]) -> str:
@@ -21,3 +25,13 @@ class OneOf(Func):
     arg_joiner = " = ANY("
     template = "(%(expressions)s::bigint[]))"
     output_field = BooleanField()
+
+
+def among(field: str, ids: Iterable[int]) -> Q:
+    """Rows whose `field` is one of `ids`, the ids sent as one value: a condition that costs the same to build
+    and compile for two ids or two thousand, where a subquery costs a query's building each time it is used
+    (the home timeline uses the people followed in four queries: 1.2 ms of 15 at 1M artifacts on SQLite)."""
+    listed = [int(pk) for pk in ids]
+    if connection.vendor == "postgresql":
+        return Q(OneOf(F(field), Value(int_array(listed))))
+    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", (json.dumps(listed),))})
