@@ -272,21 +272,32 @@ class _TimelineRead:
 
     def _activity(self, ids: set[int]) -> tuple[dict[int, Key], dict[int, tuple[dt.datetime, int]]]:
         """{artifact id: (activity, id)} for the candidates the viewer may see, and {artifact id: (time, share
-        id)} of their latest shares by people followed."""
-        direct = {
-            pk: when
-            for pk, when in self.shown.filter(pk__in=ids)
-            .filter(self._by_followed("author_id") | Q(tags__in=self.tags))
-            .values_list("pk", "published_at")
-            .distinct()
-        }
+        id)} of their latest shares by people followed.
+
+        The visibility rule is applied once, in one query that also says how each candidate reaches the viewer
+        (its author followed, or a followed tag); the shares are then read for the visible ones by id."""
+        rows = self.shown.filter(pk__in=ids).order_by()
+        if self.tags:
+            rows = rows.annotate(
+                tagged=Exists(Artifact.tags.through.objects.filter(artifact_id=OuterRef("pk"), tag_id__in=self.tags))
+            )
+        else:
+            rows = rows.annotate(tagged=Value(False))
+        followed = set(self.followed_ids)
+        visible: list[int] = []
+        direct: dict[int, dt.datetime] = {}
+        for pk, when, author_id, tagged in rows.values_list("pk", "published_at", "author_id", "tagged"):
+            visible.append(pk)
+            if author_id in followed or tagged:
+                direct[pk] = when
         latest: dict[int, tuple[dt.datetime, int]] = {}
-        for artifact_id, when, share_id in (
-            self.shares.filter(artifact__in=self.shown.filter(pk__in=ids))
-            .values_list("artifact_id", "created_at", "pk")
-            .order_by()
-        ):
-            latest[artifact_id] = max((when, share_id), latest.get(artifact_id, (when, share_id)))
+        if visible:
+            for artifact_id, when, share_id in (
+                self.shares.filter(among("artifact_id", visible))
+                .values_list("artifact_id", "created_at", "pk")
+                .order_by()
+            ):
+                latest[artifact_id] = max((when, share_id), latest.get(artifact_id, (when, share_id)))
         activity = {}
         for pk in ids:
             times = [when for when in (direct.get(pk), latest.get(pk, (None, 0))[0]) if when is not None]

@@ -4,6 +4,7 @@ Django templates. Why those are Jinja2: `config/jinja.py`."""
 
 import hashlib
 import html
+from functools import partial
 from typing import Any
 
 from django import template
@@ -40,11 +41,13 @@ def artifact_card(context: template.Context, artifact: Any, level: int | None = 
     again only when one of those changes (a list page's twenty cards were a quarter of its time)."""
     level = level or context.get("level")
     show_shares = context.get("show_shares")
-    key = card_key(artifact, level=level, show_shares=show_shares, folded=folded)
+    key = card_key(artifact, level=level, show_shares=show_shares, folded=folded, where=_page_where(context))
     return _cached(key, CARD_TEMPLATE, artifact=artifact, level=level, show_shares=show_shares, folded=folded)
 
 
-def card_key(artifact: Any, *, level: int | None, show_shares: Any, folded: bool) -> str:
+def card_key(
+    artifact: Any, *, level: int | None, show_shares: Any, folded: bool, where: tuple[str, ...] | None = None
+) -> str:
     """A digest of every value `posts/card.html` (and what it includes) prints or tests, read as the template
     reads them (so no more queries than drawing it), with the viewer's time zone and language and the site's
     prefix (`_digest`). `posts/tests/test_card_cache.py` checks that the templates read nothing else."""
@@ -77,7 +80,7 @@ def card_key(artifact: Any, *, level: int | None, show_shares: Any, folded: bool
         bool(show_shares),
         folded,
     )
-    return "card:" + _digest(values)
+    return "card:" + _digest(values, where)
 
 
 @register.simple_tag
@@ -109,7 +112,7 @@ def comment_threads(context: template.Context, threads: Any) -> str:
 
 def _comment_context(context: template.Context) -> dict[str, Any]:
     return {
-        "comment_head": comment_head,
+        "comment_head": partial(comment_head, where=_page_where(context)),
         "user": context.get("user"),
         "is_facilitator": context.get("is_facilitator"),
         "comments_open": context.get("comments_open"),
@@ -123,13 +126,13 @@ def _comment_context(context: template.Context) -> dict[str, Any]:
 COMMENT_HEAD_TEMPLATE = "posts/comment_head.html"
 
 
-def comment_head(comment: Any) -> SafeString:
+def comment_head(comment: Any, where: tuple[str, ...] | None = None) -> SafeString:
     """Who wrote the comment, when, its tone and its text, as every viewer sees them; drawn once and kept in
     the fragments cache under `comment_head_key` (two hundred on a busy post were half its page's time)."""
-    return _cached(comment_head_key(comment), COMMENT_HEAD_TEMPLATE, comment=comment)
+    return _cached(comment_head_key(comment, where), COMMENT_HEAD_TEMPLATE, comment=comment)
 
 
-def comment_head_key(comment: Any) -> str:
+def comment_head_key(comment: Any, where: tuple[str, ...] | None = None) -> str:
     """A digest of every value `posts/comment_head.html` prints or tests (`posts/tests/test_card_cache.py`
     checks it reads nothing else), with the viewer's time zone and language and the site's prefix."""
     values = (
@@ -142,12 +145,30 @@ def comment_head_key(comment: Any) -> str:
         bool(comment.held_reason),
         comment.body_html,
     )
-    return "comment:" + _digest(values)
+    return "comment:" + _digest(values, where)
 
 
-def _digest(values: tuple[Any, ...]) -> str:
-    where = (timezone.get_current_timezone_name(), translation.get_language(), get_script_prefix())
-    return hashlib.blake2b(repr((values, where)).encode(), digest_size=16).hexdigest()
+def _where() -> tuple[str, ...]:
+    """What a drawn piece depends on besides its values: the viewer's time zone and language (dates, words) and
+    the site's prefix (links)."""
+    return (timezone.get_current_timezone_name(), translation.get_language(), get_script_prefix())
+
+
+_WHERE = "posts_extras.where"
+
+
+def _page_where(context: template.Context) -> tuple[str, ...]:
+    """`_where()` read once per template drawn, not once per piece: on a page of two hundred comments, reading
+    the time zone and the language (each through asgiref's context-local storage) was a tenth of the page.
+    No template of ours changes either while it draws (`{% timezone %}`, `{% language %}`)."""
+    kept = context.render_context.get(_WHERE)
+    if kept is None:
+        kept = context.render_context[_WHERE] = _where()
+    return kept
+
+
+def _digest(values: tuple[Any, ...], where: tuple[str, ...] | None = None) -> str:
+    return hashlib.blake2b(repr((values, where or _where())).encode(), digest_size=16).hexdigest()
 
 
 def _cached(key: str, name: str, **context: Any) -> SafeString:
