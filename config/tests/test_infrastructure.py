@@ -38,7 +38,8 @@ def test_embedded_default_is_sqlite_wal_immediate_with_sqlite_huey(tmp_path: Pat
     assert "journal_mode=WAL" in options["init_command"]
     assert "busy_timeout" in options["init_command"]
     # Kept between requests (a new one cost 0.8 ms and a cold page cache), each with a capped page cache.
-    assert max_age > 0 and health_checks
+    assert max_age > 0
+    assert health_checks
     assert "cache_size=-1000" in options["init_command"]
     assert huey_class == "huey.SqliteHuey"
     assert cache.endswith("LocMemCache")
