@@ -15,7 +15,7 @@ test: setup
 lint: setup
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
-	$(VENV)/lint-imports
+	$(VENV)/lint-imports --no-cache
 	$(VENV)/mypy .
 
 bench: setup

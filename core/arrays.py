@@ -28,7 +28,8 @@ class OneOf(Func):
 
 
 def among(field: str, ids: Iterable[int]) -> Q:
-    """Rows whose `field` is one of `ids`, the ids sent as one value: a condition that costs the same to build
+    """Rows whose `field` (a non-null column: negated, SQLite and PostgreSQL differ on NULL) is one of `ids`,
+    the ids sent as one value: a condition that costs the same to build
     and compile for two ids or two thousand, where a subquery costs a query's building each time it is used
     (the home timeline uses the people followed in four queries: 1.2 ms of 15 at 1M artifacts on SQLite)."""
     listed = [int(pk) for pk in ids]
