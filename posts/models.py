@@ -267,7 +267,8 @@ class Comment(models.Model):
         return f"Comment {self.pk} on {self.artifact_id}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.artifact.get_absolute_url()}#comment-{self.pk}"
+        """The comment's address (`posts.views.comment_at`), which goes on to the page of threads holding it."""
+        return link("posts:comment", pk=self.pk)
 
     @property
     def held(self) -> bool:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("a/<int:pk>/edit/", views.artifact_edit, name="artifact_edit"),
     path("a/<int:pk>/delete/", views.artifact_delete, name="artifact_delete"),
     path("a/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path("comments/<int:pk>/", views.comment_at, name="comment"),
     path("comments/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/tone/", views.comment_tone, name="comment_tone"),

@@ -1,6 +1,7 @@
 """Pages for learning artifacts: home, course page, weeks, prompts, tags, artifacts and comments."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,12 +29,14 @@ from posts.selectors import (
     ToneNudge,
     artifact_for,
     comment_for,
-    comment_threads,
     course_stream,
     muted_ids,
     prompt_of,
     prompt_responses,
     tag_artifacts,
+    thread_cursor,
+    thread_cursor_for,
+    thread_page,
     week_of,
     week_overview,
 )
@@ -309,11 +312,16 @@ def _artifact_page(
     is_facilitator = can_facilitate(artifact.course, viewer)
     comments_open = artifact.comments_open()
     can_comment = comments_open and viewer.is_authenticated and artifact.visibility != Visibility.DRAFT
+    # A page of the threads: the one asked for, or the one holding the reply that was refused.
+    cursor = request.GET.get("comments") or None
+    if composer is not None and composer_parent is not None:
+        cursor = thread_cursor(artifact.pk, composer_parent)
+    page = thread_page(artifact, viewer, cursor)
     # Each thread with its reply composer's HTML (none where nobody may reply) and whether it opens: the one
     # that kept what was typed (with the nudge, when it is that step), or the blank one.
     threads: list[tuple[Thread, str, bool]] = []
     replies = ReplyComposers(request, artifact)
-    for thread in comment_threads(artifact, viewer):
+    for thread in page.threads:
         if not can_comment or thread.comment.removed_at is not None or thread.blocked or thread.comment.held:
             threads.append((thread, "", False))
         elif composer is not None and composer_parent == thread.comment.pk:
@@ -325,6 +333,7 @@ def _artifact_page(
         "artifact": artifact,
         "course": artifact.course,
         "threads": threads,
+        "thread_page": page,
         "comment_form": top_form,
         "failed_parent": composer_parent,
         "nudge": nudge,
@@ -374,6 +383,17 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         nudge=composed.nudge,
         status=composed.status,
     )
+
+
+def comment_at(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment's address: on to the page of its artifact's threads that holds it, at the comment. A comment
+    the viewer may not see gives the same 404 as a missing one."""
+    comment = comment_for(pk, request.user)
+    if comment is None:
+        raise Http404("No such comment")
+    cursor = thread_cursor_for(comment)
+    query = f"?{urlencode({'comments': cursor})}" if cursor else ""
+    return redirect(f"{comment.artifact.get_absolute_url()}{query}#comment-{comment.pk}")
 
 
 @login_required
