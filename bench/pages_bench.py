@@ -86,7 +86,7 @@ PAGES = {  # key: what the table calls it
     "stream_page50": "course stream (5,000), page 50",
     "person": "person page",
     "tag": "tag page",
-    "artifact_200": "artifact page, 200 comments",
+    "artifact_200": "artifact page, 200 comments (its first page of threads)",
     "share": "share (POST)",
     "comment": "comment (POST)",
 }
@@ -688,9 +688,12 @@ def pages(args: argparse.Namespace, chosen: dict[str, Any]) -> dict[str, Any]:
         out[key] = time_requests(args, key, [get(reader, urls[key])], 200)
         response = reader.get(urls[key])
         out[key]["items"] = response.content.count(b"<article")
-    out["artifact_200"]["comments_on_page"] = (
+    out["artifact_200"]["comments_on_artifact"] = (
         chosen["artifact"]["generated_comments"] + chosen["artifact"]["added_comments"]
     )
+    # The page shows a page of threads (posts.selectors.THREADS_PER_PAGE top comments with their replies).
+    first_page = reader.get(urls["artifact_200"]).content
+    out["artifact_200"]["comments_on_page"] = len(re.findall(rb'<article class="comment" id="comment-', first_page))
     if chosen["artifact_few"]:  # the same page with 1-3 comments: does the query count follow the comments?
         few = _queries(lambda: reader.get(f"/a/{chosen['artifact_few']['pk']}/"))
         out["artifact_200"]["queries_with_few_comments"] = {"comments": chosen["artifact_few"]["comments"], **few}
