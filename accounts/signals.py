@@ -10,10 +10,11 @@ the per-request checks still keep the account out while it is disabled.
 from typing import Any
 
 from django.db.models import F
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal, receiver
 
-from accounts.models import User
+from accounts.models import Block, Mute, User
+from core.scope import forget
 
 account_disabled = Signal()  # sent with `user`, after its sessions were ended
 
@@ -31,3 +32,14 @@ def end_access_when_disabled(
     User.objects.filter(pk=instance.pk).update(session_version=F("session_version") + 1)
     instance.session_version = User.objects.values_list("session_version", flat=True).get(pk=instance.pk)
     account_disabled.send(sender=User, user=instance)
+
+
+def _forget_relations_on_change() -> None:
+    """A block or mute saved or deleted: what a request remembered of its viewer's relations is read again
+    (`core.scope`, `accounts.selectors.apart`)."""
+    for model in (Block, Mute):
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(forget, sender=model, dispatch_uid=f"accounts.forget.{model.__name__}.{name}")
+
+
+_forget_relations_on_change()

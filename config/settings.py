@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestScopeMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "core.middleware.MediaOriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -36,3 +36,15 @@ def among(field: str, ids: Iterable[int]) -> Q:
     if connection.vendor == "postgresql":
         return Q(OneOf(F(field), Value(int_array(listed))))
     return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", (json.dumps(listed),))})
+
+
+# Up to this many ids go as a parameter each (`IN (%s, %s, …)`, the quickest to build for a few); more go as one
+# value (`among`), so no statement meets a database's cap on parameters.
+FEW_IDS = 256
+
+
+def one_of(field: str, ids: Iterable[int]) -> Q:
+    """Rows whose `field` (a non-null column) is one of `ids`: a condition that matches nothing when there are
+    none (and, negated or in `.exclude()`, everything)."""
+    listed = sorted(int(pk) for pk in ids)
+    return Q(**{f"{field}__in": listed}) if len(listed) <= FEW_IDS else among(field, listed)

@@ -1,4 +1,5 @@
-"""Request middleware: the viewer's time zone, no caching of signed-in pages, request size, the media origin."""
+"""Request middleware: a scope for values read once per request, the viewer's time zone, no caching of
+signed-in pages, request size, the media origin."""
 
 import zoneinfo
 from collections.abc import Callable
@@ -9,6 +10,19 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from core.scope import request_scope
+
+
+class RequestScopeMiddleware:
+    """What a request reads once about its viewer is kept for that request only (`core.scope`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_scope():
+            return self.get_response(request)
 
 
 class TimezoneMiddleware:

@@ -106,6 +106,30 @@ def _has_nested_anchor(html: str) -> bool:
     return False
 
 
+# An anchor's start tag as nh3 writes it (attribute values in double quotes, which they cannot contain), or its end.
+_ANCHOR_TAG_EXACT_RE = re.compile(r'<a(?:\s+[^\s=>"/]+(?:="[^"]*")?)*\s*>|</a>')
+
+
+def _unnest_anchors(html: str) -> str:
+    """`html` (well-formed, as nh3 writes it) without the anchors inside another anchor, their content kept.
+    The HTML parser itself nests them when a table sits between (`<a><table><td><a>`): stable, but a link
+    inside a link."""
+    kept: list[str] = []
+    dropped: list[bool] = []  # for each open anchor: was its start tag left out?
+    last = 0
+    for match in _ANCHOR_TAG_EXACT_RE.finditer(html):
+        if match.group(0) == "</a>":
+            drop = dropped.pop() if dropped else False
+        else:
+            drop = not all(dropped)  # inside an anchor that was kept
+            dropped.append(drop)
+        if drop:
+            kept.append(html[last : match.start()])
+            last = match.end()
+    kept.append(html[last:])
+    return "".join(kept)
+
+
 def limit_nesting(html: str, depth: int = MAX_NESTING) -> str:
     """`html` with the start tags nested deeper than `depth` removed (counted from the tags as written)."""
     if html.count("<") <= depth:  # most text: it cannot be that deep
@@ -137,7 +161,8 @@ def sanitize_html(html: str) -> str:
     it again changes nothing. html5ever writes some trees that parse differently a second time: misnested
     links (`<a><table><a>`) as nested anchors, and what was held apart by an element the allowlist drops
     (`<p><object><p>` as nested paragraphs, `<table><caption><p>` as a paragraph in a table); such output
-    is cleaned until it settles."""
+    is cleaned until it settles, and an anchor the parser leaves inside another (across a table cell) is
+    unwrapped."""
     clean = _cleaner().clean(limit_nesting(html))
     if _RESHAPING_RE.search(html) or ("<a" in clean and _has_nested_anchor(clean)):
         for _ in range(3):
@@ -145,6 +170,8 @@ def sanitize_html(html: str) -> str:
             if again == clean:
                 break
             clean = again
+        if "<a" in clean and _has_nested_anchor(clean):
+            clean = _unnest_anchors(clean)
     return _CONTROL_RE.sub("", clean) if _CONTROL_RE.search(clean) else clean
 
 

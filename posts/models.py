@@ -11,7 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Block, Mute, User
+from accounts.selectors import apart
+from core.arrays import one_of
 from core.links import link
+from core.scope import remembered
 from core.video import Video
 from courses.models import Book, Course, Enrollment, MemberRole, Prompt
 
@@ -54,17 +57,39 @@ def facilitated_courses(viewer: User) -> "models.QuerySet[Enrollment, Any]":
     return Enrollment.objects.filter(user_id=viewer.pk, role=MemberRole.FACILITATOR).values("course_id")
 
 
+def memberships(viewer: User) -> tuple[frozenset[int], frozenset[int]] | None:
+    """The ids of the courses the viewer belongs to, and of those they facilitate, read once per request when
+    asked for again (`core.scope`: one query); None the first time and outside a request, where the rule uses
+    subqueries instead."""
+    return remembered(("memberships", viewer.pk), lambda: _read_memberships(viewer.pk))
+
+
+def _read_memberships(pk: int) -> tuple[frozenset[int], frozenset[int]]:
+    rows = list(Enrollment.objects.filter(user_id=pk).values_list("course_id", "role"))
+    return (
+        frozenset(course for course, _ in rows),
+        frozenset(course for course, role in rows if role == MemberRole.FACILITATOR),
+    )
+
+
 def held_seen_q(viewer: User | AnonymousUser, via: str = "", course: str = "course_id") -> Q:
     """Which held items the viewer may see: none when signed out; their own, and those in the courses they
     facilitate (site staff: all). Items not held pass. `course` is the path from the row to its course."""
+    return _held_seen(viewer, via, course, memberships(viewer) if viewer.is_authenticated else None)  # type: ignore[arg-type]
+
+
+def _held_seen(
+    viewer: User | AnonymousUser, via: str, course: str, known: tuple[frozenset[int], frozenset[int]] | None
+) -> Q:
     not_held = Q(**{f"{via}held_reason": ""})
     if not viewer.is_authenticated:
         return not_held
     if viewer.is_staff:
         return Q()
-    return (
-        not_held | Q(**{f"{via}author_id": viewer.pk}) | Q(**{f"{via}{course}__in": facilitated_courses(viewer)})  # type: ignore[arg-type]
-    )
+    seen = not_held | Q(**{f"{via}author_id": viewer.pk})
+    if known is None:
+        return seen | Q(**{f"{via}{course}__in": facilitated_courses(viewer)})  # type: ignore[arg-type]
+    return seen | one_of(f"{via}{course}", known[1]) if known[1] else seen
 
 
 def visible_q(viewer: User | AnonymousUser, via: str = "") -> Q:
@@ -78,21 +103,25 @@ def visible_q(viewer: User | AnonymousUser, via: str = "") -> Q:
     """
     if not viewer.is_authenticated:
         return Q(**{f"{via}visibility": Visibility.PUBLIC, f"{via}held_reason": ""})
-    member_courses = viewer.enrollments.values("course_id")  # type: ignore[union-attr]
     author = f"{via}author_id"
-    return (
-        (
-            Q(**{f"{via}visibility": Visibility.PUBLIC})
-            | Q(**{f"{via}visibility": Visibility.COURSE, f"{via}course_id__in": member_courses})
-            | Q(**{author: viewer.pk})
-        )
-        & held_seen_q(viewer, via)
-        & ~(
-            # A block hides both people from each other, everywhere.
+    course_only = Q(**{f"{via}visibility": Visibility.COURSE})
+    # In a request, the viewer's courses and the people on the other side of a block are values read once
+    # (`memberships`, `accounts.selectors.apart`), and a part that cannot match (no courses, no blocks) is left
+    # out; elsewhere they are subqueries. The same rule either way.
+    known, away = memberships(viewer), apart(viewer)  # type: ignore[arg-type]
+    reach = Q(**{f"{via}visibility": Visibility.PUBLIC}) | Q(**{author: viewer.pk})
+    if known is None:
+        reach |= course_only & Q(**{f"{via}course_id__in": viewer.enrollments.values("course_id")})  # type: ignore[union-attr]
+    elif known[0]:
+        reach |= course_only & one_of(f"{via}course_id", known[0])
+    rule = reach & _held_seen(viewer, via, "course_id", known)
+    # A block hides both people from each other, everywhere.
+    if away is None:
+        return rule & ~(
             Q(**{f"{author}__in": Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")})
             | Q(**{f"{author}__in": Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")})
         )
-    )
+    return rule & ~one_of(author, away.blocked) if away.blocked else rule
 
 
 class ArtifactQuerySet(models.QuerySet["Artifact"]):
@@ -104,6 +133,9 @@ class ArtifactQuerySet(models.QuerySet["Artifact"]):
         """Lists and timelines leave out people the viewer has muted (their pages stay reachable)."""
         if not viewer.is_authenticated:
             return self
+        away = apart(viewer) if now is None else None  # in a request, the muted people's ids, read once
+        if away is not None:
+            return self.exclude(one_of("author_id", away.muted)) if away.muted else self
         return self.exclude(author_id__in=Mute.objects.active(now).filter(muter_id=viewer.pk).values("muted_id"))
 
     def published(self) -> "ArtifactQuerySet":

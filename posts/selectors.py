@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
-from accounts.selectors import filters_for
+from accounts.selectors import apart, filters_for
 from core.text import html_to_text
 from core.tone import classify, question_rewordings
 from core.views import Audience
@@ -287,6 +287,9 @@ def muted_ids(viewer: Viewer, now: dt.datetime | None = None) -> set[int]:
     """Ids of the people the viewer has muted, while the mute lasts (empty when signed out)."""
     if not viewer.is_authenticated:
         return set()
+    away = apart(viewer) if now is None else None  # in a request, read once (`accounts.selectors.apart`)
+    if away is not None:
+        return set(away.muted)
     return set(Mute.objects.active(now).filter(muter_id=viewer.pk).values_list("muted_id", flat=True))
 
 
@@ -294,6 +297,9 @@ def blocked_ids(viewer: Viewer) -> set[int]:
     """Ids of the people on the other side of a block from the viewer, whichever of them blocked."""
     if not viewer.is_authenticated:
         return set()
+    away = apart(viewer)  # in a request, read once
+    if away is not None:
+        return set(away.blocked)
     blocked = Block.objects.filter(blocker_id=viewer.pk).values_list("blocked_id", flat=True)
     blockers = Block.objects.filter(blocked_id=viewer.pk).values_list("blocker_id", flat=True)
     return set(blocked) | set(blockers)

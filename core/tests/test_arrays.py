@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 
-from core.arrays import among
+from core.arrays import FEW_IDS, among, one_of
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +52,17 @@ def test_each_id_is_made_an_int(george: AbstractBaseUser) -> None:
     assert str(george.pk) in str(params[0])
     assert f'"{george.pk}"' not in str(params[0]), "sent as a number, not as text"
     assert _names(condition) == {"george"}
+
+
+def test_one_of_lists_a_few_ids_and_sends_many_as_one_value(george: AbstractBaseUser, maria: AbstractBaseUser) -> None:
+    def params(condition: Q) -> tuple:
+        return get_user_model().objects.filter(condition).query.sql_with_params()[1]
+
+    few = one_of("pk", {george.pk, maria.pk})
+    assert _names(few) == {"george", "maria"}
+    assert len(params(few)) == 2
+    many = one_of("pk", [*range(10**8, 10**8 + FEW_IDS), maria.pk])
+    assert _names(many) == {"maria"}
+    assert len(params(many)) == 1
+    assert _names(one_of("pk", [])) == set()
+    assert _names(~one_of("pk", [])) == {"george", "maria"}

@@ -837,6 +837,14 @@ def test_misnested_anchors_around_a_table_are_cleaned_until_stable():
     assert sanitize_html(cleaned) == cleaned
 
 
+def test_an_anchor_the_parser_nests_across_a_table_cell_is_unwrapped():
+    # Found by the property test above: html5ever keeps <a><table><td><a> nested, and stably so.
+    cleaned = sanitize_html('<A><TABLE><TD><A href="https://example.org/">inner</A>')
+    assert not NESTED_ANCHOR.search(cleaned)
+    assert "inner" in cleaned, "the inner link's text stays"
+    assert sanitize_html(cleaned) == cleaned
+
+
 # --- F5: only FeedError, in bounded time ---------------------------------------------------------------
 
 
