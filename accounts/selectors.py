@@ -5,8 +5,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, Value
+from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import Block, FilterAction, FilterContext, KeywordFilter, Mute, User
 from core.arrays import one_of
@@ -47,31 +49,31 @@ class Apart:
 
 
 def apart(viewer: User | AnonymousUser) -> Apart | None:
-    """The viewer's `Apart`, read once per request when asked for again (`core.scope`: one query); None when
-    signed out, the first time, and outside a request (a task or a command), where callers use subqueries."""
+    """The viewer's `Apart`, read once per request (`core.scope`: one query); None when signed out and outside
+    a request (a task or a command), where callers use subqueries."""
     if not viewer.is_authenticated:
         return None
     return remembered(("apart", viewer.pk), lambda: _read_apart(viewer.pk))
 
 
+_APART_SQL = (
+    "SELECT 0, blocker_id, blocked_id FROM {block} WHERE blocker_id = %s OR blocked_id = %s "
+    "UNION ALL SELECT 1, muter_id, muted_id FROM {mute} WHERE muter_id = %s AND (until IS NULL OR until > %s)"
+)
+
+
 def _read_apart(pk: int) -> Apart:
-    """One query: the blocks either way and the mutes in force, as (is a mute, one side, the other side)."""
-    blocks = (
-        Block.objects.filter(Q(blocker_id=pk) | Q(blocked_id=pk))
-        .annotate(mute=Value(False))
-        .values_list("mute", "blocker_id", "blocked_id")
-    )
-    mutes = (
-        Mute.objects.active().filter(muter_id=pk).annotate(mute=Value(True)).values_list("mute", "muter_id", "muted_id")
-    )
-    blocked: set[int] = set()
-    muted: set[int] = set()
-    for mute, one, other in blocks.union(mutes, all=True):
-        if mute:
-            muted.add(other)
-        else:
-            blocked.add(other if one == pk else one)
-    return Apart(blocked=frozenset(blocked), muted=frozenset(muted))
+    """One statement: the blocks either way, and the mutes in force (as `Mute.objects.active()` has them), as
+    (is a mute, one side, the other side). Written out, as the ORM took 0.75 ms to build and compile the union
+    whose SQL runs in 0.02 (`posts/tests/test_request_relations.py` checks it against the querysets)."""
+    sql = _APART_SQL.format(block=Block._meta.db_table, mute=Mute._meta.db_table)  # the models' own tables
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, pk, pk, now])
+        rows = cursor.fetchall()
+    blocked = frozenset(other if one == pk else one for mute, one, other in rows if not mute)
+    muted = frozenset(other for mute, _, other in rows if mute)
+    return Apart(blocked=blocked, muted=muted)
 
 
 def hidden_people(viewer: User | AnonymousUser, field: str = "author_id", now: dt.datetime | None = None) -> Q:

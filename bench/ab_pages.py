@@ -41,7 +41,10 @@ def say(text: str) -> None:
 
 PAGES = {
     "stream": "course stream (5,000), page 1",
+    "person": "person page, most prolific author",
+    "tag": "tag page, most used tag",
     "artifact_200": "artifact page, most comments",
+    "timeline_200": "home timeline, following ~200",
     "timeline_2000": "home timeline, following ~2,000",
 }
 
@@ -61,7 +64,7 @@ def worker(args: argparse.Namespace) -> None:
     from accounts.models import Block, Mute, User
     from courses.models import Enrollment
     from network.models import Follow
-    from posts.models import Artifact
+    from posts.models import Artifact, Tag
 
     here = Path(sys.modules["posts.models"].__file__ or "").resolve()
     assert here.is_relative_to(Path(args.root).resolve()), f"the code under test came from {here}, not {args.root}"
@@ -80,9 +83,25 @@ def worker(args: argparse.Namespace) -> None:
         top = Artifact.objects.filter(visibility="public").annotate(n=Count("comments")).order_by("-n", "pk").first()
         assert top is not None, "no public artifact"
         who, url = reader, f"/a/{top.pk}/"
+    elif args.page == "person":  # as pages_bench chooses: the most prolific author outside mutes and blocks
+        author = (
+            Artifact.objects.published()
+            .exclude(author_id__in=apart | {reader})
+            .values("author_id")
+            .annotate(n=Count("id"))
+            .order_by("-n", "author_id")
+            .first()
+        )
+        assert author is not None, "no author"
+        who, url = reader, f"/people/{User.objects.get(pk=author['author_id']).username}/"
+    elif args.page == "tag":
+        tag = Tag.objects.annotate(n=Count("artifacts")).order_by("-n", "pk").first()
+        assert tag is not None, "no tag"
+        who, url = reader, f"/tags/{tag.name}/"
     else:
+        target = 200 if args.page == "timeline_200" else 2000
         counts = Follow.objects.values("follower_id").annotate(n=Count("id"))
-        who, url = min(counts, key=lambda row: (abs(row["n"] - 2000), row["follower_id"]))["follower_id"], "/home/"
+        who, url = min(counts, key=lambda row: (abs(row["n"] - target), row["follower_id"]))["follower_id"], "/home/"
     client = Client()
     client.force_login(User.objects.get(pk=who))
     for _ in range(10):

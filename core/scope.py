@@ -5,10 +5,10 @@ caller reads the way it would without it.
 
 For the few facts about the viewer that nearly every read of a page needs, such as the courses they belong
 to and the people they block or mute: read once as values, a page's queries carry them as values instead of
-a subquery each (which every query had to build and compile again). The first time a request asks, it gets
-None and uses the subquery: a request that asks once (an image's audience) reads nothing more. A write that
-changes one of those facts calls `forget()` (the apps connect it to their models' save and delete signals), so
-a request that changes them and then reads goes on with what it wrote.
+a subquery each (which every query had to build and compile again); a read that needs them once and is
+one query itself (an image's audience) reads `unscoped()`, with subqueries. A write that changes one of those
+facts calls `forget()` (the apps connect it to their models' save and delete signals), so a request that
+changes them and then reads goes on with what it wrote.
 """
 
 from collections.abc import Callable, Hashable, Iterator
@@ -29,23 +29,25 @@ def request_scope() -> Iterator[None]:
         _memo.reset(token)
 
 
-_ASKED = object()  # asked for once in this scope, not read yet
-
-
 def remembered[T](key: Hashable, read: Callable[[], T]) -> T | None:
-    """`read()`'s value, read once in this scope from the second time it is asked for; None the first time and
-    outside a scope (read nothing): a request that needs a fact once lets the query that needs it read it (a
-    subquery costs no query of its own), one that needs it again reads it once and reuses it."""
+    """`read()`'s value, read once in this scope; None outside a scope (read nothing)."""
     memo = _memo.get()
     if memo is None:
         return None
-    found = memo.get(key)
-    if found is None:
-        memo[key] = _ASKED
-        return None
-    if found is _ASKED:
-        memo[key] = found = read()
-    return found  # type: ignore[no-any-return]
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    """Read as outside a request: for a request that needs such a fact once, in one query (an image's
+    audience), where reading it first would cost a query more than the subquery."""
+    token = _memo.set(None)
+    try:
+        yield
+    finally:
+        _memo.reset(token)
 
 
 def forget(*args: object, **kwargs: object) -> None:

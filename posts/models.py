@@ -58,9 +58,8 @@ def facilitated_courses(viewer: User) -> "models.QuerySet[Enrollment, Any]":
 
 
 def memberships(viewer: User) -> tuple[frozenset[int], frozenset[int]] | None:
-    """The ids of the courses the viewer belongs to, and of those they facilitate, read once per request when
-    asked for again (`core.scope`: one query); None the first time and outside a request, where the rule uses
-    subqueries instead."""
+    """The ids of the courses the viewer belongs to, and of those they facilitate, read once per request
+    (`core.scope`: one query); None outside a request, where the rule uses subqueries instead."""
     return remembered(("memberships", viewer.pk), lambda: _read_memberships(viewer.pk))
 
 

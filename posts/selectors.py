@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
 from accounts.selectors import apart, filters_for
+from core.scope import unscoped
 from core.text import html_to_text
 from core.tone import classify, question_rewordings
 from core.views import Audience
@@ -205,14 +206,15 @@ def image_audience_of(viewer: Viewer, name: str) -> Audience | None:
     may see its artifact, the viewer alone when only they and some others may, and None when the viewer may
     not, or when no artifact holds the file (deleted, or its image replaced). One query."""
     public = ExpressionWrapper(visible_q(AnonymousUser()), output_field=BooleanField())
-    found = (
-        Artifact.objects.visible_to(viewer)
-        .filter(image=name)
-        .exclude(image="")  # the condition of the partial index artifact_image, so the database uses it
-        .annotate(public=public)
-        .values_list("public", flat=True)
-        .first()
-    )
+    with unscoped():  # the viewer's relations as subqueries of this one query, not read first (`core.scope`)
+        found = (
+            Artifact.objects.visible_to(viewer)
+            .filter(image=name)
+            .exclude(image="")  # the condition of the partial index artifact_image, so the database uses it
+            .annotate(public=public)
+            .values_list("public", flat=True)
+            .first()
+        )
     if found is None:
         return None
     return Audience.EVERYONE if found else Audience.VIEWER
