@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -214,6 +215,10 @@ def home_timeline(viewer: User, *, cursor: str | None = None, limit: int = PAGE_
 
 # Rounds of the timeline's fan-in; each reads four times as many events per source as the one before.
 TIMELINE_ROUNDS = 4
+# Following this many people or more, the newest artifacts are walked rather than each person's read and sorted
+# (`_TimelineRead._by_followed_authors`). At 1M artifacts on SQLite, the first round's 42 events: following 2,016,
+# 0.97 ms walking against 2.84 reading each; following 200, 12 ms walking against 0.41.
+WALK_NEWEST_FROM = 1000
 
 
 Key = tuple[dt.datetime, int]  # (time, artifact id): the timeline's order, newest first
@@ -252,9 +257,18 @@ class _TimelineRead:
         """Rows whose `field` (a person's id) is someone the viewer follows (and does not hide)."""
         return among(field, self.followed_ids)
 
+    def _by_followed_authors(self) -> QuerySet[Artifact]:
+        """Artifacts by people followed. Following WALK_NEWEST_FROM people or more, on SQLite, the author is
+        tested as `+author_id`, so SQLite walks the newest artifacts and keeps those of people followed instead
+        of reading each one's through their own index and sorting them all (PostgreSQL plans the walk itself)."""
+        if connection.vendor != "sqlite" or len(self.followed_ids) < WALK_NEWEST_FROM:
+            return Artifact.objects.filter(self._by_followed("author_id"))
+        walked = Func(F("author_id"), template="+%(expressions)s", output_field=IntegerField())
+        return Artifact.objects.alias(walked_author=walked).filter(among("walked_author", self.followed_ids))
+
     def _events(self, before: Key | None, k: int) -> tuple[set[int], Key | None]:
         sources: list[tuple[QuerySet[Any], str, str]] = [
-            (Artifact.objects.filter(self._by_followed("author_id")), "published_at", "id"),
+            (self._by_followed_authors(), "published_at", "id"),
             (self.shares, "created_at", "artifact_id"),
         ]
         if self.tagged is not None:

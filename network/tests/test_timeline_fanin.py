@@ -5,6 +5,8 @@ import datetime as dt
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Block, Mute, User
@@ -121,3 +123,16 @@ def test_one_round_or_many_the_pages_are_the_same(monkeypatch) -> None:
     monkeypatch.setattr(selectors, "TIMELINE_ROUNDS", 12)
     assert _read(viewer, 5) == expected
     assert max(rounds) > 2 * 6  # some page needed more than one round
+
+
+def test_walking_the_newest_artifacts_gives_the_same_pages(monkeypatch) -> None:
+    """Following many people, SQLite walks the newest artifacts instead of reading each person's (a plan, not a
+    rule): with the threshold at one person followed, every page is still what the rule says."""
+    viewer, expected = _network(3)
+    monkeypatch.setattr(selectors, "WALK_NEWEST_FROM", 1)
+    for limit in (1, 3, 20):
+        assert _read(viewer, limit) == expected, f"page size {limit}"
+    with CaptureQueriesContext(connection) as queries:
+        home_timeline(viewer)
+    walked = any('+"posts_artifact"."author_id"' in q["sql"] for q in queries.captured_queries)
+    assert walked == (connection.vendor == "sqlite")
