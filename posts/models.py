@@ -190,8 +190,9 @@ class Artifact(models.Model):
             models.Index(fields=["course", "-published_at", "-id"], name="artifact_course_stream"),
             models.Index(fields=["author", "-published_at", "-id"], name="artifact_author_stream"),
             models.Index(fields=["prompt", "-published_at", "-id"], name="artifact_prompt_stream"),
-            # Lists that walk everything newest first and stop after a page (a much-used tag's list).
-            models.Index(fields=["-published_at", "-id"], name="artifact_newest"),
+            # Lists that walk everything newest first and stop after a page (a much-used tag's list); the author
+            # last, so the home timeline of someone following many people walks it without reading the table.
+            models.Index(fields=["-published_at", "-id", "author"], name="artifact_newest"),
             # A book's quotes and notes in page order (the book page).
             models.Index(fields=["book", "page", "id"], name="artifact_book_pages"),
             # What waits for a facilitator (the moderation queue): only held rows are in it.

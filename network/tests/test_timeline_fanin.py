@@ -126,13 +126,14 @@ def test_one_round_or_many_the_pages_are_the_same(monkeypatch) -> None:
 
 
 def test_walking_the_newest_artifacts_gives_the_same_pages(monkeypatch) -> None:
-    """Following many people, SQLite walks the newest artifacts instead of reading each person's (a plan, not a
-    rule): with the threshold at one person followed, every page is still what the rule says."""
+    """Following many people, SQLite walks the newest artifacts and shares instead of reading each person's (a
+    plan, not a rule): with the threshold at one person followed, every page is still what the rule says."""
     viewer, expected = _network(3)
     monkeypatch.setattr(selectors, "WALK_NEWEST_FROM", 1)
     for limit in (1, 3, 20):
         assert _read(viewer, limit) == expected, f"page size {limit}"
     with CaptureQueriesContext(connection) as queries:
         home_timeline(viewer)
-    walked = any('+"posts_artifact"."author_id"' in q["sql"] for q in queries.captured_queries)
-    assert walked == (connection.vendor == "sqlite")
+    for walked_column in ('+"posts_artifact"."author_id"', '+"network_share"."sharer_id"'):
+        walked = any(walked_column in q["sql"] for q in queries.captured_queries)
+        assert walked == (connection.vendor == "sqlite"), walked_column
