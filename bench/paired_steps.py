@@ -6,13 +6,9 @@ the new way of one step in the same process, one after the other and in turns (A
 file, and reports each side's median and the median of the paired differences. Both ways must give the same
 answer, or it stops.
 
-The steps (round 7 of bench/README.md, "Pages"):
-
-  cards     the course stream's 21 cards: the ORM's `select_related(... "prompt__week__course" ...)` with
-            `prefetch_related("tags")`, against `posts.selectors.cards` (tags in one values query, the prompt's
-            course the artifact's own);
-  timeline  the home timeline of the person following closest to 2,000: shares of the people followed read person by
-            person and sorted, against walked newest first (`share_newest`); both walk the newest artifacts.
+The step (round 7 of bench/README.md, "Pages"): the course stream's 21 cards, read as the ORM's
+`select_related(... "prompt__week__course" ...)` with `prefetch_related("tags")`, against `posts.selectors.cards`
+(tags in one values query, the prompt's course the artifact's own), each building its query as the page does.
 
     .venv/bin/python bench/paired_steps.py --sqlite /work/benchdb/pages-1m-seed1.sqlite3
 Writes bench/results/pages-paired.json (--no-write to skip). Reads only: nothing is written to the file.
@@ -83,13 +79,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db.models import Count, QuerySet
 
     from accounts.models import Block, Mute, User
     from core.scope import request_scope
     from courses.models import Course, Enrollment
-    from network import selectors as network_selectors
-    from network.models import Follow
     from posts.models import Artifact
     from posts.selectors import _with_display, cards, shown_comment_count
 
@@ -100,10 +93,6 @@ def main() -> None:
     participants = Enrollment.objects.filter(course__slug="bench-big", role="participant").order_by("user_id")
     reader = User.objects.get(pk=next(pk for pk in participants.values_list("user_id", flat=True) if pk not in apart))
     course = Course.objects.get(slug="bench-big")
-    counts = Follow.objects.values("follower_id").annotate(n=Count("id"))
-    follower = User.objects.get(
-        pk=min(counts, key=lambda row: (abs(row["n"] - 2000), row["follower_id"]))["follower_id"]
-    )
 
     def shown(artifacts: list[Artifact]) -> list[tuple[Any, ...]]:
         """What a card shows of the loaded relations (tags in any order: the ORM's prefetch gives no order)."""
@@ -118,17 +107,6 @@ def main() -> None:
             for a in artifacts
         ]
 
-    class SharesReadEach(network_selectors._TimelineRead):
-        """The timeline as before this round: shares read person by person, whatever the number followed."""
-
-        def _walked(self, rows: QuerySet[Any], field: str) -> QuerySet[Any]:
-            if field == "sharer_id":
-                return rows.filter(self._by_followed(field))
-            return super()._walked(rows, field)
-
-    def items(timeline: Any) -> list[tuple[int, Any, int | None]]:
-        return [(i.artifact.pk, i.activity_at, i.share.pk if i.share else None) for i in timeline.items]
-
     results: dict[str, Any] = {}
     with request_scope():
         stream = Artifact.objects.visible_to(reader).unmuted_for(reader).published().filter(course=course)
@@ -141,14 +119,6 @@ def main() -> None:
 
         results["cards"] = _paired(lambda: shown(orm()), lambda: shown(cards(_with_display(stream)[:21])), args.pairs)
         say(f"cards (21, the stream's first page): {results['cards']}")
-    with request_scope():
-        results["timeline"] = _paired(
-            lambda: items(SharesReadEach(follower, 20).page(None)),
-            lambda: items(network_selectors._TimelineRead(follower, 20).page(None)),
-            args.pairs,
-        )
-        results["timeline"]["following"] = Follow.objects.filter(follower=follower).count()
-        say(f"timeline (following ~2,000), shares read each against walked: {results['timeline']}")
     if not args.no_write:
         Path(args.output).write_text(
             json.dumps(

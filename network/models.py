@@ -57,9 +57,7 @@ class Share(models.Model):
             # The home timeline reads followed people's newest shares as (time, artifact) from the index alone.
             models.Index(fields=["sharer", "-created_at", "-artifact"], name="share_sharer_artifact"),
             models.Index(fields=["artifact", "created_at"], name="share_artifact"),
-            # The newest shares, from the index alone: the home timeline of someone following many people walks
-            # it (network.selectors); the nightly rollup reads one day's range of it.
-            models.Index(fields=["-created_at", "-artifact", "sharer"], name="share_newest"),
+            models.Index(fields=["created_at"], name="share_day"),  # the nightly rollup reads one day
         ]
 
     def __str__(self) -> str:

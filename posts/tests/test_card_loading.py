@@ -38,7 +38,8 @@ def test_cards_hold_the_same_tags_and_prompts_as_the_orm_would_load(course: Cour
         sorted(t.name for t in a.tags.all()) for a in expected
     ]
     assert [[t.pk for t in a.tags.all()] for a in loaded] == [
-        list(a.tags.through.objects.filter(artifact=a).order_by("pk").values_list("tag_id", flat=True)) for a in loaded
+        list(a.tags.through.objects.filter(artifact=a).order_by("tag_id").values_list("tag_id", flat=True))
+        for a in loaded
     ]
     with CaptureQueriesContext(connection) as reading:
         seen = [(a.prompt.week.course.slug if a.prompt else None, [t.name for t in a.tags.all()]) for a in loaded]
