@@ -84,7 +84,7 @@ def main() -> None:
     from core.scope import request_scope
     from courses.models import Course, Enrollment
     from posts.models import Artifact
-    from posts.selectors import _with_display, cards, shown_comment_count
+    from posts.selectors import card_query, cards, shown_comment_count
 
     apart = set(Block.objects.values_list("blocker_id", flat=True)) | set(
         Block.objects.values_list("blocked_id", flat=True)
@@ -117,7 +117,7 @@ def main() -> None:
             loaded = stream.select_related(*related).prefetch_related("tags")
             return list(loaded.annotate(comment_count=shown_comment_count())[:21])
 
-        results["cards"] = _paired(lambda: shown(orm()), lambda: shown(cards(_with_display(stream)[:21])), args.pairs)
+        results["cards"] = _paired(lambda: shown(orm()), lambda: shown(cards(card_query(stream)[:21])), args.pairs)
         say(f"cards (21, the stream's first page): {results['cards']}")
     if not args.no_write:
         Path(args.output).write_text(

@@ -33,14 +33,13 @@ from network.mentions import mention_count, mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
 from posts.models import Artifact, Comment, Tag, visible_q
 from posts.selectors import (
-    CARD_RELATED,
     EXTRA_ROUNDS,
     PAGE_SIZE,
     after_position,
+    card_query,
     cards,
     decode_cursor,
     filter_keeper,
-    shown_comment_count,
     with_tag,
 )
 
@@ -370,14 +369,7 @@ class _TimelineRead:
         step = self.limit + 1
         for start in range(0, min(len(ready), step * (1 + EXTRA_ROUNDS)), step):
             chunk = ready[start : start + step]
-            loaded = {
-                artifact.pk: artifact
-                for artifact in cards(
-                    Artifact.objects.select_related(*CARD_RELATED)
-                    .annotate(comment_count=shown_comment_count())
-                    .filter(pk__in=[pk for _, pk in chunk])
-                )
-            }
+            loaded = {a.pk: a for a in cards(card_query(Artifact.objects.filter(pk__in=[pk for _, pk in chunk])))}
             # The share is the item's activity when it is the latest thing that happened to it.
             share_ids = [latest[pk][1] for when, pk in chunk if pk in latest and latest[pk][0] == when]
             shares = Share.objects.select_related("sharer").in_bulk(share_ids) if share_ids else {}

@@ -8,7 +8,7 @@ from accounts.models import FilterContext
 from accounts.selectors import filters_for
 from courses.models import Book, Course, ReadingProgress, ReadingStatus
 from posts.models import BOOK_MAX_PAGE, Artifact
-from posts.selectors import Page, Viewer, _with_display, cards, filter_keeper
+from posts.selectors import Page, Viewer, card_query, cards, filter_keeper
 
 BOOK_PAGE_SIZE = 50
 # Where an artifact anchored to a chapter only sorts: after every page.
@@ -38,7 +38,7 @@ def book_quotes(*, book: Book, viewer: Viewer, cursor: str | None = None, limit:
             qs = qs.filter(page__isnull=True, id__gt=pk)
         else:
             qs = qs.filter(Q(page__gt=at) | Q(page=at, id__gt=pk) | Q(page__isnull=True))
-    rows = cards(_with_display(qs).order_by(F("page").asc(nulls_last=True), "id")[: limit + 1])
+    rows = cards(card_query(qs).order_by(F("page").asc(nulls_last=True), "id")[: limit + 1])
     more, rows = len(rows) > limit, rows[:limit]
     keep = filter_keeper(filters_for(viewer, FilterContext.COURSES))
     items = [row for row in rows if keep is None or keep(row)]

@@ -103,13 +103,13 @@ def shown_comment_count() -> Coalesce:
 CARD_RELATED = ("author", "course", "prompt__week", "book")
 
 
-def _with_display(qs: ArtifactQuerySet) -> ArtifactQuerySet:
+def card_query(qs: ArtifactQuerySet) -> ArtifactQuerySet:
     """The query of a list of cards; read it with `cards`, which adds what a card shows from other tables."""
     return qs.select_related(*CARD_RELATED).annotate(comment_count=shown_comment_count())
 
 
 def cards(qs: QuerySet[Artifact]) -> list[Artifact]:
-    """The artifacts of a `_with_display` query, ready to draw: their tags read in one query (`load_tags`), and
+    """The artifacts of a `card_query` query, ready to draw: their tags read in one query (`load_tags`), and
     each prompt's course the artifact's own object (one query more only for a prompt of another course, which
     the services refuse). The same queries however many artifacts there are."""
     return finish_cards(list(qs))
@@ -208,7 +208,7 @@ def paginate(
         sliced = qs
         if position:
             sliced = qs.filter(after_position(*position))
-        rows = cards(_with_display(sliced)[: limit + 1])
+        rows = cards(card_query(sliced)[: limit + 1])
         for row in rows:
             if len(items) == limit:
                 return Page(items=items, next_cursor=encode_cursor(last) if last else None)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from courses.models import Course
 from courses.tests.factories import CourseFactory, PromptFactory, WeekFactory
 from posts.models import Artifact, Tag
-from posts.selectors import CARD_RELATED, _with_display, cards, finish_cards, load_tags
+from posts.selectors import CARD_RELATED, card_query, cards, finish_cards, load_tags
 from posts.tests.factories import ArtifactFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def _tagged(count: int, course: Course) -> list[Artifact]:
 
 
 def _read(ids: list[int]) -> list[Artifact]:
-    return cards(_with_display(Artifact.objects.filter(pk__in=ids)).order_by("pk"))
+    return cards(card_query(Artifact.objects.filter(pk__in=ids)).order_by("pk"))
 
 
 def test_cards_hold_the_same_tags_and_prompts_as_the_orm_would_load(course: Course) -> None:
