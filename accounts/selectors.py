@@ -2,6 +2,7 @@
 may fetch an avatar."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -34,7 +35,13 @@ def filters_for(
         .order_by("phrase", "id")
         .values_list("phrase", "whole_word", "action")
     )
-    rules = [Rule(phrase, whole_word, action == FilterAction.HIDE) for phrase, whole_word, action in rows]
+    return matcher_of(rows)
+
+
+def matcher_of(rows: Iterable[tuple[str, bool, str]]) -> WordFilter | None:
+    """The matcher of active filters given as (phrase, whole word, action), ordered by phrase and id: hiding
+    filters first, so when a text matches both a hiding and a warning filter it is hidden."""
+    rules = [Rule(phrase, bool(whole_word), action == FilterAction.HIDE) for phrase, whole_word, action in rows]
     rules.sort(key=lambda rule: not rule.hide)
     return build(rules)
 

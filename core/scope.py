@@ -39,6 +39,14 @@ def remembered[T](key: Hashable, read: Callable[[], T]) -> T | None:
     return memo[key]  # type: ignore[no-any-return]
 
 
+def remember(key: Hashable, value: object) -> None:
+    """Keep `value` as what `remembered(key, …)` gives for the rest of this scope: for a read that learned it
+    along with something else (one statement for several facts). Outside a scope, nothing."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[key] = value
+
+
 @contextmanager
 def unscoped() -> Iterator[None]:
     """Read as outside a request: for a request that needs such a fact once, in one query (an image's
