@@ -1,13 +1,18 @@
 """Reads for courses: membership, facilitation, the current week."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import apart_of, apart_params, apart_sql
+from core.scope import remember, remembered
 from courses.models import (
     Book,
     Course,
@@ -41,7 +46,56 @@ def can_facilitate(course: Course, viewer: Viewer) -> bool:
     """Facilitators of the course, and site staff, may manage it."""
     if not viewer.is_authenticated:
         return False
-    return bool(viewer.is_staff) or role_in(course, viewer) == MemberRole.FACILITATOR
+    if viewer.is_staff:
+        return True
+    known = memberships(viewer)  # type: ignore[arg-type]
+    if known is not None:
+        return course.pk in known[1]
+    return role_in(course, viewer) == MemberRole.FACILITATOR
+
+
+Memberships = tuple[frozenset[int], frozenset[int]]
+
+
+def memberships(viewer: User) -> Memberships | None:
+    """The ids of the courses the viewer belongs to, and of those they facilitate, read once per request
+    (`core.scope`), in one statement with the viewer's blocks and mutes (`accounts.selectors.apart`, kept for the
+    rest of the request too: nearly every page needs both, for the visibility rule); None outside a request, where
+    callers read with subqueries instead."""
+    return remembered(("memberships", viewer.pk), lambda: _read_memberships(viewer.pk))
+
+
+def relations_sql(width: int = 4) -> str:
+    """`accounts.selectors.apart_sql` and then the viewer's enrollments as rows (2, course id, 0, role), padded
+    with NULL columns to `width`. Its parameters: `relations_params`."""
+    pad = ", NULL" * (width - 4)
+    return (
+        f"{apart_sql(width)} UNION ALL SELECT 2, course_id, 0, role{pad} FROM {Enrollment._meta.db_table} "  # noqa: S608
+        "WHERE user_id = %s"
+    )
+
+
+def relations_params(pk: int) -> list[Any]:
+    return [*apart_params(pk), pk]
+
+
+def keep_relations(pk: int, rows: Sequence[Sequence[Any]]) -> Memberships:
+    """From the rows `relations_sql` reads: the viewer's `Apart` kept for the request, and their memberships
+    (kept too, and returned)."""
+    remember(("apart", pk), apart_of(pk, rows))
+    courses = [(row[1], row[3]) for row in rows if row[0] == 2]
+    known = (
+        frozenset(course for course, _ in courses),
+        frozenset(course for course, role in courses if role == MemberRole.FACILITATOR),
+    )
+    remember(("memberships", pk), known)
+    return known
+
+
+def _read_memberships(pk: int) -> Memberships:
+    with connection.cursor() as cursor:
+        cursor.execute(relations_sql(), relations_params(pk))
+        return keep_relations(pk, cursor.fetchall())
 
 
 def facilitators(course: Course) -> QuerySet[User]:

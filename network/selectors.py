@@ -25,11 +25,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, KeywordFilter, Mute, User
-from accounts.selectors import Apart, filters_for, hidden_people, matcher_of
+from accounts.selectors import apart_of, filters_for, hidden_people, matcher_of
 from core.arrays import among
-from core.scope import remember
 from core.text import html_to_text
-from courses.models import Course, Enrollment, HabitMode, MemberRole, Week
+from courses.models import Course, HabitMode, Week
+from courses.selectors import keep_relations, relations_params, relations_sql
 from network import habits
 from network.mentions import mention_count, mentions_of
 from network.models import Follow, Notification, NotificationKind, NotificationsSeen, Open, Share, TagFollow
@@ -243,50 +243,35 @@ class _Reader:
     keep: Callable[[Artifact], bool] | None
 
 
-_READER_SQL = (
-    "SELECT 0, blocker_id, blocked_id, NULL, NULL FROM {block} WHERE blocker_id = %s OR blocked_id = %s "
-    "UNION ALL SELECT 1, muter_id, muted_id, NULL, NULL FROM {mute} "
-    "WHERE muter_id = %s AND (until IS NULL OR until > %s) "
-    "UNION ALL SELECT 2, course_id, 0, role, NULL FROM {enrollment} WHERE user_id = %s "
-    "UNION ALL SELECT 3, followee_id, 0, NULL, NULL FROM {follow} WHERE follower_id = %s "
-    "UNION ALL SELECT 4, tag_id, 0, NULL, NULL FROM {tag_follow} WHERE user_id = %s "
-    "UNION ALL SELECT 5, id, CASE WHEN whole_word THEN 1 ELSE 0 END, action, phrase FROM {keyword_filter} "
-    "WHERE owner_id = %s AND in_home AND (expires_at IS NULL OR expires_at > %s) "
-    "ORDER BY 1, 5, 2"
-)
+def _reader_sql() -> str:
+    """`courses.selectors.relations_sql` (blocks, mutes, courses) and then the people and tags the viewer follows
+    and their keyword filters for home in force, as rows (3, person), (4, tag), (5, filter id, whole word,
+    action, phrase); ordered so the filters come by phrase and id, as `filters_for` reads them."""
+    return (
+        f"{relations_sql(5)} "  # noqa: S608 - the models' own tables, no value of anyone's
+        f"UNION ALL SELECT 3, followee_id, 0, NULL, NULL FROM {Follow._meta.db_table} WHERE follower_id = %s "
+        f"UNION ALL SELECT 4, tag_id, 0, NULL, NULL FROM {TagFollow._meta.db_table} WHERE user_id = %s "
+        "UNION ALL SELECT 5, id, CASE WHEN whole_word THEN 1 ELSE 0 END, action, phrase "
+        f"FROM {KeywordFilter._meta.db_table} WHERE owner_id = %s AND in_home "
+        "AND (expires_at IS NULL OR expires_at > %s) "
+        "ORDER BY 1, 5, 2"
+    )
 
 
 def _read_reader(viewer: User) -> _Reader:
     """The timeline's `_Reader`, and the viewer's blocks, mutes and courses (`accounts.selectors.apart`,
-    `posts.models.memberships`, kept for the rest of the request, where the visibility rule reads them), in one
+    `courses.selectors.memberships`, kept for the rest of the request, where the visibility rule reads them), in one
     statement: six small reads through the ORM were 2.3 ms of a 13 ms page at 1M artifacts, nearly all of it building
     and compiling them. The same rows as `Block`, `Mute.objects.active()`, `Enrollment`, `Follow`, `TagFollow` and
     `KeywordFilter.objects.active()` for home (`network/tests/test_timeline_reader.py` checks it against them)."""
-    tables = {
-        "block": Block._meta.db_table,
-        "mute": Mute._meta.db_table,
-        "enrollment": Enrollment._meta.db_table,
-        "follow": Follow._meta.db_table,
-        "tag_follow": TagFollow._meta.db_table,
-        "keyword_filter": KeywordFilter._meta.db_table,
-    }
     pk = viewer.pk
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [*relations_params(pk), pk, pk, pk, connection.ops.adapt_datetimefield_value(timezone.now())]
     with connection.cursor() as cursor:
-        cursor.execute(_READER_SQL.format(**tables), [pk, pk, pk, now, pk, pk, pk, pk, now])
+        cursor.execute(_reader_sql(), params)
         rows = cursor.fetchall()
-    blocked = frozenset(b if a == pk else a for kind, a, b, _, _ in rows if kind == 0)
-    muted = frozenset(b for kind, _, b, _, _ in rows if kind == 1)
-    courses = [(a, role) for kind, a, _, role, _ in rows if kind == 2]
-    remember(("apart", pk), Apart(blocked=blocked, muted=muted))
-    remember(
-        ("memberships", pk),
-        (
-            frozenset(course for course, _ in courses),
-            frozenset(course for course, role in courses if role == MemberRole.FACILITATOR),
-        ),
-    )
-    hidden = blocked | muted
+    keep_relations(pk, rows)
+    away = apart_of(pk, rows)  # also outside a request, where nothing is kept
+    hidden = away.blocked | away.muted
     return _Reader(
         followed=[a for kind, a, _, _, _ in rows if kind == 3 and a not in hidden],
         tags=[a for kind, a, _, _, _ in rows if kind == 4],

@@ -14,9 +14,9 @@ from accounts.models import Block, Mute, User
 from accounts.selectors import apart
 from core.arrays import one_of
 from core.links import link
-from core.scope import remembered
 from core.video import Video
 from courses.models import Book, Course, Enrollment, MemberRole, Prompt
+from courses.selectors import memberships
 
 
 class Kind(models.TextChoices):
@@ -55,20 +55,6 @@ class Tag(models.Model):
 def facilitated_courses(viewer: User) -> "models.QuerySet[Enrollment, Any]":
     """The ids of the courses the viewer facilitates, as a subquery."""
     return Enrollment.objects.filter(user_id=viewer.pk, role=MemberRole.FACILITATOR).values("course_id")
-
-
-def memberships(viewer: User) -> tuple[frozenset[int], frozenset[int]] | None:
-    """The ids of the courses the viewer belongs to, and of those they facilitate, read once per request
-    (`core.scope`: one query); None outside a request, where the rule uses subqueries instead."""
-    return remembered(("memberships", viewer.pk), lambda: _read_memberships(viewer.pk))
-
-
-def _read_memberships(pk: int) -> tuple[frozenset[int], frozenset[int]]:
-    rows = list(Enrollment.objects.filter(user_id=pk).values_list("course_id", "role"))
-    return (
-        frozenset(course for course, _ in rows),
-        frozenset(course for course, role in rows if role == MemberRole.FACILITATOR),
-    )
 
 
 def held_seen_q(viewer: User | AnonymousUser, via: str = "", course: str = "course_id") -> Q:

@@ -14,10 +14,11 @@ from accounts.selectors import _read_apart, apart, filters_for, hidden_people
 from accounts.tests.factories import UserFactory
 from core.scope import request_scope
 from courses.models import MemberRole
+from courses.selectors import _read_memberships, memberships
 from courses.tests.factories import CourseFactory, EnrollmentFactory
 from network.models import Follow, TagFollow
 from network.selectors import _read_reader
-from posts.models import Artifact, Tag, _read_memberships, memberships
+from posts.models import Artifact, Tag
 from posts.selectors import filter_keeper
 from posts.tests.factories import ArtifactFactory
 
