@@ -171,6 +171,11 @@ class Artifact(models.Model):
 
     objects = ArtifactQuerySet.as_manager()
 
+    # The phrase of the viewer's warning filter that a list's artifact matches (`posts.selectors.filter_keeper`), set
+    # on the artifact read for that viewer; none otherwise. A default here, so a Django template asking for it finds
+    # it: a missing attribute makes the template engine list the object's attributes (`dir`), 0.35 ms a timeline.
+    filtered_by: str = ""
+
     class Meta:
         indexes = [
             models.Index(fields=["course", "-published_at", "-id"], name="artifact_course_stream"),

@@ -279,7 +279,7 @@ def filter_keeper(matcher: WordFilter | None) -> Callable[[Artifact], bool] | No
             return True
         if rule.hide:
             return False
-        artifact.filtered_by = rule.phrase  # type: ignore[attr-defined]
+        artifact.filtered_by = rule.phrase
         return True
 
     return keep
