@@ -5,6 +5,7 @@ import datetime as dt
 import random
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -151,8 +152,30 @@ def test_people_who_wrote_little_are_read_each_not_walked(monkeypatch) -> None:
     monkeypatch.setattr(selectors, "WALK_NEWEST_FROM", 1)
     for threshold, walks in ((written + 1, False), (written, True)):
         monkeypatch.setattr(selectors, "WALK_AMONG_AT_LEAST", threshold)
+        cache.clear()  # the decision is kept for some minutes (WALK_DECISION_SECONDS)
         assert _read(viewer, 3) == expected
         with CaptureQueriesContext(connection) as queries:
             home_timeline(viewer)
         walked = any('+"posts_artifact"."author_id"' in q["sql"] for q in queries.captured_queries)
         assert walked == (walks and connection.vendor == "sqlite"), f"at least {threshold}"
+
+
+def test_the_walk_is_decided_once_and_kept_for_a_while(monkeypatch) -> None:
+    """The bounded count that chooses the walk runs on the first page only; the next pages and reloads use its
+    answer, kept under the viewer and the people they follow. Following someone else, it is counted again."""
+    viewer, expected = _network(5)
+    monkeypatch.setattr(selectors, "WALK_NEWEST_FROM", 1)
+
+    def counts() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            home_timeline(viewer)
+        sql = [q["sql"] for q in queries.captured_queries]
+        return sum("COUNT(*)" in q and '"posts_artifact"."author_id"' in q for q in sql)
+
+    once = 1 if connection.vendor == "sqlite" else 0  # PostgreSQL plans the walk itself: nothing to decide
+    assert counts() == once
+    assert counts() == 0
+    assert _read(viewer, 3) == expected
+    stranger = UserFactory.create()
+    Follow.objects.create(follower=viewer, followee=stranger)
+    assert counts() == once, "another set of people followed: counted again"
