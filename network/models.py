@@ -57,7 +57,9 @@ class Share(models.Model):
             # The home timeline reads followed people's newest shares as (time, artifact) from the index alone.
             models.Index(fields=["sharer", "-created_at", "-artifact"], name="share_sharer_artifact"),
             models.Index(fields=["artifact", "created_at"], name="share_artifact"),
-            models.Index(fields=["created_at"], name="share_day"),  # the nightly rollup reads one day
+            # The newest shares, walked by the home timeline (`network.selectors._TimelineRead._walked`) with the
+            # sharer in the index, so the table is not read; and one day's, read by the nightly rollup.
+            models.Index(fields=["created_at", "artifact", "sharer"], name="share_newest"),
         ]
 
     def __str__(self) -> str:

@@ -138,7 +138,26 @@ def test_walking_the_newest_artifacts_gives_the_same_pages(monkeypatch) -> None:
         home_timeline(viewer)
     walked = any('+"posts_artifact"."author_id"' in q["sql"] for q in queries.captured_queries)
     assert walked == (connection.vendor == "sqlite")
-    assert not any('+"network_share"' in q["sql"] for q in queries.captured_queries)  # shares: each person's
+    walked_shares = any('+"network_share"."sharer_id"' in q["sql"] for q in queries.captured_queries)
+    assert walked_shares == (connection.vendor == "sqlite")
+
+
+def test_people_who_shared_little_have_their_shares_read_each_not_walked(monkeypatch) -> None:
+    """As with artifacts: walking the newest shares pays only when the people followed did WALK_AMONG_AT_LEAST of
+    them; following two thousand people who never share, the walk read all 288,000 shares (50 ms at 1M)."""
+    viewer, expected = _network(6)
+    followed = selectors._TimelineRead(viewer, 3).followed_ids
+    shared = Share.objects.filter(sharer__in=followed).count()
+    assert shared > 2
+    monkeypatch.setattr(selectors, "WALK_NEWEST_FROM", 1)
+    for threshold, walks in ((shared + 1, False), (shared, True)):
+        monkeypatch.setattr(selectors, "WALK_AMONG_AT_LEAST", threshold)
+        cache.clear()
+        assert _read(viewer, 3) == expected
+        with CaptureQueriesContext(connection) as queries:
+            home_timeline(viewer)
+        walked = any('+"network_share"."sharer_id"' in q["sql"] for q in queries.captured_queries)
+        assert walked == (walks and connection.vendor == "sqlite"), f"at least {threshold}"
 
 
 def test_people_who_wrote_little_are_read_each_not_walked(monkeypatch) -> None:
