@@ -27,15 +27,30 @@ class OneOf(Func):
     output_field = BooleanField()
 
 
-def among(field: str, ids: Iterable[int]) -> Q:
+class Ids:
+    """Ids made into the one value `among` sends, once, for a list that goes into several queries (the people a
+    viewer follows go into five on the home timeline: following two thousand, encoding them each time was 1 ms of
+    a 12 ms page)."""
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        self.listed = [int(pk) for pk in ids]
+        self._encoded: str | None = None
+
+    def encoded(self) -> str:
+        if self._encoded is None:
+            self._encoded = int_array(self.listed) if connection.vendor == "postgresql" else json.dumps(self.listed)
+        return self._encoded
+
+
+def among(field: str, ids: Iterable[int] | Ids) -> Q:
     """Rows whose `field` (a non-null column: negated, SQLite and PostgreSQL differ on NULL) is one of `ids`,
     the ids sent as one value: a condition that costs the same to build
     and compile for two ids or two thousand, where a subquery costs a query's building each time it is used
     (the home timeline uses the people followed in four queries: 1.2 ms of 15 at 1M artifacts on SQLite)."""
-    listed = [int(pk) for pk in ids]
+    value = (ids if isinstance(ids, Ids) else Ids(ids)).encoded()
     if connection.vendor == "postgresql":
-        return Q(OneOf(F(field), Value(int_array(listed))))
-    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", (json.dumps(listed),))})
+        return Q(OneOf(F(field), Value(value)))
+    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", (value,))})
 
 
 # Up to this many ids go as a parameter each (`IN (%s, %s, …)`, the quickest to build for a few); more go as one

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 
-from core.arrays import FEW_IDS, among, one_of
+from core.arrays import FEW_IDS, Ids, among, one_of
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +66,15 @@ def test_one_of_lists_a_few_ids_and_sends_many_as_one_value(george: AbstractBase
     assert len(params(many)) == 1
     assert _names(one_of("pk", [])) == set()
     assert _names(~one_of("pk", [])) == {"george", "maria"}
+
+
+def test_ids_encoded_once_give_the_same_rows_in_every_query(
+    george: AbstractBaseUser, maria: AbstractBaseUser, devon: AbstractBaseUser
+) -> None:
+    ids = Ids(str(pk) for pk in [george.pk, devon.pk])  # type: ignore[misc]  # made ints first: nothing else gets in
+    first = ids.encoded()
+    assert _names(among("pk", ids)) == {"george", "devon"}
+    assert _names(~among("id", ids)) == {"maria"}
+    assert ids.encoded() is first, "encoded once, however many queries it goes into"
+    with pytest.raises(ValueError, match="invalid literal"):
+        Ids(["1; DROP TABLE accounts_user"])  # type: ignore[list-item]
