@@ -291,7 +291,12 @@ def can_see(artifact: Artifact, viewer: Viewer) -> bool:
 
 def artifact_for(pk: int, viewer: Viewer) -> Artifact | None:
     """One artifact if the viewer may see it; None both when hidden and when missing."""
-    found = cards(Artifact.objects.visible_to(viewer).select_related(*CARD_RELATED).filter(pk=pk)[:1])
+    found = cards(
+        Artifact.objects.visible_to(viewer)
+        .select_related(*CARD_RELATED)
+        .annotate(card_tags=card_tags())  # its tags in the same query
+        .filter(pk=pk)[:1]
+    )
     return found[0] if found else None
 
 
