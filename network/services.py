@@ -74,19 +74,21 @@ def unfollow_tag(*, user: User, name: str) -> None:
     TagFollow.objects.filter(user=user, tag__name=name.lstrip("#").lower()).delete()
 
 
-def record_open(*, user: User, artifact: Artifact, via_share: Share | None = None) -> Open:
-    """Remember that the person opened the artifact (its page, or the original via /go/)."""
+def record_open(*, user: User, artifact: Artifact, via_share: Share | None = None) -> None:
+    """Remember that the person opened the artifact (its page, or the original via /go/): one UPDATE when they
+    opened it before (every later view of an artifact page), else one INSERT; two people's first opens racing
+    end in one row either way."""
     now = timezone.now()
     updated = Open.objects.filter(user=user, artifact=artifact).update(last_opened_at=now, count=F("count") + 1)
-    if not updated:
-        try:
-            with transaction.atomic():
-                return Open.objects.create(
-                    user=user, artifact=artifact, via_share=via_share, first_opened_at=now, last_opened_at=now
-                )
-        except IntegrityError:
-            pass
-    return Open.objects.get(user=user, artifact=artifact)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            Open.objects.create(
+                user=user, artifact=artifact, via_share=via_share, first_opened_at=now, last_opened_at=now
+            )
+    except IntegrityError:  # opened in another request between the UPDATE and the INSERT: count it there
+        Open.objects.filter(user=user, artifact=artifact).update(last_opened_at=now, count=F("count") + 1)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -129,6 +130,35 @@ def test_blocked_author_page_404s_and_records_nothing(login, maria, devon, post)
     Block.objects.create(blocker=devon, blocked=maria)
     assert login(maria).get(post.get_absolute_url()).status_code == 404
     assert not Open.objects.exists()
+
+
+def test_an_open_is_one_row_counted_each_time_in_one_query_after_the_first(
+    maria, link, django_assert_num_queries
+) -> None:
+    services.record_open(user=maria, artifact=link)
+    with django_assert_num_queries(1):  # the UPDATE alone: every later view of an artifact page
+        services.record_open(user=maria, artifact=link)
+    opened = Open.objects.get(user=maria, artifact=link)
+    assert opened.count == 2
+
+
+def test_two_first_opens_racing_end_in_one_row_counting_both(maria, link, monkeypatch) -> None:
+    """The other request's INSERT lands between this one's UPDATE (no row yet) and its INSERT."""
+    real_update = QuerySet.update
+    calls: list[int] = []
+
+    def update_after_the_other_insert(self: QuerySet, **values: object) -> int:
+        if self.model is Open and not calls:
+            calls.append(1)
+            Open.objects.create(user=maria, artifact=link)  # the other request's first open
+            return 0
+        return real_update(self, **values)
+
+    monkeypatch.setattr(QuerySet, "update", update_after_the_other_insert)
+    services.record_open(user=maria, artifact=link)
+    monkeypatch.undo()
+    assert Open.objects.filter(user=maria, artifact=link).count() == 1
+    assert Open.objects.get(user=maria, artifact=link).count == 2
 
 
 # The share service

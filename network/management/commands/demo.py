@@ -140,8 +140,8 @@ class Loader:
             # Two shares in three lead a follower of the sharer (the person before them round the circle) to it.
             reader = self.follower_of(share.sharer_id)
             if n % 3 != 2 and reader is not None and reader.pk != share.artifact.author_id:
-                opened = network_services.record_open(user=reader, artifact=share.artifact, via_share=share)
-                Open.objects.filter(pk=opened.pk, via_share=share).update(
+                network_services.record_open(user=reader, artifact=share.artifact, via_share=share)
+                Open.objects.filter(user=reader, artifact=share.artifact, via_share=share).update(
                     first_opened_at=min(when + dt.timedelta(hours=3), self.now - dt.timedelta(minutes=10))
                 )
 
