@@ -11,7 +11,7 @@ from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Qu
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import apart_of, apart_params, apart_sql
+from accounts.selectors import Apart, apart_of, apart_params, apart_sql
 from core.scope import remember, remembered
 from courses.models import (
     Book,
@@ -79,23 +79,24 @@ def relations_params(pk: int) -> list[Any]:
     return [*apart_params(pk), pk]
 
 
-def keep_relations(pk: int, rows: Sequence[Sequence[Any]]) -> Memberships:
-    """From the rows `relations_sql` reads: the viewer's `Apart` kept for the request, and their memberships
-    (kept too, and returned)."""
-    remember(("apart", pk), apart_of(pk, rows))
+def keep_relations(pk: int, rows: Sequence[Sequence[Any]]) -> tuple[Apart, Memberships]:
+    """From the rows `relations_sql` reads: the viewer's `Apart` and memberships, both kept for the request (when
+    there is one) and returned."""
+    away = apart_of(pk, rows)
+    remember(("apart", pk), away)
     courses = [(row[1], row[3]) for row in rows if row[0] == 2]
     known = (
         frozenset(course for course, _ in courses),
         frozenset(course for course, role in courses if role == MemberRole.FACILITATOR),
     )
     remember(("memberships", pk), known)
-    return known
+    return away, known
 
 
 def _read_memberships(pk: int) -> Memberships:
     with connection.cursor() as cursor:
         cursor.execute(relations_sql(), relations_params(pk))
-        return keep_relations(pk, cursor.fetchall())
+        return keep_relations(pk, cursor.fetchall())[1]
 
 
 def facilitators(course: Course) -> QuerySet[User]:

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, KeywordFilter, Mute, User
-from accounts.selectors import apart_of, filters_for, hidden_people, matcher_of
+from accounts.selectors import filters_for, hidden_people, matcher_of
 from core.arrays import Ids, among
 from core.text import html_to_text
 from courses.models import Course, HabitMode, Week
@@ -288,8 +288,7 @@ def _read_reader(viewer: User) -> _Reader:
             filters.append((row[1], row[4], row[2], row[3]))
         else:
             relations.append(row)
-    keep_relations(pk, relations)
-    away = apart_of(pk, relations)  # also outside a request, where nothing is kept
+    away, _ = keep_relations(pk, relations)  # kept for the request; returned also outside one
     hidden = away.blocked | away.muted
     filters.sort()
     return _Reader(
@@ -323,6 +322,7 @@ class _TimelineRead:
         # four queries (with the three of mutes and blocks inside): 1.2 ms a page.
         self.followed_ids = reader.followed
         self.followed = Ids(self.followed_ids)  # encoded once for the five queries it goes into
+        self.followed_digest = hashlib.blake2b(array("q", self.followed_ids).tobytes(), digest_size=12).hexdigest()
         self.tags = reader.tags
         self.shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
         self.shares = Share.objects.filter(self._by_followed("sharer_id"))
@@ -368,8 +368,7 @@ class _TimelineRead:
         artifacts of two thousand people at 1M artifacts), kept in the cache for WALK_DECISION_SECONDS under the
         viewer and the people they follow. It only chooses how the same rows are read, so a decision a few minutes
         old costs at most some speed, never a wrong page; the next pages and reloads need no count."""
-        digest = hashlib.blake2b(array("q", self.followed_ids).tobytes(), digest_size=12).hexdigest()
-        key = f"timeline:walk:{what}:{self.viewer_pk}:{digest}"
+        key = f"timeline:walk:{what}:{self.viewer_pk}:{self.followed_digest}"
         decided = cache.get(key)
         if decided is None:
             decided = each[:WALK_AMONG_AT_LEAST].count() >= WALK_AMONG_AT_LEAST

@@ -79,8 +79,8 @@ def record_open(*, user: User, artifact: Artifact, via_share: Share | None = Non
     opened it before (every later view of an artifact page), else one INSERT; two people's first opens racing
     end in one row either way."""
     now = timezone.now()
-    updated = Open.objects.filter(user=user, artifact=artifact).update(last_opened_at=now, count=F("count") + 1)
-    if updated:
+    opened = Open.objects.filter(user=user, artifact=artifact)
+    if opened.update(last_opened_at=now, count=F("count") + 1):
         return
     try:
         with transaction.atomic():
@@ -88,7 +88,7 @@ def record_open(*, user: User, artifact: Artifact, via_share: Share | None = Non
                 user=user, artifact=artifact, via_share=via_share, first_opened_at=now, last_opened_at=now
             )
     except IntegrityError:  # opened in another request between the UPDATE and the INSERT: count it there
-        Open.objects.filter(user=user, artifact=artifact).update(last_opened_at=now, count=F("count") + 1)
+        opened.update(last_opened_at=now, count=F("count") + 1)
 
 
 @transaction.atomic
