@@ -893,7 +893,8 @@ def run(args: argparse.Namespace) -> int:
         port = free_port()
         granian_command = [
             str(VENV / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(args.workers), "--blocking-threads", "8", "--backpressure", "16", "--no-ws",
+            "--workers", str(args.workers), "--blocking-threads", str(args.blocking_threads),
+            "--backpressure", str(args.backpressure), "--no-ws",
             "--respawn-failed-workers", "--log-level", "warning", "config.wsgi:application",
         ]  # fmt: skip
         results["server"] = {"granian": " ".join(granian_command[1:]), "huey": " ".join(huey_command[1:])}
@@ -969,6 +970,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--timeout", type=float, default=30, help="wrk's per-request timeout, seconds")
     parser.add_argument("--workers", type=int, default=2, help="granian workers (run.sh's WEB_WORKERS)")
+    parser.add_argument("--blocking-threads", type=int, default=8, help="granian's threads per worker (run.sh's)")
+    parser.add_argument("--backpressure", type=int, default=16, help="granian's backpressure (run.sh's)")
     parser.add_argument("--readers", type=int, default=16, help="signed-in readers the pages rotate through")
     parser.add_argument("--artifacts", type=int, default=20, help="ordinary artifact pages in the mix")
     parser.add_argument("--seed", type=int, default=1, help="seed-scale's seed, the top-ups' and the shuffle's")

@@ -117,10 +117,11 @@ def weeks_with_detail(course: Course) -> QuerySet[Week]:
     )
 
 
-def current_week(course: Course, today: dt.date | None = None) -> Week | None:
-    """The week running today; before the season its first week, after it its last."""
+def current_week(course: Course, today: dt.date | None = None, weeks: list[Week] | None = None) -> Week | None:
+    """The week running today; before the season its first week, after it its last. `weeks`: the course's
+    weeks from `weeks_with_detail`, when the caller has them already."""
     today = today or timezone.localdate()
-    weeks = list(weeks_with_detail(course))
+    weeks = list(weeks_with_detail(course)) if weeks is None else weeks
     if not weeks:
         return None
     for week in weeks:

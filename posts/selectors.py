@@ -371,19 +371,6 @@ def prompt_responses(*, prompt: Prompt, viewer: Viewer, cursor: str | None = Non
     return paginate(qs, cursor, keep=filter_keeper(filters_for(viewer, FilterContext.COURSES)))
 
 
-def response_counts(prompts: list[Prompt], viewer: Viewer) -> dict[int, int]:
-    """How many responses the viewer can see for each prompt."""
-    rows = (
-        Artifact.objects.visible_to(viewer)
-        .unmuted_for(viewer)
-        .published()
-        .filter(prompt__in=prompts)
-        .values("prompt_id")
-        .annotate(n=Count("id"))
-    )
-    return {row["prompt_id"]: row["n"] for row in rows}
-
-
 def muted_ids(viewer: Viewer, now: dt.datetime | None = None) -> set[int]:
     """Ids of the people the viewer has muted, while the mute lasts (empty when signed out)."""
     if not viewer.is_authenticated:
@@ -658,47 +645,79 @@ def prompt_of(course: Course, number: int, prompt: int) -> Prompt | None:
 
 
 LATEST_SPARE = 3  # ranks read beyond a prompt's latest few, to stand in for what hiding filters leave out
+# A prompt's responses are counted up to this many; beyond it the course page says "200+". Counting them all
+# walks every one (at a million artifacts a busy course's prompt has tens of thousands: ~30 ms a page).
+RESPONSES_COUNTED = 200
 
 
-def latest_responses(prompts: list[Prompt], viewer: Viewer, limit: int = 3) -> dict[int, list[Artifact]]:
-    """The newest few responses the viewer can see for each prompt, newest first, in two queries.
+class CappedCount(Subquery):
+    """How many rows a (sliced) subquery gives: COUNT(*) over at most its LIMIT rows, so the count stops there."""
 
-    For each prompt, the ids of its 1st … `limit`th newest responses are correlated subqueries, each a short walk
-    of `artifact_prompt_stream` (prompt, newest first) that stops at the row it wants: the cost does not grow
-    with a prompt's responses (a window over them all read and ranked every one, 20 ms on a 100k network's big
-    course). Then the artifacts themselves.
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = IntegerField()
 
-    The viewer's keyword filters for course streams apply, as in the stream: what a hiding filter matches is
-    left out (a few more ranks are read to stand in for it), what a warning one matches has `filtered_by`."""
-    if not prompts:
-        return {}
-    keep = filter_keeper(filters_for(viewer, FilterContext.COURSES))
-    ranks = limit if keep is None else limit + LATEST_SPARE
-    shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
-    newest = shown.filter(prompt_id=OuterRef("pk")).order_by("-published_at", "-id").values("pk")
-    ranked = (
-        Prompt.objects.filter(pk__in=[prompt.pk for prompt in prompts])
-        .annotate(**{f"r{k}": Subquery(newest[k : k + 1]) for k in range(ranks)})
-        .values_list("pk", *(f"r{k}" for k in range(ranks)))
-    )
-    ids = {prompt_id: [pk for pk in row if pk is not None] for prompt_id, *row in ranked}
-    artifacts = Artifact.objects.select_related("author")
-    if keep is not None:
-        artifacts = artifacts.prefetch_related("tags")  # filters read tag names
-    loaded = artifacts.in_bulk([pk for row in ids.values() for pk in row])
-    found = {}
-    for prompt_id, row in ids.items():
-        kept = [loaded[pk] for pk in row if pk in loaded and (keep is None or keep(loaded[pk]))][:limit]
-        if kept:
-            found[prompt_id] = kept
-    return found
+
+class JsonIds(Subquery):
+    """The `pk` column of a (sliced) `values("pk")` subquery as a JSON array (in no promised order)."""
+
+    template = "(SELECT json_group_array(pk) FROM (%(subquery)s) ids)"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+        template = "(SELECT COALESCE(json_agg(pk)::text, '[]') FROM (%(subquery)s) ids)"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
 @dataclass
 class PromptSummary:
     prompt: Prompt
-    count: int
+    count: int  # at most RESPONSES_COUNTED
     latest: list[Artifact]
+    more: bool = False  # more responses than RESPONSES_COUNTED: `count` is the floor shown as "200+"
+
+
+def prompt_summaries(prompts: list[Prompt], viewer: Viewer, limit: int = 3) -> list[PromptSummary]:
+    """For each prompt: how many responses the viewer can see (up to RESPONSES_COUNTED) and the newest few,
+    newest first, in two queries whose cost does not grow with a prompt's responses.
+
+    Per prompt, two correlated subqueries on `artifact_prompt_stream` (prompt, newest first), each a short walk
+    that stops after a few rows: the capped count, and the ids of its `limit` newest responses as a JSON array (a
+    window over them all read and ranked every one, 20 ms on a 100k network's big course; a subquery per rank
+    cost ~1 ms of query building each). Then the artifacts themselves, put in order here.
+
+    The count is of what the viewer may see, muted people left out, as the prompt's page lists. The viewer's
+    keyword filters for course streams apply to the latest, as in the stream: what a hiding filter matches is
+    left out (a few more ranks are read to stand in for it), what a warning one matches has `filtered_by`."""
+    if not prompts:
+        return []
+    keep = filter_keeper(filters_for(viewer, FilterContext.COURSES))
+    ranks = limit if keep is None else limit + LATEST_SPARE
+    shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published().filter(prompt_id=OuterRef("pk"))
+    read = (
+        Prompt.objects.filter(pk__in=[prompt.pk for prompt in prompts])
+        .annotate(
+            n=CappedCount(shown.order_by().values("pk")[: RESPONSES_COUNTED + 1]),
+            newest=JsonIds(shown.order_by("-published_at", "-id").values("pk")[:ranks]),
+        )
+        .values_list("pk", "n", "newest")
+    )
+    rows = {prompt_id: (n, json.loads(newest)) for prompt_id, n, newest in read}
+    artifacts = Artifact.objects.select_related("author")
+    if keep is not None:
+        artifacts = artifacts.prefetch_related("tags")  # filters read tag names
+    loaded = artifacts.in_bulk([pk for _, ids in rows.values() for pk in ids])
+    summaries = []
+    for prompt in prompts:
+        n, ids = rows.get(prompt.pk, (0, []))
+        newest = sorted((loaded[pk] for pk in ids if pk in loaded), key=lambda a: (a.published_at, a.pk), reverse=True)
+        kept = [artifact for artifact in newest if keep is None or keep(artifact)][:limit]
+        summaries.append(PromptSummary(prompt, min(n, RESPONSES_COUNTED), kept, more=n > RESPONSES_COUNTED))
+    return summaries
+
+
+def latest_responses(prompts: list[Prompt], viewer: Viewer, limit: int = 3) -> dict[int, list[Artifact]]:
+    """The newest few responses the viewer can see for each prompt with any, newest first (`prompt_summaries`)."""
+    return {s.prompt.pk: s.latest for s in prompt_summaries(prompts, viewer, limit) if s.latest}
 
 
 @dataclass
@@ -720,8 +739,6 @@ def week_overview(*, course: Course, week: Week, viewer: Viewer) -> WeekOverview
     prompts = list(week.prompts.all())
     for prompt in prompts:
         prompt.week = week  # so prompt.tag and its URL need no further query
-    counts = response_counts(prompts, viewer)
-    latest = latest_responses(prompts, viewer)
     session: LiveSession | None = getattr(week, "live_session", None)
     progress = None
     if isinstance(viewer, User) and is_member(course, viewer):
@@ -729,7 +746,7 @@ def week_overview(*, course: Course, week: Week, viewer: Viewer) -> WeekOverview
     return WeekOverview(
         week=week,
         readings=list(week.readings.all()),
-        prompts=[PromptSummary(p, counts.get(p.pk, 0), latest.get(p.pk, [])) for p in prompts],
+        prompts=prompt_summaries(prompts, viewer),
         live_session=session,
         progress=progress,
     )

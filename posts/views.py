@@ -18,7 +18,15 @@ from core.images import ImageRejected
 from core.text import normalize_tag
 from courses.forms import ReadingProgressForm
 from courses.models import Course
-from courses.selectors import can_facilitate, courses_of, current_week, facilitators, role_in, where_everyone_is
+from courses.selectors import (
+    can_facilitate,
+    courses_of,
+    current_week,
+    facilitators,
+    role_in,
+    weeks_with_detail,
+    where_everyone_is,
+)
 from posts import services
 from posts.composer import HELD_MESSAGE, ReplyComposers, composer_id, post_comment, request_client
 from posts.forms import ArtifactForm, CommentBodyForm, CommentForm, ToneForm, split_tags
@@ -86,12 +94,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     course = _course(slug)
-    week = current_week(course)
+    weeks = list(weeks_with_detail(course))
+    week = current_week(course, weeks=weeks)
     context = _course_context(request, course)
     books = list(course.books.all())
     context.update(
         overview=week_overview(course=course, week=week, viewer=request.user) if week else None,
-        weeks=list(course.weeks.order_by("number")),
+        weeks=weeks,
         books=books,
         book_progress=list(zip(books, where_everyone_is(books, request.user).values(), strict=True)),
         progress_form=ReadingProgressForm(),

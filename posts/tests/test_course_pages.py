@@ -11,8 +11,9 @@ from django.utils import timezone
 from accounts.models import Mute
 from courses.models import Course, Prompt, Reading
 from courses.tests.factories import BookFactory, LiveSessionFactory, PromptFactory, WeekFactory
+from posts import selectors
 from posts.models import Artifact, Visibility
-from posts.selectors import latest_responses
+from posts.selectors import latest_responses, prompt_summaries
 from posts.tests.factories import ArtifactFactory, CommentFactory
 
 
@@ -198,6 +199,42 @@ def test_latest_responses_are_each_prompts_newest_the_viewer_may_see(
         assert len(expected) == 2  # both prompts have responses this viewer sees
         assert all(len(rows) == 3 for rows in expected.values())  # enough of each to be ranked
     assert all(a.author_id != george.pk for rows in latest_responses(prompts, maria).values() for a in rows)
+
+
+def test_prompt_counts_are_what_the_viewer_may_see_up_to_a_cap(
+    client, login, monkeypatch, course, prompt, maria, devon, george, outsider
+) -> None:
+    """Each prompt's count is of the responses the viewer may see (drafts, held work, other courses' members'
+    course-only work and muted people left out), against a hand count; above the cap it stops there and the
+    course page says "N+"."""
+    rng = random.Random(11)
+    prompts = [prompt, PromptFactory.create(week=prompt.week, number=2)]
+    empty = PromptFactory.create(week=prompt.week, number=3)
+    for n in range(40):
+        ArtifactFactory.create(
+            course=course,
+            author=rng.choice([maria, devon, george]),
+            prompt=rng.choice(prompts),
+            visibility=rng.choice([Visibility.PUBLIC, Visibility.COURSE, Visibility.DRAFT]),
+            held_reason="links" if n % 7 == 0 else "",
+        )
+    Mute.objects.create(muter=maria, muted=george)
+    for viewer in (maria, devon, outsider, AnonymousUser()):
+        shown = Artifact.objects.visible_to(viewer).unmuted_for(viewer).published()
+        counts = {s.prompt.pk: (s.count, s.more) for s in prompt_summaries([*prompts, empty], viewer)}
+        expected = {p.pk: (sum(1 for a in shown if a.prompt_id == p.pk), False) for p in [*prompts, empty]}
+        assert counts == expected
+        assert expected[empty.pk] == (0, False)
+        assert all(n > 3 for n, _ in list(expected.values())[:2])
+
+    monkeypatch.setattr(selectors, "RESPONSES_COUNTED", 3)
+    capped = prompt_summaries([*prompts, empty], devon)
+    assert [(s.count, s.more) for s in capped] == [(3, True), (3, True), (0, False)]
+    assert all(len(s.latest) == 3 for s in capped[:2])  # the latest are not cut by the cap
+    login(devon)
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert "3+ responses" in html
+    assert "0 responses" in html
 
 
 def test_latest_responses_follow_the_viewers_course_filters(client, login, course, prompt, maria, devon) -> None:
