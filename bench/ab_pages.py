@@ -41,6 +41,7 @@ def say(text: str) -> None:
 
 PAGES = {
     "stream": "course stream (5,000), page 1",
+    "course": "course page (5,000): this week, latest",
     "person": "person page, most prolific author",
     "tag": "tag page, most used tag",
     "artifact_200": "artifact page, most comments",
@@ -79,6 +80,8 @@ def worker(args: argparse.Namespace) -> None:
     reader = next(pk for pk in participants.values_list("user_id", flat=True) if pk not in apart)
     if args.page == "stream":
         who, url = reader, "/courses/bench-big/stream/"
+    elif args.page == "course":
+        who, url = reader, "/courses/bench-big/"
     elif args.page == "artifact_200":
         top = Artifact.objects.filter(visibility="public").annotate(n=Count("comments")).order_by("-n", "pk").first()
         assert top is not None, "no public artifact"

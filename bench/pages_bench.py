@@ -15,7 +15,8 @@ PostgreSQL server) and each size, in a fresh interpreter:
      (CaptureQueriesContext), the response size; cProfile (our own code's top lines) of each page missing its target.
 
 The pages: the home timeline (/home/) for the ~200 and ~2,000 followers; /courses/bench-big/stream/ page 1 and page
-50; /people/<author>/, /tags/<tag>/ and /a/<pk>/ (200 comments) as the reader; the share action (POST
+50; /people/<author>/, /tags/<tag>/, /courses/bench-big/ (the course page: this week's prompts with their
+counts and latest responses, the latest work) and /a/<pk>/ (200 comments) as the reader; the share action (POST
 /a/<pk>/share/, each by another participant on another artifact, opened first: read before share) and the comment
 action (POST /a/<pk>/comments/, the reader on another open artifact each time). Writes must answer 302; anything
 else is counted as an error.
@@ -86,6 +87,7 @@ PAGES = {  # key: what the table calls it
     "stream_page50": "course stream (5,000), page 50",
     "person": "person page",
     "tag": "tag page",
+    "course": "course page (5,000): this week, latest",
     "artifact_200": "artifact page, 200 comments (its first page of threads)",
     "share": "share (POST)",
     "comment": "comment (POST)",
@@ -675,6 +677,7 @@ def pages(args: argparse.Namespace, chosen: dict[str, Any]) -> dict[str, Any]:
     urls.update(
         person=f"/people/{chosen['author']['username']}/",
         tag=f"/tags/{chosen['tag']['name']}/",
+        course=f"/courses/{BIG_SLUG}/",
         artifact_200=artifact_url,
     )
     chosen["urls"] = urls
@@ -684,7 +687,7 @@ def pages(args: argparse.Namespace, chosen: dict[str, Any]) -> dict[str, Any]:
         out[key] = time_requests(args, key, [get(client, "/home/")], 200)
         response = client.get("/home/")
         out[key]["items"] = response.content.count(b"<article")
-    for key in ("stream_page1", "stream_page50", "person", "tag", "artifact_200"):
+    for key in ("stream_page1", "stream_page50", "person", "tag", "course", "artifact_200"):
         out[key] = time_requests(args, key, [get(reader, urls[key])], 200)
         response = reader.get(urls[key])
         out[key]["items"] = response.content.count(b"<article")
@@ -926,6 +929,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                     <= TARGETS["ratio_1m_10k_max"],
                 }
                 for key in PAGES
+                if key in small["pages"] and key in large["pages"]  # runs kept from before a page was added
             }
     if big := by.get(("sqlite", "1m")):
         out["target_1m_sqlite"] = {
@@ -948,7 +952,10 @@ def table(runs: list[dict[str, Any]]) -> str:
     for key, label in PAGES.items():
         cells = []
         for run in ok:
-            page = run["pages"][key]
+            page = run["pages"].get(key)
+            if page is None:  # a run kept from before the page was added
+                cells.append("–")
+                continue
             mark = ""
             if (run["database"], run["size"]) == ("sqlite", "1m"):
                 mark = " ✓" if page["meets_median"] and page["meets_p95"] else " ✗"
