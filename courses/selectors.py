@@ -208,19 +208,26 @@ class BookProgress:
 
 def where_everyone_is(books: list[Book], viewer: Viewer) -> dict[int, BookProgress]:
     """Per book (by id): how many want to read it, are reading it (by quarter, when they said how far) or
-    finished it, and the viewer's own progress. Two queries, however many people."""
+    finished it, and the viewer's own progress. Two queries, however many people: the first counts in the
+    database, a row per book, stage and percent (at most ~300 a book), from the index `reading_progress_where`
+    alone; reading a 5,000-person course's every row to count them here was ~3 ms of each course page."""
     found = {book.pk: BookProgress() for book in books}
-    rows = ReadingProgress.objects.filter(book__in=books).values_list("book_id", "status", "percent")
-    for book_id, status, percent in rows:
+    rows = (
+        ReadingProgress.objects.filter(book__in=books)
+        .values_list("book_id", "status", "percent")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for book_id, status, percent, n in rows:
         counts = found[book_id]
         if status == ReadingStatus.FINISHED:
-            counts.finished += 1
+            counts.finished += n
         elif status == ReadingStatus.WANT:
-            counts.want += 1
+            counts.want += n
         else:
-            counts.reading += 1
+            counts.reading += n
             if percent is not None:
-                counts.quarters[min(percent // 25, 3)] += 1
+                counts.quarters[min(percent // 25, 3)] += n
     if viewer.is_authenticated:
         for progress in ReadingProgress.objects.filter(book__in=books, user_id=viewer.pk):
             found[progress.book_id].mine = progress

@@ -1,15 +1,16 @@
 """Scale data: a seeded, realistic synthetic network written in bulk (`commonplace seed-scale`, the benchmarks).
 
-`generate()` fills an empty database with people, courses (weeks, prompts, a book), enrollments, artifacts
-with tags and prompt answers, threaded comments in all four tones with @mentions (and their `Mention` rows),
-shares, opens, follows, tag follows, mutes, blocks and the stored notifications, in one transaction, with
-explicit ids. Rows go in as plain tuples (`Loader`: executemany on SQLite, COPY on PostgreSQL) rather than
-through the services, but every value the services work out when they write is set the same way here:
-`Share.own_work`, an `Open` before each share of someone else's work (read before you share), `Open.via_share`,
-the prompt's tag on a prompt's answers, `body_html`, a removed comment's emptied text, the daily share limit,
-the comment window, nothing across a block, a notification for each follow and share.
+`generate()` fills an empty database with people, courses (weeks, prompts, a book), enrollments, where members are
+in their course's book, artifacts with tags and prompt answers, threaded comments in all four tones with @mentions
+(and their `Mention` rows), shares, opens, follows, tag follows, mutes, blocks and the stored notifications, in one
+transaction, with explicit ids. Rows go in as plain tuples (`Loader`: executemany on SQLite, COPY on PostgreSQL)
+rather than through the services, but every value the services work out when they write is set the same way here:
+`Share.own_work`, an `Open` before each share of someone else's work (read before you share), `Open.via_share`, the
+prompt's tag on a prompt's answers, `body_html`, a removed comment's emptied text, the daily share limit, the
+comment window, nothing across a block, a notification for each follow and share.
 
-Everything comes from one `random.Random(seed)` and one `now`: the same seed and `now` give the same rows.
+Everything comes from one `random.Random(seed)` (the reading progress from one of its own, seeded from `seed`)
+and one `now`: the same seed and `now` give the same rows.
 """
 
 import bisect
@@ -30,7 +31,18 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import Block, Mute, Role, User
-from courses.models import Book, Course, Enrollment, MemberRole, Prompt, PromptKind, Reading, Week
+from courses.models import (
+    Book,
+    Course,
+    Enrollment,
+    MemberRole,
+    Prompt,
+    PromptKind,
+    Reading,
+    ReadingProgress,
+    ReadingStatus,
+    Week,
+)
 from network.models import Follow, Notification, NotificationsSeen, Open, Share, TagFollow
 from posts.models import Artifact, Comment, Mention, Tag, Tone
 
@@ -266,6 +278,7 @@ class _Network:
 
     def __init__(self, *, seed: int, now: int, users: int, courses: int, password_hash: str, loader: Loader) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.now = now
         self.n = users
         self.n_courses = courses
@@ -408,6 +421,27 @@ class _Network:
         participants = Counter(c for (c, _), role in roles.items() if role == PARTICIPANT)
         self.course_sizes = {c: participants[c] for c in range(1, c_count + 1)}
         self.pick_member = {c: Weighted(m, [self.activity[i] for i in m], rng) for c, m in self.members.items()}
+        self.reading_progress()
+
+    def reading_progress(self) -> None:
+        """Where participants are in their course's book: about two in three have said (a tenth want to read it,
+        a fifth finished, the rest reading, most of them with how far). A generator of its own, so the rest of
+        the network is what it was before these rows were added."""
+        rng = random.Random(f"{self.seed}:reading progress")
+        statuses = [ReadingStatus.WANT, ReadingStatus.READING, ReadingStatus.FINISHED]
+        rows: list[tuple[Any, ...]] = []
+        for c, members in self.members.items():
+            start = self.start_ts[c]
+            for i in members:
+                if rng.random() >= 0.65:
+                    continue
+                status = rng.choices(statuses, weights=(10, 70, 20))[0]
+                percent = rng.randint(0, 100) if status == ReadingStatus.READING and rng.random() < 0.8 else None
+                percent = 100 if status == ReadingStatus.FINISHED else percent
+                when = min(start + rng.randint(0, 40 * DAY), self.now)
+                rows.append((len(rows) + 1, c, i + 1, status, percent, when))
+        columns = ["id", "book_id", "user_id", "status", "percent", "updated_at"]
+        self.counts["reading_progress"] = self.loader.load(ReadingProgress, columns, rows)
 
     def mutes_and_blocks(self) -> None:
         """A few mutes per thousand people (some until undone, some running out, some already over), and a few
@@ -785,6 +819,7 @@ MODELS: list[type[models.Model]] = [
     Reading,
     Prompt,
     Enrollment,
+    ReadingProgress,
     Mute,
     Block,
     Artifact,

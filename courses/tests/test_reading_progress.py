@@ -1,11 +1,14 @@
 """Reading together: each participant says where they are in a course book; the course page shows where
 everyone is, in words and as a bar."""
 
+import random
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from core.exceptions import Invalid, NotAllowed
 from courses import services
 from courses.models import Book, Course, ReadingProgress, ReadingStatus
@@ -58,6 +61,41 @@ def test_where_everyone_is_counts_each_stage_and_quarter(book: Book, maria: User
     assert where.text == "1 finished · 2 reading (1 in the second quarter)"
     assert where.mine is not None
     assert where.mine.percent == 30
+
+
+def test_where_everyone_is_matches_a_count_by_hand(course: Course, book: Book, maria: User) -> None:
+    """Two books, 120 people at every stage and at each quarter's edges (0, 24, 25 … 100, none said): the counts
+    made in the database match each row counted here, and only the viewer's own progress is theirs."""
+    rng = random.Random(3)
+    other = BookFactory.create(course=course, title="Another book")
+    people = UserFactory.create_batch(120)
+    rows = []
+    for person in people:
+        for each in (book, other):
+            if rng.random() < 0.2:
+                continue
+            status = rng.choice(list(ReadingStatus))
+            percent = rng.choice([None, 0, 24, 25, 49, 50, 74, 75, 99, 100]) if status == "reading" else None
+            rows.append(ReadingProgress(book=each, user=person, status=status, percent=percent))
+    ReadingProgress.objects.bulk_create(rows)
+    mine = ReadingProgress.objects.create(book=other, user=maria, status=ReadingStatus.WANT)
+    found = where_everyone_is([book, other], maria)
+    for each in (book, other):
+        kept = [r for r in [*rows, mine] if r.book_id == each.pk]
+        reading = [r for r in kept if r.status == ReadingStatus.READING]
+        said = [r.percent for r in reading if r.percent is not None]
+        expected = (
+            sum(r.status == ReadingStatus.WANT for r in kept),
+            len(reading),
+            sum(r.status == ReadingStatus.FINISHED for r in kept),
+            [sum(min(p // 25, 3) == q for p in said) for q in range(4)],
+        )
+        where = found[each.pk]
+        assert (where.want, where.reading, where.finished, where.quarters) == expected
+        assert all(expected[:3])  # every stage is there to be counted
+        assert all(expected[3])  # and every quarter
+    assert found[book.pk].mine is None
+    assert found[other.pk].mine == mine
 
 
 def test_the_course_page_shows_where_everyone_is(

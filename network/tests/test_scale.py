@@ -18,7 +18,7 @@ from accounts.models import Block, Mute, User
 from accounts.tests.factories import UserFactory
 from core import search
 from core.text import render_markdown
-from courses.models import Course, Enrollment, MemberRole
+from courses.models import Course, Enrollment, MemberRole, ReadingProgress, ReadingStatus
 from network import scale
 from network.models import Follow, Notification, Open, Share
 from posts.mentions import mentioned_handles
@@ -69,6 +69,7 @@ class TestGeneratedNetwork:
             "blocks": Block,
             "tags": Tag,
             "notifications": Notification,
+            "reading_progress": ReadingProgress,
         }
         assert {name: model._default_manager.count() for name, model in tables.items()} == {
             n: counts[n] for n in tables
@@ -96,6 +97,19 @@ class TestGeneratedNetwork:
         last_week = big.weeks.last()
         assert last_week is not None
         assert last_week.contains(NOW.date()), "the big course's last week is this week"
+
+    def test_members_say_where_they_are_in_their_course_book(self, network: dict[str, Any]) -> None:
+        """About two in three members have said, at every stage, as `set_reading_progress` leaves it: a percent
+        only while reading (most say one), 100 once finished; only for their own course's book."""
+        rows = ReadingProgress.objects.select_related("book")
+        members = set(Enrollment.objects.values_list("course_id", "user_id"))
+        assert 0.55 < rows.count() / len(members) < 0.75
+        assert all((row.book.course_id, row.user_id) in members for row in rows)
+        assert set(rows.values_list("status", flat=True)) == set(ReadingStatus.values)
+        assert not rows.filter(status=ReadingStatus.WANT, percent__isnull=False).exists()
+        assert not rows.filter(status=ReadingStatus.FINISHED).exclude(percent=100).exists()
+        reading = rows.filter(status=ReadingStatus.READING)
+        assert reading.filter(percent__isnull=True).count() < reading.filter(percent__isnull=False).count()
 
     def test_following_is_heavy_tailed(self, network: dict[str, Any]) -> None:
         followers = Counter(Follow.objects.values_list("followee_id", flat=True))
