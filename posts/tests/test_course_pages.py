@@ -237,6 +237,41 @@ def test_prompt_counts_are_what_the_viewer_may_see_up_to_a_cap(
     assert "0 responses" in html
 
 
+def test_the_course_page_reads_the_same_queries_for_one_prompt_or_many_responses_and_readers(
+    client, login, course, prompt, maria, devon, george
+) -> None:
+    """The course page's queries do not follow its prompts, their responses, the books or the people who said
+    where they are in them (counts and latest are read per prompt inside one query, progress counted in SQL)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from courses.models import ReadingProgress, ReadingStatus
+
+    book = BookFactory.create(course=course)
+    ReadingProgress.objects.create(book=book, user=devon, status=ReadingStatus.READING, percent=10)
+    ArtifactFactory.create(course=course, author=devon, prompt=prompt)  # none at all reads no artifacts
+    login(maria)
+    client.get(course.get_absolute_url())  # the session's and the nav's first reads out of the way
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(course.get_absolute_url()).status_code == 200
+    for number in (2, 3, 4):
+        PromptFactory.create(week=prompt.week, number=number)
+    for n in range(24):
+        ArtifactFactory.create(
+            course=course, author=[devon, george][n % 2], prompt=Prompt.objects.filter(week=prompt.week)[n % 4]
+        )  # the first prompt ends with 7, the others 6
+    other = BookFactory.create(course=course, title="A second book")
+    for person in (george, maria):
+        for each in (book, other):
+            ReadingProgress.objects.create(book=each, user=person, status=ReadingStatus.READING, percent=60)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(course.get_absolute_url())
+    html = response.content.decode()
+    assert html.count("6 responses") == 3  # every prompt drawn with its count
+    assert "7 responses" in html
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
 def test_latest_responses_follow_the_viewers_course_filters(client, login, course, prompt, maria, devon) -> None:
     """A hiding filter for course streams leaves its matches out of a prompt's latest (older responses stand
     in); a warning one folds them behind a warning that names it, on the course page too."""
