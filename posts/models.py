@@ -207,6 +207,13 @@ class Artifact(models.Model):
     def get_absolute_url(self) -> str:
         return link("posts:artifact", pk=self.pk)
 
+    def tag_list(self) -> list[Tag]:
+        """The artifact's tags, as `tags.all()` gives them: those loaded with it (the cards, a prefetch) without
+        making the related manager (`artifact.tags` makes one each time it is read, ~10 µs: twice a card, a
+        twentieth of a list page), else read from the database."""
+        loaded = getattr(self, "_prefetched_objects_cache", {}).get("tags")
+        return list(loaded if loaded is not None else self.tags.all())
+
     @property
     def held(self) -> bool:
         return bool(self.held_reason)

@@ -263,7 +263,7 @@ def artifact_text(artifact: Artifact) -> list[str]:
     names.
 
     Tags come from the prefetch cache when there is one (every list selector prefetches them)."""
-    tags = [f"#{tag.name}" for tag in artifact.tags.all()] if artifact.pk else []
+    tags = [f"#{tag.name}" for tag in artifact.tag_list()] if artifact.pk else []
     return [artifact.title, artifact.excerpt, artifact.passage, html_to_text(artifact.body_html), *tags]
 
 

@@ -74,7 +74,7 @@ def card_key(
         a.excerpt,
         a.url,
         a.body_html,
-        [tag.name for tag in a.tags.all()],
+        [tag.name for tag in a.tag_list()],
         getattr(a, "filtered_by", None),
         level,
         bool(show_shares),

@@ -52,7 +52,7 @@ KEYED = {
     "excerpt",
     "url",
     "body_html",
-    "tags.all",
+    "tag_list",  # tags.all
     "filtered_by",
 }
 

@@ -100,3 +100,22 @@ def test_an_artifact_without_tags_has_an_empty_list(course: Course) -> None:
         (loaded,) = _read([plain.pk])
         assert list(loaded.tags.all()) == []
     assert len(reading.captured_queries) == 1, "the card, its (no) tags with it"
+
+
+def test_tag_list_gives_the_loaded_tags_without_a_query_and_reads_them_otherwise(course: Course) -> None:
+    """`Artifact.tag_list()` is `list(tags.all())`: from what the cards loaded in no query, from the database
+    (one query) for an artifact read without them, and after a change of tags, the new ones."""
+    made = _tagged(6, course)
+    loaded = _read([a.pk for a in made])
+    with CaptureQueriesContext(connection) as reading:
+        listed = [a.tag_list() for a in loaded]
+    assert len(reading.captured_queries) == 0
+    assert listed == [list(a.tags.all()) for a in loaded]
+    assert any(listed)
+    plain = Artifact.objects.get(pk=made[0].pk)
+    with CaptureQueriesContext(connection) as reading:
+        names = sorted(t.name for t in plain.tag_list())
+    assert len(reading.captured_queries) == 1
+    assert names == sorted(t.name for t in made[0].tags.all())
+    plain.tags.set([Tag.objects.create(name="new")])
+    assert [t.name for t in plain.tag_list()] == ["new"]
