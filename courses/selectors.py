@@ -32,9 +32,16 @@ Viewer = User | AnonymousUser
 
 
 def role_in(course: Course, viewer: Viewer) -> str | None:
-    """The viewer's role in the course ('participant', 'facilitator') or None."""
+    """The viewer's role in the course ('participant', 'facilitator') or None: in a request, from the
+    memberships read once for it (the course page asked twice, a query each); outside one, a query."""
     if not viewer.is_authenticated:
         return None
+    known = memberships(viewer)  # type: ignore[arg-type]
+    if known is not None:
+        courses, facilitating = known
+        if course.pk in facilitating:
+            return MemberRole.FACILITATOR.value
+        return MemberRole.PARTICIPANT.value if course.pk in courses else None
     return Enrollment.objects.filter(course=course, user_id=viewer.pk).values_list("role", flat=True).first()
 
 

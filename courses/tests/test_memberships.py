@@ -44,3 +44,26 @@ def test_a_change_of_role_in_the_request_is_seen(course: Course, maria: User) ->
         known = memberships(maria)
         assert known is not None
         assert course.pk in known[1]
+
+
+def test_role_in_answers_the_same_in_a_request_from_the_memberships(
+    course: Course, george: User, maria: User, outsider: User
+) -> None:
+    """A facilitator, a participant, someone outside: the same roles in a request as outside one, with no query
+    after the viewer's one statement (the course page asked twice); joining in the request is seen."""
+    from courses.selectors import is_member, role_in
+
+    people = (george, maria, outsider)
+    outside = [role_in(course, person) for person in people]
+    assert outside == ["facilitator", "participant", None]
+    with request_scope():
+        for person in people:
+            memberships(person)
+        with CaptureQueriesContext(connection) as queries:
+            inside = [role_in(course, person) for person in people]
+            members = [is_member(course, person) for person in people]
+        assert inside == outside
+        assert members == [True, True, False]
+        assert len(queries) == 0
+        Enrollment.objects.create(course=course, user=outsider)
+        assert role_in(course, outsider) == "participant"
