@@ -48,6 +48,8 @@ after the load run.
     .venv/bin/python bench/load_bench.py --sqlite /tmp/pages-run/pages-100k-seed1.sqlite3      # full: 60 s, 32 + 128
     .venv/bin/python bench/load_bench.py --seed-size 2k --duration 5 --wait-max 0 --no-write    # a smoke run
 
+--blocking-threads N and --backpressure N try other granian settings than run.sh's (8 and 16).
+
 wrk is Debian's (`apt-get install -y wrk`, done by the script when missing). Everything stays on 127.0.0.1.
 """
 
