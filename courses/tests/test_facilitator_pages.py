@@ -69,6 +69,42 @@ def test_course_list_shows_hashtag_dates_members_and_joining(client: Client, cou
 
 
 @pytest.mark.django_db
+def test_course_list_counts_each_courses_members_and_finds_its_last_day(course: Course, maria: User) -> None:
+    """Members and the last week's end per course, against a hand count: several weeks and members each (the
+    join of both once counted members per week), a course with neither, and the viewer's own role."""
+    from accounts.tests.factories import UserFactory
+    from courses.selectors import course_list
+    from courses.tests.factories import EnrollmentFactory
+
+    start = timezone.localdate()
+    for n in (2, 3, 4):
+        WeekFactory.create(
+            course=course,
+            number=n,
+            starts_on=start + dt.timedelta(weeks=n),
+            ends_on=start + dt.timedelta(weeks=n, days=6),
+        )
+    other = CourseFactory.create(title="Second season")
+    for person in UserFactory.create_batch(5):
+        EnrollmentFactory.create(course=other, user=person)
+    WeekFactory.create(course=other, number=1, starts_on=start, ends_on=start + dt.timedelta(days=6))
+    empty = CourseFactory.create(title="Not set up yet")
+    found = {c.pk: (c.member_total, c.last_day, c.viewer_role) for c in course_list(maria)}  # type: ignore[attr-defined]
+    expected = {
+        each.pk: (
+            Enrollment.objects.filter(course=each).count(),
+            max((w.ends_on for w in Week.objects.filter(course=each)), default=None),
+            Enrollment.objects.filter(course=each, user=maria).values_list("role", flat=True).first(),
+        )
+        for each in (course, other, empty)
+    }
+    assert found == expected
+    assert found[course.pk][0] == 3
+    assert found[other.pk][0] == 5
+    assert found[empty.pk] == (0, None, None)
+
+
+@pytest.mark.django_db
 def test_course_list_offers_join_to_a_signed_in_outsider(login: Login, outsider: User, course: Course) -> None:
     html = login(outsider).get(reverse("courses:list")).content.decode()
     assert reverse("courses:join", args=[course.slug]) in html
