@@ -13,7 +13,7 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal, receiver
 
-from accounts.models import Block, Mute, User
+from accounts.models import Block, KeywordFilter, Mute, User
 from core.scope import forget
 
 account_disabled = Signal()  # sent with `user`, after its sessions were ended
@@ -35,9 +35,9 @@ def end_access_when_disabled(
 
 
 def _forget_relations_on_change() -> None:
-    """A block or mute saved or deleted: what a request remembered of its viewer's relations is read again
-    (`core.scope`, `accounts.selectors.apart`)."""
-    for model in (Block, Mute):
+    """A block, mute or keyword filter saved or deleted: what a request remembered of its viewer's relations and
+    filters is read again (`core.scope`, `accounts.selectors.apart`, `filters_for`)."""
+    for model in (Block, Mute, KeywordFilter):
         for name, signal in (("save", post_save), ("delete", post_delete)):
             signal.connect(forget, sender=model, dispatch_uid=f"accounts.forget.{model.__name__}.{name}")
 

@@ -300,7 +300,11 @@ class Enrollment(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["course", "user"], name="one_enrollment_per_person")]
-        indexes = [models.Index(fields=["user", "course"])]
+        indexes = [
+            models.Index(fields=["user", "course"]),
+            # A course's facilitators (its page, its moderation) among thousands of participants.
+            models.Index(fields=["course", "role"], name="enrollment_course_role"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.course_id} ({self.role})"

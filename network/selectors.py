@@ -24,6 +24,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -40,6 +41,7 @@ from posts.models import Artifact, Comment, Tag, visible_q
 from posts.selectors import (
     EXTRA_ROUNDS,
     PAGE_SIZE,
+    Counted,
     after_position,
     card_query,
     cards,
@@ -681,12 +683,17 @@ def share_counts(artifact_ids: list[int]) -> dict[int, int]:
     return {row["artifact_id"]: row["n"] for row in rows}
 
 
-def with_share_counts(artifacts: list[Artifact]) -> list[Artifact]:
-    """Set `share_count` on each artifact (in place, one query) and return the same list."""
-    counts = share_counts([a.pk for a in artifacts])
-    for artifact in artifacts:
-        artifact.share_count = counts.get(artifact.pk, 0)  # type: ignore[attr-defined]
-    return artifacts
+def shares_counted() -> Counted:
+    """The share count as a column of a list's cards (`posts.selectors.card_query`'s `counted`): `share_count`
+    on each card, in the cards' own query (a query of its own cost ~0.7 ms of a 14 ms stream page). Every share
+    counts, as in `share_counts`. The SQL holds only the models' own table and column names."""
+    shares, artifacts = Share._meta.db_table, Artifact._meta.db_table
+    count = RawSQL(  # noqa: S611 - no value of anyone's: the models' own tables
+        f'SELECT COUNT(*) FROM "{shares}" WHERE "{shares}"."artifact_id" = "{artifacts}"."id"',  # noqa: S608
+        (),
+        output_field=IntegerField(),
+    )
+    return {"share_count": count}
 
 
 def course_with_weeks(slug: str) -> tuple[Course, list[Week]] | None:

@@ -4,7 +4,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -25,7 +25,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -41,6 +41,8 @@ from courses.selectors import is_member, weeks_with_detail
 from posts.models import Artifact, ArtifactQuerySet, Comment, Tag, Tone, Visibility, shown_comment_q, visible_q
 
 Viewer = User | AnonymousUser
+# Columns a list's cards are read with besides their own (`card_query`), by attribute name: an expression each.
+Counted = Mapping[str, Expression]
 PAGE_SIZE = 20
 # How many more slices a list reads to fill a page when keyword filters hide items.
 EXTRA_ROUNDS = 5
@@ -107,9 +109,12 @@ def shown_comment_count() -> Coalesce:
 CARD_RELATED = ("author", "course", "prompt__week", "book")
 
 
-def card_query(qs: ArtifactQuerySet) -> ArtifactQuerySet:
-    """The query of a list of cards; read it with `cards`, which adds what a card shows from other tables."""
-    return qs.select_related(*CARD_RELATED).annotate(comment_count=shown_comment_count(), card_tags=card_tags())
+def card_query(qs: ArtifactQuerySet, counted: Counted | None = None) -> ArtifactQuerySet:
+    """The query of a list of cards; read it with `cards`, which adds what a card shows from other tables.
+    `counted`: more columns a page shows with its cards, by name (the network's share count: `shares_counted`)."""
+    return qs.select_related(*CARD_RELATED).annotate(
+        comment_count=shown_comment_count(), card_tags=card_tags(), **(counted or {})
+    )
 
 
 def card_tags() -> RawSQL:
@@ -229,7 +234,11 @@ def _tag_ids(name: str) -> list[int]:
 
 
 def paginate(
-    qs: ArtifactQuerySet, cursor: str | None, limit: int = PAGE_SIZE, keep: Callable[[Artifact], bool] | None = None
+    qs: ArtifactQuerySet,
+    cursor: str | None,
+    limit: int = PAGE_SIZE,
+    keep: Callable[[Artifact], bool] | None = None,
+    counted: Counted | None = None,
 ) -> Page:
     """Keyset pagination on (published_at, id), newest first. Never OFFSET.
 
@@ -245,7 +254,7 @@ def paginate(
         sliced = qs
         if position:
             sliced = qs.filter(after_position(*position))
-        rows = cards(card_query(sliced)[: limit + 1])
+        rows = cards(card_query(sliced, counted)[: limit + 1])
         for row in rows:
             if len(items) == limit:
                 return Page(items=items, next_cursor=encode_cursor(last) if last else None)
@@ -329,8 +338,10 @@ def course_stream(
     kind: str | None = None,
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
+    counted: Counted | None = None,
 ) -> Page:
-    """Every artifact in the course the viewer may see, newest first, optionally filtered.
+    """Every artifact in the course the viewer may see, newest first, optionally filtered; `counted` as for
+    `card_query`.
 
     A malformed cursor starts from the newest; filters are model objects or known values.
     """
@@ -345,18 +356,21 @@ def course_stream(
         qs = with_tag(qs, _tag_ids(tag))
     if kind:
         qs = qs.filter(kind=kind)
-    return paginate(qs, cursor, limit, filter_keeper(filters_for(viewer, FilterContext.COURSES)))
+    return paginate(qs, cursor, limit, filter_keeper(filters_for(viewer, FilterContext.COURSES)), counted)
 
 
-def person_artifacts(*, person: User, viewer: Viewer, cursor: str | None = None) -> Page:
-    """A person's artifacts the viewer may see (drafts only on one's own page), newest first.
+def person_artifacts(
+    *, person: User, viewer: Viewer, cursor: str | None = None, counted: Counted | None = None
+) -> Page:
+    """A person's artifacts the viewer may see (drafts only on one's own page), newest first; `counted` as for
+    `card_query`.
 
     Keyword filters do not apply: a person's page is theirs, as in Mastodon, which filters timelines, not
     profiles."""
     qs = Artifact.objects.visible_to(viewer).filter(author=person)
     if viewer.pk != person.pk:
         qs = qs.published()
-    return paginate(qs, cursor)
+    return paginate(qs, cursor, counted=counted)
 
 
 def tag_artifacts(*, name: str, viewer: Viewer, cursor: str | None = None) -> Page:

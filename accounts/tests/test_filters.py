@@ -104,6 +104,38 @@ def test_filters_for_only_the_chosen_place_and_only_while_active(maria, devon) -
     assert filters_for(maria, "home") is None
 
 
+def test_filters_for_reads_once_a_request_and_again_after_a_filter_changes(
+    maria, devon, django_assert_num_queries
+) -> None:
+    """In a request (`core.scope`), a place's filters are read once however many lists ask (the course page asks
+    twice); a filter added, changed or removed in the same request is seen by the next read; outside a request,
+    each call reads."""
+    from core.scope import request_scope
+
+    with request_scope():
+        with django_assert_num_queries(2):  # courses and home: one read each
+            assert filters_for(maria, "courses") is None
+            assert filters_for(maria, "courses") is None
+            assert filters_for(maria, "home") is None
+            assert filters_for(maria, "home") is None
+        found = add_filter(owner=maria, phrase="grading", contexts=["courses"])
+        matcher = filters_for(maria, "courses")
+        assert matcher is not None
+        assert matcher.match("on grading") is not None
+        update_filter(owner=maria, filter_id=found.pk, phrase="rubrics", contexts=["courses"])
+        matcher = filters_for(maria, "courses")
+        assert matcher is not None
+        assert matcher.match("on grading") is None
+        assert matcher.match("on rubrics") is not None
+        with django_assert_num_queries(1):  # another viewer's: their own read
+            assert filters_for(devon, "courses") is None
+        remove_filter(owner=maria, filter_id=found.pk)
+        assert filters_for(maria, "courses") is None
+    with django_assert_num_queries(2):
+        assert filters_for(maria, "courses") is None
+        assert filters_for(maria, "courses") is None
+
+
 def test_hiding_filter_wins_over_a_warning_one(maria) -> None:
     add_filter(owner=maria, phrase="aaa grading", contexts=ALL, action=FilterAction.WARN)
     add_filter(owner=maria, phrase="grading", contexts=ALL, action=FilterAction.HIDE)

@@ -67,3 +67,23 @@ def test_role_in_answers_the_same_in_a_request_from_the_memberships(
         assert len(queries) == 0
         Enrollment.objects.create(course=course, user=outsider)
         assert role_in(course, outsider) == "participant"
+
+
+def test_facilitators_are_the_courses_and_found_through_their_index(course: Course, george: User) -> None:
+    """A course's facilitators, and only its own, by name; SQLite reads them through `enrollment_course_role`
+    (through the course's enrollments alone, it walked all of a 5,000-person course's: 0.4 ms of its page)."""
+    from courses.selectors import facilitators
+    from courses.tests.factories import CourseFactory, EnrollmentFactory
+
+    other = CourseFactory.create()
+    EnrollmentFactory.create(course=other, role=MemberRole.FACILITATOR)
+    second = EnrollmentFactory.create(course=course, role=MemberRole.FACILITATOR, user__display_name="Ada")
+    for _ in range(20):
+        EnrollmentFactory.create(course=course)
+    assert list(facilitators(course)) == [second.user, george]
+    if connection.vendor == "sqlite":  # PostgreSQL plans from its statistics: a table this small is read whole
+        sql, params = facilitators(course).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "enrollment_course_role" in plan, plan

@@ -55,6 +55,31 @@ def test_stream_cards_show_share_and_reply_counts(client, course, maria, devon, 
     assert "0 comments" in _card(html, quiet.pk)
 
 
+def test_share_counts_come_with_the_cards_on_the_stream_and_the_person_page(
+    login, course, maria, devon, george
+) -> None:
+    """Each card's share count is a column of the cards' own query (`shares_counted`), not a query of its own:
+    counted the same on both pages, whoever shared."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    twice = ArtifactFactory.create(course=course, author=maria, title="Shared twice")
+    once = ArtifactFactory.create(course=course, author=maria, title="Shared once")
+    never = ArtifactFactory.create(course=course, author=maria, title="Never shared")
+    Share.objects.create(sharer=devon, artifact=twice)
+    Share.objects.create(sharer=george, artifact=twice)
+    Share.objects.create(sharer=maria, artifact=once, own_work=True)
+    client = login(devon)
+    for url in (reverse("network:stream", args=[course.slug]), maria.get_absolute_url()):
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        assert "2 shares" in _card(html, twice.pk), url
+        assert "1 share<" in _card(html, once.pk), url
+        assert "0 shares" in _card(html, never.pk), url
+        share_reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "network_share"')]
+        assert share_reads == [], url
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_person_page_query_count_stays_flat(login, course, maria, devon, django_assert_max_num_queries, count) -> None:
     for n in range(count):
@@ -62,8 +87,9 @@ def test_person_page_query_count_stays_flat(login, course, maria, devon, django_
         artifact.tags.create(name=f"tag{n}")
         Share.objects.create(sharer=devon, artifact=artifact)
     client = login(devon)
-    # session, user, nav (5, with its keyword filters), person with counts, mutes, artifacts, tags, share counts
-    with django_assert_max_num_queries(12):
+    # session, user, nav (5, with its keyword filters), person with counts, mutes, the artifacts (their tags and
+    # share counts in the same query)
+    with django_assert_max_num_queries(9):
         assert client.get(maria.get_absolute_url()).status_code == 200
 
 

@@ -13,7 +13,7 @@ from network.selectors import (
     curation_reach,
     giving_balance,
     profile_of,
-    with_share_counts,
+    shares_counted,
 )
 from posts.forms import StreamFilterForm
 from posts.reading import fold_ahead
@@ -27,8 +27,8 @@ def _cursor(request: HttpRequest) -> str | None:
 
 
 def _list_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """A page with a paginated artifact list; htmx asking for the next page gets only the list partial."""
-    with_share_counts(context["page"].items)
+    """A page with a paginated artifact list (its cards read with their share counts, `shares_counted`); htmx
+    asking for the next page gets only the list partial."""
     fold_ahead(context["page"].items, request.user)  # what the viewer has not reached in a course book
     context["show_shares"] = True
     if request.headers.get("HX-Request") == "true" and _cursor(request):
@@ -45,7 +45,9 @@ def stream(request: HttpRequest, slug: str) -> HttpResponse:
     filters = StreamFilterForm(request.GET, weeks=weeks).filters()
     # Shown unbound with only the filters in use: an ignored value is dropped, not flagged as an error.
     form = StreamFilterForm(initial=StreamFilterForm.initial_for(filters), weeks=weeks)
-    page = course_stream(course=course, viewer=request.user, cursor=_cursor(request), **filters)
+    page = course_stream(
+        course=course, viewer=request.user, cursor=_cursor(request), counted=shares_counted(), **filters
+    )
     return _list_page(request, "network/stream.html", {"course": course, "form": form, "page": page})
 
 
@@ -58,7 +60,7 @@ def person(request: HttpRequest, username: str) -> HttpResponse:
     found = profile_of(username, viewer)
     if found is None:
         raise Http404("No such person")
-    page: Page = person_artifacts(person=found, viewer=viewer, cursor=_cursor(request))
+    page: Page = person_artifacts(person=found, viewer=viewer, cursor=_cursor(request), counted=shares_counted())
     context: dict[str, Any] = {
         "person": found,
         "page": page,

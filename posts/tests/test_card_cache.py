@@ -81,7 +81,7 @@ def _fresh(artifact: Artifact, show_shares: bool = False) -> str:
 
 def _loaded(pk: int, shares: int = 0) -> Artifact:
     """As the lists load an artifact: related rows joined, counts annotated (the share count as the network's
-    `with_share_counts` sets it)."""
+    `network.selectors.shares_counted` reads it)."""
     from posts.selectors import shown_comment_count
 
     found = (
