@@ -17,7 +17,7 @@ from core.exceptions import ActionError, NotAllowed
 from core.images import ImageRejected
 from core.text import normalize_tag
 from courses.forms import ReadingProgressForm
-from courses.models import Course
+from courses.models import Course, ReadingProgress
 from courses.selectors import (
     can_facilitate,
     courses_of,
@@ -98,12 +98,17 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     week = current_week(course, weeks=weeks)
     context = _course_context(request, course)
     books = list(course.books.all())
+    where = where_everyone_is(books, request.user)
     context.update(
         overview=week_overview(course=course, week=week, viewer=request.user) if week else None,
         weeks=weeks,
         books=books,
-        book_progress=list(zip(books, where_everyone_is(books, request.user).values(), strict=True)),
-        progress_form=ReadingProgressForm(),
+        # A member's form for each book, its fields' ids the book's own (a page of several books had the same
+        # ids once a book) and the reader's answer filled in, as on the book's page.
+        book_progress=[
+            (book, where[book.pk], _progress_form(where[book.pk].mine, f"book{book.pk}") if context["role"] else None)
+            for book in books
+        ],
         facilitators=list(facilitators(course)),
         page=course_stream(course=course, viewer=request.user, limit=LATEST_ON_COURSE_PAGE),
     )
@@ -142,6 +147,13 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     return _list_page(request, "posts/tag.html", {"tag_name": tag_name, "page": page})
 
 
+def _progress_form(mine: ReadingProgress | None, ids: str = "") -> ReadingProgressForm:
+    """The form to say where you are in a book, filled in with where you said you were; `ids` prefixes its
+    fields' ids (not their names), for a page with a form for each of several books."""
+    initial = {"status": mine.status, "percent": mine.percent, "page": mine.page} if mine else None
+    return ReadingProgressForm(initial=initial, auto_id=f"id_{ids}_%s" if ids else "id_%s")
+
+
 def book(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A course book: where everyone is, the viewer's own progress, and its quotes and notes in page order,
     those beyond where the viewer is folded. Another course's book is as missing as a missing one."""
@@ -159,9 +171,7 @@ def book(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         book=found,
         where=where,
         knows_where=found.pk in reached,
-        progress_form=ReadingProgressForm(
-            initial={"status": mine.status, "percent": mine.percent, "page": mine.page} if mine else None
-        ),
+        progress_form=_progress_form(mine),
         page=page,
     )
     if request.headers.get("HX-Request") == "true" and _cursor(request):

@@ -114,6 +114,33 @@ def test_the_course_page_shows_where_everyone_is(
     assert '<progress max="2" value="1"' in html
 
 
+def test_the_course_page_gives_each_book_its_own_form_filled_in_with_where_you_are(
+    client: Client, course: Course, book: Book, maria: User
+) -> None:
+    """With two books, each form's fields have ids of their own (the same form twice repeated every id, and a
+    label could name the other book's field), and each is filled in with where the reader said they are."""
+    import re
+
+    second = BookFactory.create(course=course, title="Empower", author="A. J. Juliani")
+    services.set_reading_progress(book=second, user=maria, status=ReadingStatus.READING, percent=40, page=80)
+    client.force_login(maria)
+    html = client.get(course.get_absolute_url()).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert html.count("Save where I am") == 2
+    for label_for in re.findall(r'<label for="([^"]+)"', html):
+        assert label_for in ids, label_for
+    forms = re.findall(r'<form method="post" action="([^"]+)" novalidate>(.*?)</form>', html, re.S)
+    by_action = {action: body for action, body in forms}
+    mine = by_action[reverse("courses:reading_progress", args=[course.slug, second.pk])]
+    assert re.search(r'value="reading"[^>]*checked', mine)
+    assert 'value="40"' in mine
+    assert 'value="80"' in mine
+    other = by_action[reverse("courses:reading_progress", args=[course.slug, book.pk])]
+    assert "checked" not in other
+    assert f'id="id_book{second.pk}_percent"' in mine
+
+
 def test_a_refused_progress_form_keeps_what_was_typed(client: Client, course: Course, book: Book, maria: User) -> None:
     client.force_login(maria)
     response = client.post(
