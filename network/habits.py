@@ -10,6 +10,7 @@ from operator import or_
 from typing import Any, Protocol
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,10 +55,21 @@ class Status(StrEnum):
 
 def goal_for(*, user: User, course: Course) -> Goal:
     """The person's own weekly goal in the course, or the course norm when they have not set one."""
-    own = WeeklyGoal.objects.filter(user=user, course=course).first()
-    if own is None:
-        return Goal(course.norm_posts, course.norm_comments, course.norm_shares)
-    return Goal(own.posts, own.comments, own.shares, custom=True)
+    return goals_for(user=user, courses=[course])[course.pk]
+
+
+def goals_for(*, user: User, courses: Sequence[Course]) -> dict[int, Goal]:
+    """`goal_for` in each course (by course id), in one query."""
+    own = {goal.course_id: goal for goal in WeeklyGoal.objects.filter(user=user, course__in=courses)}
+    found = {}
+    for course in courses:
+        mine = own.get(course.pk)
+        found[course.pk] = (
+            Goal(course.norm_posts, course.norm_comments, course.norm_shares)
+            if mine is None
+            else Goal(mine.posts, mine.comments, mine.shares, custom=True)
+        )
+    return found
 
 
 def week_statuses(met: Sequence[bool]) -> list[Status]:
@@ -110,8 +122,33 @@ class WeekCounter(Protocol):
 
 
 def week_counts(*, user: User, course: Course, weeks: Sequence[Week]) -> dict[int, Counts]:
-    """Posts, comments on others' work and shares per week (by week id), in three aggregate queries."""
-    return counts_within(user=user, course=course, spans={week.pk: [week_bounds(week)] for week in weeks})
+    """Posts, comments on others' work and shares per week (by week id), as `counts_within` counts them, in three
+    queries: each a count per day of the weeks' time zone (a row a day at most, however active the person), put
+    into the weeks here. A week runs from the midnight its first day starts to the one its last day ends
+    (`week_bounds`), so its days are whole. (With a `Count` filtered to each week's range, building the query
+    cost ~7 ms a course at six weeks: 21 ms of a person's own page in three courses.)"""
+    if not weeks:
+        return {}
+    tz = timezone.get_current_timezone()
+    start = week_bounds(min(weeks, key=lambda week: week.starts_on))[0]
+    end = week_bounds(max(weeks, key=lambda week: week.ends_on))[1]
+    per_day: list[dict[dt.date, int]] = []
+    for rows, when in _sources(user, course):
+        days = (
+            rows.filter(**{f"{when}__gte": start, f"{when}__lt": end})
+            .annotate(day_=TruncDate(when, tzinfo=tz))
+            .order_by()
+            .values("day_")
+            .annotate(n=Count("pk"))
+            .values_list("day_", "n")
+        )
+        per_day.append(dict(days))
+    found = {}
+    for week in weeks:
+        span = [week.starts_on + dt.timedelta(days=n) for n in range((week.ends_on - week.starts_on).days + 1)]
+        posts, comments, shares = (sum(counted.get(day, 0) for day in span) for counted in per_day)
+        found[week.pk] = Counts(posts, comments, shares)
+    return found
 
 
 def counts_within[K](

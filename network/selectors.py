@@ -814,16 +814,24 @@ def course_streaks(
 ) -> list[CourseStreak]:
     """The person's current streak in each course they are enrolled in, newest season first.
 
-    One query for the courses, then five per course (goal, weeks, three weekly counts): meant for the
-    person's own profile, where the courses are a handful. `counter` counts each week's posts, comments and
-    shares (from the source tables by default; the insights dashboard passes one that reads its rollups).
+    Three queries for the courses, the person's goals in them and their weeks, then three per course (the weekly
+    counts): meant for the person's own profile, where the courses are a handful. `counter` counts each week's
+    posts, comments and shares (from the source tables by default; the insights dashboard passes one that reads
+    its rollups).
     """
     today = today or timezone.localdate()
+    courses = list(Course.objects.filter(enrollments__user=user).order_by("-start_date"))
+    goals = habits.goals_for(user=user, courses=courses)
+    weeks: dict[int, list[Week]] = {course.pk: [] for course in courses}
+    for week in Week.objects.filter(course__in=courses).order_by("starts_on", "number"):
+        weeks[week.course_id].append(week)
     found = []
-    for course in Course.objects.filter(enrollments__user=user).order_by("-start_date"):
-        goal = habits.goal_for(user=user, course=course)
-        weeks = list(course.weeks.order_by("starts_on", "number"))
-        counts = counter(user=user, course=course, weeks=weeks)
-        streak = habits.streak_for(user=user, course=course, goal=goal, weeks=weeks, counts=counts, today=today)
+    for course in courses:
+        for week in weeks[course.pk]:
+            week.course = course
+        counts = counter(user=user, course=course, weeks=weeks[course.pk])
+        streak = habits.streak_for(
+            user=user, course=course, goal=goals[course.pk], weeks=weeks[course.pk], counts=counts, today=today
+        )
         found.append(CourseStreak(course, streak))
     return found

@@ -140,6 +140,37 @@ def test_week_counts_leave_out_drafts_own_comments_removed_comments_and_other_co
     assert counts[_week(season, 3).pk] == Counts(0, 0, 0)
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Chatham"])
+def test_week_counts_put_rows_either_side_of_a_local_midnight_in_the_right_week(
+    season: Course, maria: User, devon: User, zone: str
+) -> None:
+    """Counted per day of the viewer's zone, rows a minute either side of the midnight between two weeks (and
+    at the season's first and last instants) land in the week `week_bounds` gives them: as counting each
+    week's range does (`counts_within`)."""
+    import zoneinfo
+
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        weeks = list(season.weeks.order_by("number"))
+        first, last = habits.week_bounds(weeks[0])[0], habits.week_bounds(weeks[-1])[1]
+        edges = [first, last - dt.timedelta(microseconds=1), last, first - dt.timedelta(microseconds=1)]
+        for week in weeks[1:]:
+            midnight = habits.week_bounds(week)[0]
+            edges += [midnight - dt.timedelta(minutes=1), midnight, midnight + dt.timedelta(minutes=1)]
+        for n, moment in enumerate(edges):
+            theirs = ArtifactFactory.create(course=season, author=devon, published_at=moment)
+            if n % 2:
+                ArtifactFactory.create(course=season, author=maria, published_at=moment)
+            CommentFactory.create(artifact=theirs, author=maria, created_at=moment)
+            Share.objects.create(sharer=maria, artifact=theirs, created_at=moment)
+        counted = habits.week_counts(user=maria, course=season, weeks=weeks)
+        by_range = habits.counts_within(
+            user=maria, course=season, spans={week.pk: [habits.week_bounds(week)] for week in weeks}
+        )
+        assert counted == by_range
+        assert sum(c.comments for c in counted.values()) == len(edges) - 2  # the two outside the season
+        assert counted[weeks[1].pk].comments == 3  # the minute before week 3's midnight, and week 2's own two
+
+
 def test_week_counts_with_no_weeks_is_empty(season: Course, maria: User) -> None:
     assert habits.week_counts(user=maria, course=season, weeks=[]) == {}
 
@@ -187,6 +218,36 @@ def test_own_goal_replaces_the_course_norm(season: Course, maria: User, devon: U
     summary = habits.my_week(user=maria, course=season)
     assert summary.goal == Goal(1, 1, 0, custom=True)
     assert summary.streak.history[0].status == MET
+
+
+def test_course_streaks_give_each_course_its_own_goal_and_weeks_in_three_queries_and_three_a_course(
+    season: Course, maria: User, devon: User, django_assert_num_queries: Callable
+) -> None:
+    """The person page's streaks, newest season first: each course counted against its own goal (maria's own in
+    one, the norm in the other) over its own weeks; the courses, goals and weeks read once for all."""
+    from network.selectors import course_streaks
+
+    earlier = CourseFactory.create(
+        title="Earlier", slug="earlier", start_date=season.start_date - dt.timedelta(days=400), norm_posts=1
+    )
+    EnrollmentFactory.create(course=earlier, user=maria)
+    start = timezone.localdate() - dt.timedelta(days=30)
+    WeekFactory.create(course=earlier, number=1, starts_on=start, ends_on=start + dt.timedelta(days=6))
+    ArtifactFactory.create(course=earlier, author=maria, published_at=_at(start + dt.timedelta(days=1)))
+    for number in (4, 5):
+        _do_week(season, maria, devon, number, posts=1, comments=1, shares=0)
+    set_goal(user=maria, course=season, posts=1, comments=1, shares=0)
+    set_goal(user=maria, course=earlier, posts=1, comments=0, shares=0)
+    with django_assert_num_queries(3 + 3 * 2):
+        streaks = course_streaks(maria)
+    assert [s.course for s in streaks] == [season, earlier]
+    assert streaks[0].streak.weeks == 2  # weeks 4 and 5 met against her own goal (no shares asked)
+    assert [r.week.number for r in streaks[0].streak.history][:2] == [5, 4]
+    assert streaks[1].streak.weeks == 1  # one post against a goal of one post
+    assert [r.week.course for r in streaks[1].streak.history] == [earlier]
+    set_goal(user=maria, course=earlier, posts=2, comments=0, shares=0)
+    assert course_streaks(maria)[1].streak.weeks == 0
+    assert course_streaks(maria)[0].streak.weeks == 2
 
 
 def test_my_week_takes_a_handful_of_queries(
