@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import Apart, apart_of, apart_params, apart_sql
+from accounts.selectors import Apart, apart_of, apart_params, apart_sql, filters_params, filters_sql, keep_filters
 from core.scope import remember, remembered
 from courses.models import (
     Book,
@@ -70,25 +70,27 @@ def memberships(viewer: User) -> Memberships | None:
     return remembered(("memberships", viewer.pk), lambda: _read_memberships(viewer.pk))
 
 
-def relations_sql(width: int = 4) -> str:
-    """`accounts.selectors.apart_sql` and then the viewer's enrollments as rows (2, course id, 0, role), padded
-    with NULL columns to `width`. Its parameters: `relations_params`."""
+def relations_sql(width: int = 5) -> str:
+    """`accounts.selectors.apart_sql`, then the viewer's enrollments as rows (2, course id, 0, role), then their
+    keyword filters in force (`accounts.selectors.filters_sql`), padded with NULL columns to `width` (at least 5).
+    Its parameters: `relations_params`."""
     pad = ", NULL" * (width - 4)
     return (
         f"{apart_sql(width)} UNION ALL SELECT 2, course_id, 0, role{pad} FROM {Enrollment._meta.db_table} "  # noqa: S608
-        "WHERE user_id = %s"
+        f"WHERE user_id = %s UNION ALL {filters_sql(width)}"
     )
 
 
 def relations_params(pk: int) -> list[Any]:
-    return [*apart_params(pk), pk]
+    return [*apart_params(pk), pk, *filters_params(pk)]
 
 
 def keep_relations(pk: int, rows: Sequence[Sequence[Any]]) -> tuple[Apart, Memberships]:
     """From the rows `relations_sql` reads: the viewer's `Apart` and memberships, both kept for the request (when
-    there is one) and returned."""
+    there is one) and returned; their keyword filters kept too (`accounts.selectors.filters_for` answers from them)."""
     away = apart_of(pk, rows)
     remember(("apart", pk), away)
+    keep_filters(pk, rows)
     courses = [(row[1], row[3]) for row in rows if row[0] == 2]
     known = (
         frozenset(course for course, _ in courses),

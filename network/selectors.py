@@ -28,8 +28,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Block, FilterContext, KeywordFilter, Mute, User
-from accounts.selectors import filters_for, hidden_people, matcher_of
+from accounts.models import Block, FilterContext, Mute, User
+from accounts.selectors import filters_for, filters_from, hidden_people
 from core.arrays import Ids, among
 from core.text import html_to_text
 from courses.models import Course, HabitMode, Week
@@ -251,17 +251,13 @@ class _Reader:
 
 
 def _reader_sql() -> str:
-    """`courses.selectors.relations_sql` (blocks, mutes, courses) and then the people and tags the viewer follows
-    and their keyword filters for home in force, as rows (3, person), (4, tag), (5, the filter's rank by phrase and
-    id, whole word, action, phrase): the filters in the order `filters_for` reads them, in the database's collation,
-    without sorting the thousands of rows of someone following thousands (0.4 ms of the statement's 1.2)."""
+    """`courses.selectors.relations_sql` (blocks, mutes, courses, keyword filters: ranked in the statement, in the
+    order `filters_for` reads them, without sorting the thousands of rows of someone following thousands: 0.4 ms
+    of its 1.2) and then the people and tags the viewer follows, as rows (3, person), (4, tag)."""
     return (
         f"{relations_sql(5)} "  # noqa: S608 - the models' own tables, no value of anyone's
         f"UNION ALL SELECT 3, followee_id, 0, NULL, NULL FROM {Follow._meta.db_table} WHERE follower_id = %s "
-        f"UNION ALL SELECT 4, tag_id, 0, NULL, NULL FROM {TagFollow._meta.db_table} WHERE user_id = %s "
-        "UNION ALL SELECT 5, ROW_NUMBER() OVER (ORDER BY phrase, id), CASE WHEN whole_word THEN 1 ELSE 0 END, action, "
-        f"phrase FROM {KeywordFilter._meta.db_table} WHERE owner_id = %s AND in_home "
-        "AND (expires_at IS NULL OR expires_at > %s)"
+        f"UNION ALL SELECT 4, tag_id, 0, NULL, NULL FROM {TagFollow._meta.db_table} WHERE user_id = %s"
     )
 
 
@@ -272,31 +268,27 @@ def _read_reader(viewer: User) -> _Reader:
     and compiling them. The same rows as `Block`, `Mute.objects.active()`, `Enrollment`, `Follow`, `TagFollow` and
     `KeywordFilter.objects.active()` for home (`network/tests/test_timeline_reader.py` checks it against them)."""
     pk = viewer.pk
-    params = [*relations_params(pk), pk, pk, pk, connection.ops.adapt_datetimefield_value(timezone.now())]
+    params = [*relations_params(pk), pk, pk]
     with connection.cursor() as cursor:
         cursor.execute(_reader_sql(), params)
         rows = cursor.fetchall()
     relations: list[tuple[Any, ...]] = []
     followed: list[int] = []
     tags: list[int] = []
-    filters: list[tuple[int, str, int, str]] = []
     for row in rows:  # one pass: following two thousand people is two thousand rows
         kind = row[0]
         if kind == 3:
             followed.append(row[1])
         elif kind == 4:
             tags.append(row[1])
-        elif kind == 5:
-            filters.append((row[1], row[4], row[2], row[3]))
         else:
             relations.append(row)
     away, _ = keep_relations(pk, relations)  # kept for the request; returned also outside one
     hidden = away.blocked | away.muted
-    filters.sort()
     return _Reader(
         followed=[person for person in followed if person not in hidden] if hidden else followed,
         tags=tags,
-        keep=filter_keeper(matcher_of((phrase, bool(whole), action) for _, phrase, whole, action in filters)),
+        keep=filter_keeper(filters_from(relations, FilterContext.HOME)),
     )
 
 

@@ -107,13 +107,13 @@ def test_filters_for_only_the_chosen_place_and_only_while_active(maria, devon) -
 def test_filters_for_reads_once_a_request_and_again_after_a_filter_changes(
     maria, devon, django_assert_num_queries
 ) -> None:
-    """In a request (`core.scope`), a place's filters are read once however many lists ask (the course page asks
-    twice); a filter added, changed or removed in the same request is seen by the next read; outside a request,
-    each call reads."""
+    """In a request (`core.scope`), the filters of every place are read once however many lists ask (the course
+    page asks twice); a filter added, changed or removed in the same request is seen by the next read; outside a
+    request, each call reads."""
     from core.scope import request_scope
 
     with request_scope():
-        with django_assert_num_queries(2):  # courses and home: one read each
+        with django_assert_num_queries(1):  # courses and home: one read for both
             assert filters_for(maria, "courses") is None
             assert filters_for(maria, "courses") is None
             assert filters_for(maria, "home") is None

@@ -96,3 +96,41 @@ def test_nothing_to_filter_and_nobody_followed() -> None:
         reader = _read_reader(loner)
         assert (reader.followed, reader.tags, reader.keep) == ([], [], None)
         assert memberships(loner) == (frozenset(), frozenset())
+
+
+def test_every_places_filters_come_with_the_viewers_relations(viewer: User) -> None:
+    """The statement the visibility rule reads first (`courses.selectors.relations_sql`) brings the viewer's
+    filters for every place: `filters_for` then answers without a query, with the rules the ORM reads outside a
+    request, in its order (by phrase and id, hiding ones first), for each place."""
+    KeywordFilter.objects.create(owner=viewer, phrase="quiz", in_home=False, in_courses=False, in_comments=False)
+    KeywordFilter.objects.create(owner=viewer, phrase="Banana", action=FilterAction.HIDE, in_notifications=False)
+    expected = {}
+    for place in FilterContext:
+        matcher = filters_for(viewer, place)
+        expected[place] = matcher.rules if matcher is not None else []
+    assert [rule.phrase for rule in expected[FilterContext.NOTIFICATIONS]] == [
+        "Apple pie",
+        "mango",
+        "apple",
+        "quiz",
+        "zebra",
+    ], "hiding first, then by phrase, the expired one left out"
+    assert {place: len(rules) for place, rules in expected.items()} == {
+        FilterContext.HOME: 4,
+        FilterContext.COURSES: 5,
+        FilterContext.NOTIFICATIONS: 5,
+        FilterContext.COMMENTS: 5,
+    }
+    with request_scope():
+        memberships(viewer)
+        with CaptureQueriesContext(connection) as queries:
+            found = {}
+            for place in FilterContext:
+                matcher = filters_for(viewer, place)
+                found[place] = matcher.rules if matcher is not None else []
+        assert len(queries) == 0, [q["sql"] for q in queries]
+        assert found == expected
+        KeywordFilter.objects.filter(phrase="quiz").delete()  # a delete clears what the request kept
+        matcher = filters_for(viewer, FilterContext.NOTIFICATIONS)
+        assert matcher is not None
+        assert "quiz" not in [rule.phrase for rule in matcher.rules]
