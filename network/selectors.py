@@ -13,9 +13,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     F,
+    Field,
     Func,
     IntegerField,
     OuterRef,
@@ -712,24 +714,37 @@ def profile_of(username: str, viewer: Viewer) -> User | None:
     can still find the way to unblock — as on the connect page).
 
     Annotates `follower_total`, `following_total`, `viewer_follows` and `viewer_blocked` (the last two are
-    False for an anonymous viewer).
+    False for an anonymous viewer). The five are correlated subqueries written out on the models' own tables and
+    columns, the viewer's id a parameter: built through the ORM, they were ~2.9 ms of a 12 ms page (their SQL:
+    0.2 ms).
     """
-    followers = Follow.objects.filter(followee=OuterRef("pk")).order_by().values("followee")
-    following = Follow.objects.filter(follower=OuterRef("pk")).order_by().values("follower")
-    counted = {
-        "follower_total": Coalesce(
-            Subquery(followers.annotate(n=Count("id")).values("n")[:1], output_field=IntegerField()), Value(0)
-        ),
-        "following_total": Coalesce(
-            Subquery(following.annotate(n=Count("id")).values("n")[:1], output_field=IntegerField()), Value(0)
-        ),
-    }
-    qs = User.objects.filter(username=username).annotate(**counted)
+    follows, blocks, people = Follow._meta.db_table, Block._meta.db_table, User._meta.db_table
+    person_id = f'"{people}"."id"'
+
+    def raw(sql: str, params: tuple[Any, ...], field: Field) -> RawSQL:  # type: ignore[type-arg]
+        return RawSQL(sql, params, output_field=field)  # noqa: S611 - tables and columns of ours; values as parameters
+
+    qs = User.objects.filter(username=username).annotate(
+        follower_total=raw(f"SELECT COUNT(*) FROM {follows} WHERE followee_id = {person_id}", (), IntegerField()),  # noqa: S608
+        following_total=raw(f"SELECT COUNT(*) FROM {follows} WHERE follower_id = {person_id}", (), IntegerField()),  # noqa: S608
+    )
     if viewer.is_authenticated:
         qs = qs.annotate(
-            viewer_follows=Exists(Follow.objects.filter(follower_id=viewer.pk, followee=OuterRef("pk"))),
-            viewer_blocked=Exists(Block.objects.filter(blocker_id=viewer.pk, blocked=OuterRef("pk"))),
-            blocked_viewer=Exists(Block.objects.filter(blocker=OuterRef("pk"), blocked_id=viewer.pk)),
+            viewer_follows=raw(
+                f"EXISTS (SELECT 1 FROM {follows} WHERE follower_id = %s AND followee_id = {person_id})",  # noqa: S608
+                (viewer.pk,),
+                BooleanField(),
+            ),
+            viewer_blocked=raw(
+                f"EXISTS (SELECT 1 FROM {blocks} WHERE blocker_id = %s AND blocked_id = {person_id})",  # noqa: S608
+                (viewer.pk,),
+                BooleanField(),
+            ),
+            blocked_viewer=raw(
+                f"EXISTS (SELECT 1 FROM {blocks} WHERE blocker_id = {person_id} AND blocked_id = %s)",  # noqa: S608
+                (viewer.pk,),
+                BooleanField(),
+            ),
         )
     else:
         qs = qs.annotate(viewer_follows=Value(False), viewer_blocked=Value(False), blocked_viewer=Value(False))
