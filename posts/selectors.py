@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -14,8 +16,6 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
-    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -23,10 +23,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextField,
-    Value,
 )
 from django.db.models.expressions import Expression, RawSQL
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
@@ -90,17 +88,27 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
         return None
 
 
-def shown_comment_count() -> Coalesce:
+def shown_comment_count() -> RawSQL:
     """The artifact's comments not removed (nor held for a facilitator), as a correlated subquery: counted for
     the rows a page returns only. (A `Count` over a join would group every candidate row first, so the
-    database could no longer walk an index in page order and stop after one page.)"""
-    count = (
-        Comment.objects.filter(shown_comment_q(), artifact=OuterRef("pk"))
-        .order_by()
-        .annotate(n=Func(F("id"), function="COUNT"))
-        .values("n")
+    database could no longer walk an index in page order and stop after one page.) Its condition is
+    `shown_comment_q`'s, compiled once a process (`_shown_where`): built through the ORM for each list, the
+    subquery cost ~0.4 ms of a page."""
+    where, params = _shown_where(connection.vendor)
+    comments, artifacts = Comment._meta.db_table, Artifact._meta.db_table
+    return RawSQL(  # noqa: S611 - the models' own tables; the condition's values are parameters
+        f'SELECT COUNT(*) FROM "{comments}" WHERE {where} AND "{comments}"."artifact_id" = "{artifacts}"."id"',  # noqa: S608
+        params,
+        output_field=IntegerField(),
     )
-    return Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+
+
+@cache
+def _shown_where(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """`shown_comment_q` as SQL on the comments' own table, and its parameters (for the database `vendor`)."""
+    query = Comment.objects.filter(shown_comment_q()).query
+    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    return sql, tuple(params)
 
 
 # What a card shows besides the artifact's own columns (posts/jinja2/posts/card.html), joined in the list's query.
