@@ -105,7 +105,8 @@ def shown_comment_count() -> RawSQL:
 
 @cache
 def _shown_where(vendor: str) -> tuple[str, tuple[Any, ...]]:
-    """`shown_comment_q` as SQL on the comments' own table, and its parameters (for the database `vendor`)."""
+    """`shown_comment_q` as SQL on the comments' own table, and its parameters (for the database `vendor`), kept for
+    the process: the condition's values must stay constants (they are: an empty `held_reason`, no time)."""
     query = Comment.objects.filter(shown_comment_q()).query
     sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
     return sql, tuple(params)

@@ -136,6 +136,17 @@ def test_filters_for_reads_once_a_request_and_again_after_a_filter_changes(
         assert filters_for(maria, "courses") is None
 
 
+def test_every_place_has_its_own_bit_in_the_relations_rows() -> None:
+    """`filters_sql` marks each place a filter applies to with a bit of its own (and whole words with another): a new
+    place must get one, or `filters_from` could not answer for it."""
+    from accounts.selectors import FILTER_PLACES, WHOLE_WORD
+
+    assert set(FILTER_PLACES) == set(FilterContext)
+    bits = [*FILTER_PLACES.values(), WHOLE_WORD]
+    assert all(bit > 0 and bit & (bit - 1) == 0 for bit in bits), "powers of two"
+    assert len(set(bits)) == len(bits)
+
+
 def test_hiding_filter_wins_over_a_warning_one(maria) -> None:
     add_filter(owner=maria, phrase="aaa grading", contexts=ALL, action=FilterAction.WARN)
     add_filter(owner=maria, phrase="grading", contexts=ALL, action=FilterAction.HIDE)

@@ -171,6 +171,47 @@ def test_week_counts_put_rows_either_side_of_a_local_midnight_in_the_right_week(
         assert counted[weeks[1].pk].comments == 3  # the minute before week 3's midnight, and week 2's own two
 
 
+@pytest.mark.parametrize(
+    ("zone", "change"),
+    [
+        ("America/Santiago", dt.date(2026, 9, 6)),  # clocks skip from midnight to 1:00: that midnight never happens
+        ("America/Santiago", dt.date(2026, 4, 5)),  # clocks go back from midnight to 23:00: a day of 25 hours
+        ("America/Los_Angeles", dt.date(2026, 3, 8)),  # skips 2:00 to 3:00
+        ("America/Los_Angeles", dt.date(2026, 11, 1)),  # repeats 1:00 to 2:00
+    ],
+)
+def test_week_counts_across_a_change_of_clocks(maria: User, devon: User, zone: str, change: dt.date) -> None:
+    """Weeks whose boundary falls on (or in the week of) a change of clocks: rows either side of each week's first
+    instant, and through the changed day, are counted per local day as counting each week's range counts them."""
+    import zoneinfo
+
+    course = CourseFactory.create(title="Seasons", slug="seasons")
+    EnrollmentFactory.create(course=course, user=maria)
+    weeks = []
+    for number, start in enumerate((change - dt.timedelta(days=7), change, change + dt.timedelta(days=7)), start=1):
+        weeks.append(
+            WeekFactory.create(course=course, number=number, starts_on=start, ends_on=start + dt.timedelta(days=6))
+        )
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        moments = []
+        for week in weeks:
+            first = habits.week_bounds(week)[0]
+            moments += [first - dt.timedelta(minutes=1), first, first + dt.timedelta(minutes=1)]
+        start = habits.week_bounds(weeks[1])[0]
+        moments += [start + dt.timedelta(hours=hours) for hours in range(0, 30, 3)]  # through the changed day
+        for moment in moments:
+            theirs = ArtifactFactory.create(course=course, author=devon, published_at=moment)
+            ArtifactFactory.create(course=course, author=maria, published_at=moment)
+            CommentFactory.create(artifact=theirs, author=maria, created_at=moment)
+            Share.objects.create(sharer=maria, artifact=theirs, created_at=moment)
+        counted = habits.week_counts(user=maria, course=course, weeks=weeks)
+        by_range = habits.counts_within(
+            user=maria, course=course, spans={week.pk: [habits.week_bounds(week)] for week in weeks}
+        )
+        assert counted == by_range
+        assert sum(c.posts for c in counted.values()) == len(moments) - 1  # the minute before the first week
+
+
 def test_week_counts_with_no_weeks_is_empty(season: Course, maria: User) -> None:
     assert habits.week_counts(user=maria, course=season, weeks=[]) == {}
 

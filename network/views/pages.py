@@ -27,8 +27,8 @@ def _cursor(request: HttpRequest) -> str | None:
 
 
 def _list_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """A page with a paginated artifact list (its cards read with their share counts, `shares_counted`); htmx
-    asking for the next page gets only the list partial."""
+    """A page with a paginated artifact list, its cards read with their share counts (the views here pass
+    `counted=shares_counted()` to the selector); htmx asking for the next page gets only the list partial."""
     fold_ahead(context["page"].items, request.user)  # what the viewer has not reached in a course book
     context["show_shares"] = True
     if request.headers.get("HX-Request") == "true" and _cursor(request):

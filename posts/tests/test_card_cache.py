@@ -80,8 +80,8 @@ def _fresh(artifact: Artifact, show_shares: bool = False) -> str:
 
 
 def _loaded(pk: int, shares: int = 0) -> Artifact:
-    """As the lists load an artifact: related rows joined, counts annotated (the share count as the network's
-    `network.selectors.shares_counted` reads it)."""
+    """As the lists load an artifact: related rows joined, counts annotated (the share count set by hand, where the
+    network's lists read it with `network.selectors.shares_counted`)."""
     from posts.selectors import shown_comment_count
 
     found = (
