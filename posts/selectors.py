@@ -18,7 +18,6 @@ from django.db.models import (
     ExpressionWrapper,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -36,7 +35,17 @@ from core.views import Audience
 from core.wordfilter import WordFilter
 from courses.models import Course, HabitMode, LiveSession, Prompt, Reading, Week
 from courses.selectors import is_member, weeks_with_detail
-from posts.models import Artifact, ArtifactQuerySet, Comment, Tag, Tone, Visibility, shown_comment_q, visible_q
+from posts.models import (
+    Artifact,
+    ArtifactQuerySet,
+    Comment,
+    Tag,
+    Tone,
+    Visibility,
+    held_seen_q,
+    shown_comment_q,
+    visible_q,
+)
 
 Viewer = User | AnonymousUser
 # Columns a list's cards are read with besides their own (`card_query`), by attribute name: an expression each.
@@ -434,11 +443,12 @@ def comment_threads(artifact: Artifact, viewer: Viewer | None = None) -> list[Th
 
 
 def threads_of(artifact_ids: list[int], viewer: Viewer | None = None) -> dict[int, list[Thread]]:
-    """`comment_threads` for several artifacts at once (a chat's questions), in two queries (three when a
-    top comment is held). A comment held for a facilitator is there only for its writer and the course's
+    """`comment_threads` for several artifacts at once (a chat's questions), in one query (two when a top
+    comment is held). A comment held for a facilitator is there only for its writer and the course's
     facilitators (`CommentQuerySet.seen_by`); a held top comment that others had replied to before an edit
     held it keeps its place for them, its text not shown (`Thread.held`)."""
-    return _threads(Comment.objects.filter(artifact_id__in=artifact_ids, parent__isnull=True), artifact_ids, viewer)
+    ours = Q(artifact_id__in=artifact_ids)
+    return _threads(ours & Q(parent__isnull=True), ours & Q(parent__isnull=False), artifact_ids, viewer)
 
 
 # The artifact page shows an artifact's conversation a page of threads at a time: this many top comments, each
@@ -473,9 +483,10 @@ def thread_page(
     artifact: Artifact, viewer: Viewer | None, cursor: str | None = None, size: int = THREADS_PER_PAGE
 ) -> ThreadPage:
     """The page of the artifact's threads after `cursor` (a malformed or missing one: the first page), in
-    five queries however long the conversation: how many top comments there are and how many come before
-    the page, the page's top comments (one more, to know there is a later page), the position the page
-    before starts after, and the threads (`threads_of`'s reads for those top comments alone)."""
+    four queries however long the conversation (five when a top comment on it is held): how many top comments
+    there are and how many come before the page, the page's top comments (one more, to know there is a later
+    page), the position the page before starts after, and the threads (`threads_of`'s read, for those top
+    comments alone)."""
     tops = _tops(artifact.pk)
     position = decode_cursor(cursor) if cursor else None
     if position is None:
@@ -494,7 +505,7 @@ def thread_page(
             back = tops.exclude(_after(*position)).order_by("-created_at", "-id").values_list("created_at", "id")
             earlier = encode_position(*back[size])
     ids = [pk for _, pk in rows[:size]]
-    threads = _threads(Comment.objects.filter(pk__in=ids), [artifact.pk], viewer)[artifact.pk] if ids else []
+    threads = _threads(Q(pk__in=ids), Q(parent_id__in=ids), [artifact.pk], viewer)[artifact.pk] if ids else []
     return ThreadPage(
         threads=threads, number=start // size + 1, pages=max(1, -(-total // size)), earlier=earlier, later=later
     )
@@ -519,17 +530,22 @@ def thread_cursor(artifact_id: int, top_id: int, size: int = THREADS_PER_PAGE) -
     return encode_position(*tops.values_list("created_at", "id")[start - 1])
 
 
-def _threads(top_rows: QuerySet[Comment], artifact_ids: list[int], viewer: Viewer | None) -> dict[int, list[Thread]]:
-    """The threads of the top comments `top_rows`, oldest first, as `threads_of` describes them."""
+def _threads(tops: Q, answers: Q, artifact_ids: list[int], viewer: Viewer | None) -> dict[int, list[Thread]]:
+    """The threads of the top comments `tops` (every one: a removed or held one may keep a place) with their
+    replies (`answers`) the viewer may see, oldest first, as `threads_of` describes them: read in one query and put
+    together here (a prefetch of the replies was a query more and its machinery: 0.5 ms of the page of a
+    200-comment artifact at 1M artifacts on SQLite)."""
     hidden = blocked_ids(viewer) if viewer is not None else set()
     matcher = filters_for(viewer, FilterContext.COMMENTS)
     seer = viewer if viewer is not None else AnonymousUser()
-    reply_rows = Comment.objects.seen_by(seer).select_related("author").order_by("created_at", "id")
-    comments = list(
-        top_rows.select_related("author")
-        .prefetch_related(Prefetch("replies", queryset=reply_rows))
-        .order_by("created_at", "id")
-    )
+    comments: list[Comment] = []
+    replies_to: dict[int, list[Comment]] = {}
+    rows = Comment.objects.filter(tops | (answers & held_seen_q(seer, course="artifact__course_id")))
+    for row in rows.select_related("author").order_by("created_at", "id"):
+        if row.parent_id is None:
+            comments.append(row)
+        else:
+            replies_to.setdefault(row.parent_id, []).append(row)
     held = [c.pk for c in comments if c.held]
     unseen = set(held) - set(Comment.objects.seen_by(seer).filter(pk__in=held).values_list("pk", flat=True))
 
@@ -543,7 +559,7 @@ def _threads(top_rows: QuerySet[Comment], artifact_ids: list[int], viewer: Viewe
     for comment in comments:
         replies = [
             r
-            for r in comment.replies.all()
+            for r in replies_to.get(comment.pk, ())
             if r.removed_at is None and r.author_id not in hidden and not hidden_by_filter(r)
         ]
         waiting = comment.pk in unseen

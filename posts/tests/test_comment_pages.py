@@ -146,3 +146,23 @@ def test_a_page_costs_the_same_queries_however_long_the_conversation(
         assert len(page.threads) == (2 if tops == SIZE + 2 else SIZE)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_page_reads_its_threads_in_one_query_with_the_replies_each_may_see(
+    george, public_post: Artifact, maria, devon
+) -> None:
+    """The page's top comments and their replies come in one statement (no query per thread, none for the
+    replies apart); a reply held for a facilitator is in it only for those who may see it."""
+    tops = _conversation(public_post, [maria, devon], 4)
+    held = CommentFactory.create(
+        artifact=public_post, author=maria, parent=tops[0], body="Held reply", held_reason="Looks like spam"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        page = thread_page(public_post, devon)
+    comment_reads = [q["sql"] for q in queries if 'FROM "posts_comment"' in q["sql"] and "COUNT" not in q["sql"]]
+    assert len(comment_reads) == 2, comment_reads  # the page's top comments (ids), then the threads
+    assert [t.comment.body for t in page.threads] == ["Top 1", "Top 2", "Top 3", "Top 4"]
+    assert [r.body for r in page.threads[2].replies] == ["Reply to 3"]
+    assert page.threads[0].replies == [], "devon may not see maria's held reply"
+    assert [r.pk for r in thread_page(public_post, maria).threads[0].replies] == [held.pk], "its writer sees it"
+    assert [r.pk for r in thread_page(public_post, george).threads[0].replies] == [held.pk], "so does a facilitator"
