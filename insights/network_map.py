@@ -18,11 +18,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
-import networkx as nx
-import numpy as np
 from django.utils.safestring import SafeString, mark_safe
-from scipy.sparse.csgraph import connected_components
+
+# networkx, numpy and scipy are imported by the functions that draw or measure a map, not with this module: every
+# web worker imports it (through the insights views) and only the few requests for a map use them; loaded at start-up
+# they were ~80 MB of each worker's memory, and a few hundred thousand more objects for every full garbage collection.
+if TYPE_CHECKING:
+    import networkx as nx
+    import numpy as np
 
 __all__ = [
     "Edge",
@@ -86,6 +91,8 @@ def build_graph(nodes: Iterable[Node], edges: Iterable[Edge]) -> nx.DiGraph:
     with no replies and no shares is not a connection. Nodes and edges are inserted in id order so the
     same data gives the same graph whatever order it arrives in. A repeated node id is a caller bug.
     """
+    import networkx as nx
+
     by_id: dict[int, Node] = {}
     for node in nodes:
         if node.id in by_id:
@@ -133,6 +140,8 @@ _RING_CAPACITY = 120  # people per ring before another ring is added
 def _undirected(graph: nx.DiGraph) -> nx.Graph:
     """Connected people only, in id order; ties in both directions add up. The attraction grows with
     the log of the weight so one busy pair doesn't collapse onto a point."""
+    import networkx as nx
+
     totals: dict[tuple[int, int], int] = {}
     for source, target, weight in graph.edges(data="weight"):
         key = (source, target) if source < target else (target, source)
@@ -145,6 +154,10 @@ def _undirected(graph: nx.DiGraph) -> nx.Graph:
 
 
 def _spring(undirected: nx.Graph, seed: int) -> tuple[list[int], np.ndarray]:
+    import networkx as nx
+    import numpy as np
+    from scipy.sparse.csgraph import connected_components
+
     order = list(undirected)
     if len(order) <= _CORE_SIZE:
         placed = nx.spring_layout(undirected, seed=seed, iterations=_ITERATIONS, weight="pull")
@@ -216,6 +229,8 @@ def layout(graph: nx.DiGraph, *, seed: int = 7) -> dict[int, tuple[float, float]
     round the centre; people with no connection evenly on an outer band (radius 0.415–0.475) so they
     stay visible. The same graph and seed always give the same positions. This is the expensive step:
     cache its result."""
+    import numpy as np
+
     isolated = sorted(node for node in graph if graph.degree(node) == 0)
     undirected = _undirected(graph)
     positions: dict[int, tuple[float, float]] = {}
@@ -409,6 +424,8 @@ def _top(graph: nx.DiGraph, scores: dict[int, float], fmt: str, limit: int = 5) 
 
 def measures(graph: nx.DiGraph, *, seed: int = 7) -> list[tuple[str, str, str]]:
     """The classic measures of connected-course research, each with what it means in plain words."""
+    import networkx as nx
+
     n, m = len(graph), graph.number_of_edges()
     components = list(nx.weakly_connected_components(graph)) if n else []
     largest = max((len(c) for c in components), default=0)
@@ -477,6 +494,8 @@ def _export_ids(graph: nx.DiGraph) -> dict[int, str]:
 
 def graphml(graph: nx.DiGraph) -> bytes:
     """GraphML for Gephi and friends: node label and activity; edge replies, shares and weight."""
+    import networkx as nx
+
     ids = _export_ids(graph)
     export = nx.DiGraph()
     for node in sorted(graph):
