@@ -233,7 +233,16 @@ def after_position(when: dt.datetime, pk: int, stamp: str = "published_at", key:
     return Q(**{f"{stamp}__lte": when}) & (Q(**{f"{stamp}__lt": when}) | Q(**{f"{key}__lt": pk}))
 
 
-def with_tag(qs: ArtifactQuerySet, tag_ids: list[int]) -> ArtifactQuerySet:
+@dataclass(frozen=True)
+class Tagged:
+    """`tagged_with`'s answer: the rows, and whether the database sorts them (read a page's keys first: `paginate`'s
+    `keys_first`)."""
+
+    rows: ArtifactQuerySet
+    sorted: bool
+
+
+def tagged_with(qs: ArtifactQuerySet, tag_ids: list[int]) -> Tagged:
     """The artifacts carrying any of the tags (by id). Few of them (under TAG_SORT_LIMIT): found through
     the tag's own index and sorted. Many (a course hashtag on a fifth of everything): found by walking the
     newest artifacts (the artifact_newest index) and checking each, which stops once a page is full, instead
@@ -243,8 +252,13 @@ def with_tag(qs: ArtifactQuerySet, tag_ids: list[int]) -> ArtifactQuerySet:
     of each id (a tag on 22,000 artifacts, not the 260 it guesses for "the tag named X"), so it walks too."""
     tagged = Artifact.tags.through.objects.filter(tag_id__in=tag_ids)
     if tagged[:TAG_SORT_LIMIT].count() < TAG_SORT_LIMIT:
-        return qs.filter(pk__in=tagged.values("artifact_id"))
-    return qs.filter(Exists(tagged.filter(artifact_id=OuterRef("pk"))))
+        return Tagged(qs.filter(pk__in=tagged.values("artifact_id")), sorted=True)
+    return Tagged(qs.filter(Exists(tagged.filter(artifact_id=OuterRef("pk")))), sorted=False)
+
+
+def with_tag(qs: ArtifactQuerySet, tag_ids: list[int]) -> ArtifactQuerySet:
+    """`tagged_with`'s rows, for a read that takes keys only (the home timeline's events)."""
+    return tagged_with(qs, tag_ids).rows
 
 
 def _tag_ids(name: str) -> list[int]:
@@ -257,8 +271,10 @@ def paginate(
     limit: int = PAGE_SIZE,
     keep: Callable[[Artifact], bool] | None = None,
     counted: Counted | None = None,
+    keys_first: bool = False,
 ) -> Page:
-    """Keyset pagination on (published_at, id), newest first. Never OFFSET.
+    """Keyset pagination on (published_at, id), newest first. Never OFFSET. `keys_first` for rows the database
+    sorts rather than walks in page order (`Tagged.sorted`): a page's keys are chosen first (`_page_of`).
 
     With `keep`, rows it refuses are left out and the next slices are read (at most EXTRA_ROUNDS more
     queries) until the page is full or the rows run out. The next cursor points after the last row examined,
@@ -272,7 +288,10 @@ def paginate(
         sliced = qs
         if position:
             sliced = qs.filter(after_position(*position))
-        rows = cards(card_query(sliced, counted)[: limit + 1])
+        if keys_first:
+            rows = cards(card_query(_page_of(sliced, limit + 1), counted).order_by("-published_at", "-id"))
+        else:
+            rows = cards(card_query(sliced, counted)[: limit + 1])
         for row in rows:
             if len(items) == limit:
                 return Page(items=items, next_cursor=encode_cursor(last) if last else None)
@@ -283,6 +302,16 @@ def paginate(
             return Page(items=items, next_cursor=None)
         position = (last.published_at, last.pk)
     return Page(items=items, next_cursor=encode_cursor(last) if last else None)
+
+
+def _page_of(ordered: ArtifactQuerySet, size: int) -> ArtifactQuerySet:
+    """The first `size` rows of `ordered`, chosen by their keys alone in a subquery, so what a card shows besides the
+    artifact's own columns (the joined rows, the counted subqueries) is read for those rows only. Where the database
+    must sort (a tag on a few thousand artifacts, under TAG_SORT_LIMIT) it had carried every candidate's columns and
+    counts through the sort: the tag page at 10k artifacts, 2,200 of them tagged, 20.2 -> 9.5 ms. Where it walks an
+    index in page order it stops after a page either way, and the subquery only costs (0.3-0.5 ms at 1M)."""
+    keys = ordered.values("pk")[:size]
+    return Artifact.objects.filter(pk__in=keys)
 
 
 def artifact_text(artifact: Artifact) -> list[str]:
@@ -370,11 +399,14 @@ def course_stream(
         )
     if prompt is not None:
         qs = qs.filter(prompt=prompt)
+    keys_first = False
     if tag:
-        qs = with_tag(qs, _tag_ids(tag))
+        tagged = tagged_with(qs, _tag_ids(tag))
+        qs, keys_first = tagged.rows, tagged.sorted
     if kind:
         qs = qs.filter(kind=kind)
-    return paginate(qs, cursor, limit, filter_keeper(filters_for(viewer, FilterContext.COURSES)), counted)
+    keep = filter_keeper(filters_for(viewer, FilterContext.COURSES))
+    return paginate(qs, cursor, limit, keep, counted, keys_first=keys_first)
 
 
 def person_artifacts(
@@ -393,8 +425,9 @@ def person_artifacts(
 
 def tag_artifacts(*, name: str, viewer: Viewer, cursor: str | None = None) -> Page:
     """Artifacts with the tag the viewer may see, without muted people; the viewer's course filters apply."""
-    qs = with_tag(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published(), _tag_ids(name))
-    return paginate(qs, cursor, keep=filter_keeper(filters_for(viewer, FilterContext.COURSES)))
+    tagged = tagged_with(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published(), _tag_ids(name))
+    keep = filter_keeper(filters_for(viewer, FilterContext.COURSES))
+    return paginate(tagged.rows, cursor, keep=keep, keys_first=tagged.sorted)
 
 
 def prompt_responses(*, prompt: Prompt, viewer: Viewer, cursor: str | None = None) -> Page:

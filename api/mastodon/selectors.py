@@ -35,7 +35,7 @@ from posts.selectors import (
     filter_keeper,
     image_audience_of,
     paginate,
-    with_tag,
+    tagged_with,
 )
 
 Viewer = User | AnonymousUser
@@ -227,9 +227,9 @@ def tag_reader(name: str, viewer: Viewer) -> Reader:
             lambda cursor, limit: course_stream(course=course, viewer=viewer, cursor=cursor, limit=limit)
         )
     tag_ids = list(Tag.objects.filter(name=name.lstrip("#").lower()).values_list("pk", flat=True))
-    qs = with_tag(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published(), tag_ids)
+    tagged = tagged_with(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published(), tag_ids)
     keep = filter_keeper(filters_for(viewer, FilterContext.COURSES))
-    return _by_publication(lambda cursor, limit: paginate(qs, cursor, limit, keep))
+    return _by_publication(lambda cursor, limit: paginate(tagged.rows, cursor, limit, keep, keys_first=tagged.sorted))
 
 
 def account_reader(user: User, viewer: Viewer) -> Reader:
