@@ -2,6 +2,7 @@
 cursor handles equal times, and comment counts are counted per row."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from courses.models import Course
+from courses.tests.factories import CourseFactory, PromptFactory, WeekFactory
 from posts import selectors
 from posts.models import Artifact, Tag, Visibility
 from posts.selectors import course_stream, tag_artifacts
@@ -96,3 +98,53 @@ def test_comment_counts_leave_out_removed_comments(course, maria, devon) -> None
     page = course_stream(course=course, viewer=maria)
     counts = {a.pk: a.comment_count for a in page.items}  # type: ignore[attr-defined]
     assert counts == {artifact.pk: 3, quiet.pk: 0}
+
+
+def test_a_weeks_stream_is_what_was_published_on_its_days_or_answers_its_prompts(course, maria, devon) -> None:
+    """Against every artifact sorted by hand, page by page (the cursor, equal times): those published on the week's
+    days in the viewer's time zone (its first midnight in, the midnight after its last day out) and the answers to
+    its prompts whenever they came, each once; nothing of another week or course, no draft of someone else's. The
+    same number of queries however many there are."""
+    zone = zoneinfo.ZoneInfo("America/Los_Angeles")
+    week = WeekFactory.create(course=course, number=2, starts_on=dt.date(2026, 3, 2), ends_on=dt.date(2026, 3, 8))
+    first, second = PromptFactory.create(week=week, number=1), PromptFactory.create(week=week, number=2)
+    later = WeekFactory.create(course=course, number=3, starts_on=dt.date(2026, 3, 9), ends_on=dt.date(2026, 3, 15))
+    elsewhere = PromptFactory.create(week=later, number=1)
+    other_course = CourseFactory.create(slug="other")
+
+    def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime(2026, 3, day, hour, minute, tzinfo=zone)
+
+    shown: list[Artifact] = []
+
+    def make(when: dt.datetime, *, expected: bool, **fields: object) -> Artifact:
+        fields = {"course": course, "author": maria, "visibility": Visibility.PUBLIC, **fields}
+        artifact = ArtifactFactory.create(published_at=when, **fields)
+        if expected:
+            shown.append(artifact)
+        return artifact
+
+    for n in range(24):  # on the week's days, three at each instant, some answering its prompts
+        make(at(2 + n // 4, 9 + (n % 4) // 3), expected=True, prompt=[None, first, second][n % 3])
+    make(at(2, 0), expected=True)  # its first midnight
+    make(at(8, 23, 59), expected=True, prompt=elsewhere)  # on its last day, answering another week's prompt
+    for day in (1, 15, 20):  # answers to its prompts before and after it
+        make(at(day, 12), expected=True, prompt=first if day != 20 else second)
+    make(at(9, 0), expected=False)  # the midnight after its last day
+    make(at(1, 23, 59), expected=False)
+    make(at(12, 10), expected=False, prompt=elsewhere)
+    make(at(4, 10), expected=False, course=other_course)
+    make(at(5, 10), expected=False, author=devon, visibility=Visibility.DRAFT)
+    assert len(shown) > selectors.PAGE_SIZE  # more than one page
+
+    with timezone.override(zone):
+        assert _all_pages(course_stream, course=course, viewer=maria, week=week) == [
+            a.pk for a in sorted(shown, key=lambda a: (a.published_at, a.pk), reverse=True)
+        ]
+        with CaptureQueriesContext(connection) as before:
+            course_stream(course=course, viewer=maria, week=week)
+        for n in range(30):
+            make(at(3, 14, n), expected=True, prompt=first if n % 2 else None)
+        with CaptureQueriesContext(connection) as after:
+            course_stream(course=course, viewer=maria, week=week)
+    assert len(after) == len(before)
