@@ -262,7 +262,8 @@ def with_tag(qs: ArtifactQuerySet, tag_ids: list[int]) -> ArtifactQuerySet:
     return tagged_with(qs, tag_ids).rows
 
 
-def _tag_ids(name: str) -> list[int]:
+def tag_ids_named(name: str) -> list[int]:
+    """The id of the tag called `name` (already normalised), as a list for `tagged_with`: empty when there is none."""
     return list(Tag.objects.filter(name=name).values_list("pk", flat=True))
 
 
@@ -429,7 +430,7 @@ def course_stream(
     if prompt is not None:
         qs = qs.filter(prompt=prompt)
     if tag:
-        tagged = tagged_with(qs, _tag_ids(tag))
+        tagged = tagged_with(qs, tag_ids_named(tag))
         qs, keys_first = tagged.rows, keys_first or tagged.sorted
     if kind:
         qs = qs.filter(kind=kind)
@@ -453,7 +454,7 @@ def person_artifacts(
 
 def tag_artifacts(*, name: str, viewer: Viewer, cursor: str | None = None) -> Page:
     """Artifacts with the tag the viewer may see, without muted people; the viewer's course filters apply."""
-    tagged = tagged_with(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published(), _tag_ids(name))
+    tagged = tagged_with(Artifact.objects.visible_to(viewer).unmuted_for(viewer).published(), tag_ids_named(name))
     keep = filter_keeper(filters_for(viewer, FilterContext.COURSES))
     return paginate(tagged.rows, cursor, keep=keep, keys_first=tagged.sorted)
 

@@ -23,7 +23,7 @@ from accounts.models import User
 from core.text import normalize_tag, sanitize_html
 from courses.models import Course, LiveSession, Prompt
 from posts.models import Artifact, ArtifactQuerySet, Kind
-from posts.selectors import prompt_of
+from posts.selectors import prompt_of, tag_ids_named, tagged_with
 from syndication.opml import xml_text
 
 FEED_LENGTH = 30
@@ -40,8 +40,13 @@ def public_artifacts() -> ArtifactQuerySet:
     return Artifact.objects.visible_to(AnonymousUser()).published()
 
 
-def newest(qs: ArtifactQuerySet) -> list[Artifact]:
-    return list(qs.select_related("author").prefetch_related("tags").order_by("-published_at", "-id")[:FEED_LENGTH])
+def newest(qs: ArtifactQuerySet, *, keys_first: bool = False) -> list[Artifact]:
+    """The feed's items, newest first. `keys_first` for rows the database sorts (`Tagged.sorted`): the items' keys
+    are chosen first, so the sort carries ids, not every candidate's whole row (a tag on 2,000 artifacts)."""
+    ordered = qs.order_by("-published_at", "-id")
+    if keys_first:
+        ordered = Artifact.objects.filter(pk__in=ordered.values("pk")[:FEED_LENGTH]).order_by("-published_at", "-id")
+    return list(ordered.select_related("author").prefetch_related("tags")[:FEED_LENGTH])
 
 
 def artifact_html(artifact: Artifact) -> str:
@@ -166,7 +171,10 @@ class TagFeed(ArtifactFeed[str]):
         return name
 
     def items(self, obj: str) -> list[Artifact]:
-        return newest(public_artifacts().filter(tags__name=obj))
+        """Through `tagged_with`, as the tag page reads them: a tag on a fifth of everything is walked newest first,
+        not joined and sorted (a tag on 220,000 of 1M artifacts: 849 ms)."""
+        tagged = tagged_with(public_artifacts(), tag_ids_named(obj))
+        return newest(tagged.rows, keys_first=tagged.sorted)
 
     def title(self, obj: str) -> str:
         return xml_text(f"#{obj} · Commonplace")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from lxml import etree
 
 from courses.tests.factories import PromptFactory
+from posts import selectors
 from posts.models import Origin, Tag, Visibility
 from posts.tests.factories import ArtifactFactory
 from syndication.feeds import FEED_LENGTH
@@ -301,3 +302,27 @@ def test_a_second_prompt_has_its_own_feed(client, course, maria) -> None:
     ArtifactFactory.create(course=course, author=maria, title="No prompt")
     url = reverse("syndication_out:prompt_atom", args=[course.slug, 1, 2])
     assert _titles(_parse(Client().get(url).content)) == ["Second answer"]
+
+
+@pytest.mark.parametrize("sort_limit", [1_000, 1], ids=["sorted", "walked"])
+def test_tag_feed_is_the_newest_public_tagged_either_way_it_is_read(
+    client, course, maria, devon, monkeypatch, sort_limit
+) -> None:
+    """The tag feed reads its items as the tag page does (`tagged_with`): through the tag's index and sorted by
+    key, or walking the newest; either way the FEED_LENGTH newest public posts carrying the tag, ties by id."""
+    monkeypatch.setattr(selectors, "TAG_SORT_LIMIT", sort_limit)
+    tag, other = Tag.objects.create(name="makerspace"), Tag.objects.create(name="other")
+    base = timezone.now() - dt.timedelta(days=2)
+    tagged = []
+    for n in range(FEED_LENGTH + 12):
+        visibility = Visibility.COURSE if n % 5 == 0 else Visibility.PUBLIC
+        when = base + dt.timedelta(minutes=n // 2)  # two at each instant
+        artifact = ArtifactFactory.create(course=course, author=[maria, devon][n % 2], visibility=visibility)
+        artifact.published_at = when
+        artifact.save(update_fields=["published_at"])
+        artifact.tags.add(tag if n % 7 else other)
+        if visibility == Visibility.PUBLIC and n % 7:
+            tagged.append(artifact)
+    expected = [a.title for a in sorted(tagged, key=lambda a: (a.published_at, a.pk), reverse=True)][:FEED_LENGTH]
+    response = client.get(reverse("syndication_out:tag_atom", args=["makerspace"]))
+    assert _titles(_parse(response.content)) == expected
