@@ -10,6 +10,7 @@ from accounts.models import Block, Mute, User
 from accounts.tests.factories import UserFactory
 from courses.models import Course
 from courses.tests.factories import EnrollmentFactory
+from network import suggestions
 from network.models import Follow, Open, Share
 from network.suggestions import who_to_follow
 from posts.models import Tag
@@ -114,3 +115,26 @@ def test_page_with_no_suggestions(
     page = login(outsider).get(reverse("network:who_to_follow"))
     valid_html(page.content)
     assert "No suggestions yet." in page.content.decode()
+
+
+def test_writers_on_your_tags_are_found_among_each_tags_newest_posts(
+    course: Course, maria: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tag reason reads the newest RECENT_PER_TAG posts of each of the viewer's TAGS_LOOKED_AT most used tags,
+    so its cost does not follow how big a tag is: an older writer on a busy tag is not looked for, nor a tag the
+    viewer used least."""
+    monkeypatch.setattr(suggestions, "RECENT_PER_TAG", 2)
+    monkeypatch.setattr(suggestions, "TAGS_LOOKED_AT", 1)
+    busy, rare = Tag.objects.create(name="assessment"), Tag.objects.create(name="grading")
+    for tags in ([busy], [busy], [rare]):  # maria uses #assessment most
+        ArtifactFactory.create(author=maria, course=course).tags.set(tags)
+    writers = [UserFactory.create(username=f"writer{n}") for n in range(4)]
+    for writer in writers:  # oldest first: writer0 is not among the two newest on #assessment
+        ArtifactFactory.create(author=writer, course=course).tags.add(busy)
+    ArtifactFactory.create(author=writers[0], course=course).tags.add(rare)
+    found = _reasons(maria)
+    assert "writer0" not in found
+    assert {name for name, reasons in found.items() if "Writes about #assessment, like you" in reasons} == {
+        "writer2",
+        "writer3",
+    }
