@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -167,12 +167,16 @@ def course_list(viewer: Viewer) -> QuerySet[Course]:
     return qs
 
 
-def members_of(course: Course) -> QuerySet[Enrollment]:
-    """The course's members, facilitators first, then by name."""
+def members_of(course: Course, find: str = "") -> QuerySet[Enrollment]:
+    """The course's members, facilitators first, then by name; with `find`, those whose name or username holds it
+    (case aside). Ties by id, so pages of it never overlap."""
+    members = course.enrollments.all()
+    if find:
+        members = members.filter(Q(user__display_name__icontains=find) | Q(user__username__icontains=find))
     return (
-        course.enrollments.select_related("user")
+        members.select_related("user")
         .annotate(rank=Case(When(role=MemberRole.FACILITATOR, then=Value(0)), default=Value(1)))
-        .order_by("rank", "user__display_name", "user__username")
+        .order_by("rank", "user__display_name", "user__username", "pk")
     )
 
 

@@ -1,11 +1,13 @@
 """Pages for running a course: the course list, joining, and the facilitator's pages."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +29,8 @@ from courses.forms import (
     WeekForm,
 )
 from courses.models import Book, Course, Enrollment, LiveQuestion, LiveSession, MemberRole, Prompt, Week
+
+MEMBERS_PER_PAGE = 100
 
 
 def _signed_in(request: HttpRequest) -> User:
@@ -136,8 +140,13 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             label = MemberRole(role).label.lower()
             messages.success(request, f"{enrollment.user.name} is now a {label}.")
-        return redirect("courses:members", slug=course.slug)
-    context = {"course": course, "members": selectors.members_of(course), "roles": MemberRole}
+        # Back to the page of the list the change was made on.
+        back = {key: request.POST[key] for key in ("find", "page") if request.POST.get(key)}
+        return redirect(reverse("courses:members", args=[course.slug]) + (f"?{urlencode(back)}" if back else ""))
+    find = request.GET.get("find", "").strip()[:100]
+    # A page at a time: a 5,000-person course listed whole was half a second and a form a member.
+    page = Paginator(selectors.members_of(course, find), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"course": course, "members": page, "find": find, "roles": MemberRole}
     return render(request, "courses/members.html", context)
 
 

@@ -1,6 +1,7 @@
 """The course list, joining and leaving, and the facilitator's pages, through the test client."""
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,17 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
+from courses import views as course_views
 from courses.models import Book, Course, Enrollment, LiveQuestion, LiveSession, MemberRole, Prompt, Week
-from courses.tests.factories import BookFactory, CourseFactory, LiveSessionFactory, PromptFactory, WeekFactory
+from courses.tests.factories import (
+    BookFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    LiveSessionFactory,
+    PromptFactory,
+    WeekFactory,
+)
 
 Login = Callable[[User], Client]
 HtmlCheck = Callable[[bytes | str], None]
@@ -424,6 +434,51 @@ def test_members_page_lists_members_with_roles(login: Login, george: User, cours
     html = response.content.decode()
     assert html.index("George") < html.index("Devon Clarke") < html.index("Maria López")
     assert "Make Maria López a facilitator" in html
+
+
+@pytest.mark.django_db
+def test_members_page_goes_a_page_at_a_time_and_finds_people(
+    login: Login, george: User, course: Course, valid_html, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big course's members a page at a time (facilitators first, then by name, every member once); a search by
+    name or username, its words kept in the box; a page past the end gives the last one."""
+    monkeypatch.setattr(course_views, "MEMBERS_PER_PAGE", 2)
+    for name in ("Zoe Zed", "Ana Ames", "Bo Brook"):
+        EnrollmentFactory.create(course=course, user=UserFactory.create(display_name=name))
+    client = login(george)
+    url = reverse("courses:members", args=[course.slug])
+    shown = []
+    for number in (1, 2, 3):
+        response = client.get(url, {"page": number})
+        valid_html(response.content)
+        html = response.content.decode()
+        assert f"Page {number} of 3" in html
+        shown += re.findall(r"Make (.+?) a (?:participant|facilitator)</button>", html)
+    assert shown == ["George", "Ana Ames", "Bo Brook", "Devon Clarke", "Maria López", "Zoe Zed"]
+    assert 'rel="next"' in client.get(url, {"page": 1}).content.decode()
+    assert "Make Zoe Zed" in client.get(url, {"page": 99}).content.decode()
+
+    found = client.get(url, {"find": "  BROOK "}).content.decode()
+    assert re.findall(r"Make (.+?) a ", found) == ["Bo Brook"]
+    assert 'value="BROOK"' in found
+    assert "1 member matching" in found
+    nobody = client.get(url, {"find": "nobody-here"}).content.decode()
+    assert "No member matches" in nobody
+    assert "<table" not in nobody
+
+
+@pytest.mark.django_db
+def test_changing_a_role_returns_to_the_same_page_of_the_list(
+    login: Login, george: User, maria: User, course: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(course_views, "MEMBERS_PER_PAGE", 2)
+    enrollment = Enrollment.objects.get(course=course, user=maria)
+    url = reverse("courses:members", args=[course.slug])
+    response = login(george).post(url, {"member": enrollment.pk, "role": "facilitator", "find": "mar", "page": "2"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?find=mar&page=2"
+    enrollment.refresh_from_db()
+    assert enrollment.role == MemberRole.FACILITATOR
 
 
 @pytest.mark.django_db
