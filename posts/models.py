@@ -126,7 +126,12 @@ class ArtifactQuerySet(models.QuerySet["Artifact"]):
     def published(self) -> "ArtifactQuerySet":
         """Out for everyone it is meant for: not a draft, not held for a facilitator (the writer finds a held
         post on their own page, the facilitators in the moderation queue)."""
-        return self.exclude(visibility=Visibility.DRAFT).filter(held_reason="")
+        return self.filter(published_q())
+
+
+def published_q(via: str = "") -> Q:
+    """`ArtifactQuerySet.published` as a condition; `via` is the path to the artifact ("artifact__" from shares)."""
+    return ~Q(**{f"{via}visibility": Visibility.DRAFT}) & Q(**{f"{via}held_reason": ""})
 
 
 def image_path(instance: "Artifact", filename: str) -> str:

@@ -154,6 +154,40 @@ def test_a_viewer_sees_only_what_they_may(course, maria, devon, outsider, now) -
     assert titles(maria) == ([], 0)
 
 
+def test_most_shared_counts_only_this_courses_shown_posts_each_viewer_may_see(
+    course, maria, devon, george, outsider, now
+) -> None:
+    """The most-shared lists read the period's shares and judge each one's artifact as the digest's posts are
+    judged: this course's, published (no draft, nothing held), visible to the viewer, not by someone they mute or
+    are on the other side of a block from."""
+    other = CourseFactory.create(slug="elsewhere")
+    kept = ArtifactFactory.create(course=course, author=maria, title="Kept", published_at=now - 3 * DAY)
+    elsewhere = ArtifactFactory.create(course=other, author=maria, title="Elsewhere", published_at=now - 3 * DAY)
+    held = ArtifactFactory.create(course=course, author=maria, title="Held", held_reason="Links to a shop")
+    by_devon = ArtifactFactory.create(course=course, author=devon, title="By Devon", published_at=now - 3 * DAY)
+    members_only = ArtifactFactory.create(
+        course=course, author=george, title="Members", visibility=Visibility.COURSE, published_at=now - 3 * DAY
+    )
+    for artifact in (kept, elsewhere, held, by_devon, members_only):
+        Share.objects.create(sharer=outsider, artifact=artifact, created_at=now - HOUR)
+
+    def shared(viewer):
+        digest = build_digest(course, since=now - DAY, now=now, viewer=viewer)
+        return sorted(i.artifact.title for i in digest.shared_today)
+
+    assert sorted(i.artifact.title for i in build_digest(course, since=now - DAY, now=now).shared_today) == [
+        "By Devon",
+        "Kept",
+        "Members",
+    ]
+    assert shared(maria) == ["By Devon", "Kept", "Members"]
+    assert shared(outsider) == ["By Devon", "Kept"]
+    Mute.objects.create(muter=maria, muted=devon)
+    assert shared(maria) == ["Kept", "Members"]
+    Block.objects.create(blocker=george, blocked=maria)
+    assert shared(maria) == ["Kept"]
+
+
 def test_a_busy_day_lists_the_newest_and_counts_the_rest(course, maria, now, monkeypatch) -> None:
     monkeypatch.setattr("syndication.digest.MAX_NEW_POSTS", 2)
     for n in range(5):
