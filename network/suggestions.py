@@ -1,5 +1,6 @@
 """Who to follow: people worth following, each with the reasons in words."""
 
+import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from posts.models import Artifact, Comment
 LIMIT = 20
 STRENGTH_CAP = 5  # many opens of one person count, but not without bound
 OFTEN = 3  # replies from a followee that make it "often"
+CONVERSE_DAYS = 30  # how far back the replies of the people you follow are read
 TAGS_LOOKED_AT = 10  # of the viewer's own tags, the most used
 RECENT_PER_TAG = 200  # the newest posts on each of them whose writers may be suggested
 _PROMPT_TAG = re.compile(r"-w\d+-p\d+$")
@@ -69,11 +71,13 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
             text = f"You {verb} {name}'s post" if n == 1 else f"You {verb} {n} of {name}'s posts"
             reasons[row["artifact__author_id"]].append((weight * min(n, STRENGTH_CAP), text))
 
-    # People your connections converse with: the followee who replies to them most.
+    # People your connections converse with lately: the followee who replied to them most in CONVERSE_DAYS (each
+    # followee's comments from their own index: following 2,000 busy people reads their month, not their years).
     best: dict[int, tuple[int, str]] = {}
     for reply in (
         Comment.objects.shown()
         .filter(author__in=Follow.objects.filter(follower=user).values("followee_id"))
+        .filter(created_at__gte=timezone.now() - dt.timedelta(days=CONVERSE_DAYS))
         .exclude(artifact__author_id=user.pk)
         .values("artifact__author_id", "author_id", "author__display_name", "author__username")
         .annotate(n=Count("pk"))

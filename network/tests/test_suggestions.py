@@ -1,10 +1,12 @@
 """Who to follow: reasons in words, exclusions, ranking and a fixed number of queries."""
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Block, Mute, User
 from accounts.tests.factories import UserFactory
@@ -138,3 +140,16 @@ def test_writers_on_your_tags_are_found_among_each_tags_newest_posts(
         "writer2",
         "writer3",
     }
+
+
+def test_only_recent_replies_of_the_people_you_follow_count(
+    course: Course, maria: User, devon: User, outsider: User
+) -> None:
+    """Replies older than CONVERSE_DAYS give no reason (following busy people reads their month, not their years)."""
+    Follow.objects.create(follower=maria, followee=devon)
+    theirs = ArtifactFactory.create(author=outsider, course=course)
+    old = timezone.now() - dt.timedelta(days=suggestions.CONVERSE_DAYS + 1)
+    CommentFactory.create_batch(3, artifact=theirs, author=devon, created_at=old)
+    assert "olive" not in _reasons(maria)
+    CommentFactory.create(artifact=theirs, author=devon)
+    assert _reasons(maria)["olive"] == ["Devon Clarke, whom you follow, has replied to them"]
