@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
+    DateTimeField,
     Exists,
     F,
     Field,
@@ -524,11 +525,16 @@ def _replies(user: User) -> QuerySet[Comment]:
 
 
 def _newest_ids(rows: QuerySet[Comment], limit: int) -> list[int]:
-    """The ids of the newest `limit` rows, chosen here from their (time, id) pairs.
+    """The ids of the newest `limit` rows, newest first (ties by id).
 
     Asked for "newest first, 50 of them", SQLite walks the whole comment-time index backwards, hoping to meet
     50 matches early; a person's replies are few among millions, so it would read them all. Read the person's
-    rows through their own indexes instead, and pick the newest in Python."""
+    rows through their own indexes instead: on SQLite ordered by `+created_at`, which no index can give, so it
+    keeps the newest in its sorter (a prolific author's thousands of replies: 20 ms of rows brought into Python
+    to pick 50 there, before); elsewhere their (time, id) pairs, the newest picked here."""
+    if connection.vendor == "sqlite":
+        unindexed = Func(F("created_at"), template="+%(expressions)s", output_field=DateTimeField())
+        return list(rows.order_by(unindexed.desc(), "-pk").values_list("pk", flat=True)[:limit])
     return [pk for _, pk in heapq.nlargest(limit, rows.order_by().values_list("created_at", "pk"))]
 
 
