@@ -956,8 +956,16 @@ def bulk_load_mode() -> Iterator[list[str]]:
 
 
 def analyze() -> float:
-    """Refresh the query planner's statistics after a bulk load; returns the seconds it took."""
+    """Refresh the query planner's statistics after a bulk load; returns the seconds it took.
+
+    On PostgreSQL, outside a transaction, `VACUUM (ANALYZE)`: it also marks the new pages all-visible, as a live
+    database's autovacuum soon does, so index-only scans need not visit the table. Straight after a bulk load they
+    fetched every row from the table (the home timeline's events following ~200 at 1M artifacts: 36,000 fetches,
+    11 ms against 3 after), and pages measured 20-50% slower or not depending on whether autovacuum had caught up."""
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("VACUUM (ANALYZE)")
+        else:
+            cursor.execute("ANALYZE")
     return time.perf_counter() - started

@@ -329,3 +329,22 @@ def test_command_without_password_leaves_people_unable_to_sign_in(client: Client
     person = User.objects.get(username="p3")
     assert not person.has_usable_password()
     assert not client.login(username="p3", password="")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_bulk_load_postgresql_is_vacuumed_as_well_as_analysed() -> None:
+    """Outside a transaction, `scale.analyze` vacuums on PostgreSQL (the new pages all-visible, as autovacuum leaves
+    a live database) and analyses on SQLite (its planner's statistics table)."""
+    scale.analyze()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'posts_artifact'")
+        else:
+            cursor.execute("SELECT count(*) = 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_it_only_analyses() -> None:
+    """VACUUM cannot run in a transaction block: there (a test, or a load inside `atomic`) it analyses alone."""
+    assert scale.analyze() >= 0
