@@ -143,7 +143,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         # Back to the page of the list the change was made on.
         back = {key: request.POST[key] for key in ("find", "page") if request.POST.get(key)}
         return redirect(reverse("courses:members", args=[course.slug]) + (f"?{urlencode(back)}" if back else ""))
-    find = request.GET.get("find", "").strip()[:100]
+    find = request.GET.get("find", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     # A page at a time: a 5,000-person course listed whole was half a second and a form a member.
     page = Paginator(selectors.members_of(course, find), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"course": course, "members": page, "find": find, "roles": MemberRole}

@@ -964,7 +964,7 @@ def analyze() -> float:
     11 ms against 3 after), and pages measured 20-50% slower or not depending on whether autovacuum had caught up."""
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
             cursor.execute("VACUUM (ANALYZE)")
         else:
             cursor.execute("ANALYZE")

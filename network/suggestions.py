@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Block, Mute, User
 from courses.models import Course, Enrollment
 from network.models import Follow, Open, Share
-from posts.models import Artifact, Comment
+from posts.models import Artifact, Comment, visible_q
 
 LIMIT = 20
 STRENGTH_CAP = 5  # many opens of one person count, but not without bound
@@ -78,6 +78,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
         Comment.objects.shown()
         .filter(author__in=Follow.objects.filter(follower=user).values("followee_id"))
         .filter(created_at__gte=timezone.now() - dt.timedelta(days=CONVERSE_DAYS))
+        .filter(visible_q(user, via="artifact__"))  # nothing learnt from a conversation the viewer may not see
         .exclude(artifact__author_id=user.pk)
         .values("artifact__author_id", "author_id", "author__display_name", "author__username")
         .annotate(n=Count("pk"))

@@ -462,6 +462,7 @@ def test_members_page_goes_a_page_at_a_time_and_finds_people(
     assert re.findall(r"Make (.+?) a ", found) == ["Bo Brook"]
     assert 'value="BROOK"' in found
     assert "1 member matching" in found
+    assert "Make Bo Brook" in client.get(url, {"find": "Bro\x00ok"}).content.decode()  # a NUL is dropped, not a 500
     nobody = client.get(url, {"find": "nobody-here"}).content.decode()
     assert "No member matches" in nobody
     assert "<table" not in nobody

@@ -11,11 +11,11 @@ from django.utils import timezone
 from accounts.models import Block, Mute, User
 from accounts.tests.factories import UserFactory
 from courses.models import Course
-from courses.tests.factories import EnrollmentFactory
+from courses.tests.factories import CourseFactory, EnrollmentFactory
 from network import suggestions
 from network.models import Follow, Open, Share
 from network.suggestions import who_to_follow
-from posts.models import Tag
+from posts.models import Tag, Visibility
 from posts.tests.factories import ArtifactFactory, CommentFactory
 
 
@@ -153,3 +153,18 @@ def test_only_recent_replies_of_the_people_you_follow_count(
     assert "olive" not in _reasons(maria)
     CommentFactory.create(artifact=theirs, author=devon)
     assert _reasons(maria)["olive"] == ["Devon Clarke, whom you follow, has replied to them"]
+
+
+def test_replies_on_what_the_viewer_may_not_see_give_no_reason(
+    course: Course, maria: User, devon: User, outsider: User
+) -> None:
+    """A followee's replies on a course-only post of a course the viewer is not in tell the viewer nothing."""
+    other = CourseFactory.create(slug="closed")
+    EnrollmentFactory.create(course=other, user=devon)
+    EnrollmentFactory.create(course=other, user=outsider)
+    Follow.objects.create(follower=maria, followee=devon)
+    hidden = ArtifactFactory.create(author=outsider, course=other, visibility=Visibility.COURSE)
+    CommentFactory.create_batch(3, artifact=hidden, author=devon)
+    assert "olive" not in _reasons(maria)
+    EnrollmentFactory.create(course=other, user=maria)
+    assert "Devon Clarke, whom you follow, replies to them often" in _reasons(maria)["olive"]
