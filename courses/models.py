@@ -188,6 +188,14 @@ class Week(models.Model):
     def contains(self, day: dt.date) -> bool:
         return self.starts_on <= day <= self.ends_on
 
+    def span(self) -> tuple[dt.datetime, dt.datetime]:
+        """The week as a range of instants, [its first day's midnight, the midnight after its last day), in the
+        current time zone: what happened on its days there (a midnight a change of clocks skips is the change's
+        instant)."""
+        zone = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.starts_on, dt.time.min, tzinfo=zone)
+        return start, dt.datetime.combine(self.ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
 
 class Reading(models.Model):
     """Which chapters of which book a week reads."""

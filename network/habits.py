@@ -105,11 +105,9 @@ def streak_from(met: Sequence[bool]) -> int:
 
 
 def week_bounds(week: Week) -> tuple[dt.datetime, dt.datetime]:
-    """The week's first and last-plus-one instants in the current time zone (as `week_progress` counts)."""
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(week.starts_on, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(week.ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
+    """The week's first and last-plus-one instants in the current time zone (`Week.span`, as `week_progress`
+    counts)."""
+    return week.span()
 
 
 type Span = tuple[dt.datetime, dt.datetime]

@@ -116,17 +116,24 @@ class ArtifactQuerySet(models.QuerySet["Artifact"]):
 
     def unmuted_for(self, viewer: User | AnonymousUser, now: dt.datetime | None = None) -> "ArtifactQuerySet":
         """Lists and timelines leave out people the viewer has muted (their pages stay reachable)."""
-        if not viewer.is_authenticated:
-            return self
-        away = apart(viewer) if now is None else None  # in a request, the muted people's ids, read once
-        if away is not None:
-            return self.exclude(one_of("author_id", away.muted)) if away.muted else self
-        return self.exclude(author_id__in=Mute.objects.active(now).filter(muter_id=viewer.pk).values("muted_id"))
+        return self.filter(unmuted_q(viewer, now=now))
 
     def published(self) -> "ArtifactQuerySet":
         """Out for everyone it is meant for: not a draft, not held for a facilitator (the writer finds a held
         post on their own page, the facilitators in the moderation queue)."""
         return self.filter(published_q())
+
+
+def unmuted_q(viewer: User | AnonymousUser, via: str = "", now: dt.datetime | None = None) -> Q:
+    """`ArtifactQuerySet.unmuted_for` as a condition: not by someone the viewer has muted; `via` is the path to the
+    artifact ("artifact__" from shares)."""
+    if not viewer.is_authenticated:
+        return Q()
+    author = f"{via}author_id"
+    away = apart(viewer) if now is None else None  # in a request, the muted people's ids, read once
+    if away is not None:
+        return ~one_of(author, away.muted) if away.muted else Q()
+    return ~Q(**{f"{author}__in": Mute.objects.active(now).filter(muter_id=viewer.pk).values("muted_id")})
 
 
 def published_q(via: str = "") -> Q:
@@ -255,6 +262,11 @@ def shown_comment_q(via: str = "") -> Q:
     return Q(**{f"{via}removed_at__isnull": True, f"{via}held_reason": ""})
 
 
+def comment_seen_q(viewer: User | AnonymousUser) -> Q:
+    """`CommentQuerySet.seen_by` as a condition (for a statement that reads other comments too)."""
+    return held_seen_q(viewer, course="artifact__course_id")
+
+
 class CommentQuerySet(models.QuerySet["Comment"]):
     def shown(self) -> "CommentQuerySet":
         return self.filter(shown_comment_q())
@@ -262,7 +274,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def seen_by(self, viewer: User | AnonymousUser) -> "CommentQuerySet":
         """Leave out the held comments the viewer may not see (all but their own and, for a facilitator,
         those in their courses). The artifact's own visibility is `visible_q(viewer, via="artifact__")`."""
-        return self.filter(held_seen_q(viewer, course="artifact__course_id"))
+        return self.filter(comment_seen_q(viewer))
 
 
 class Comment(models.Model):

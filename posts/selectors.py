@@ -25,7 +25,6 @@ from django.db.models import (
     TextField,
 )
 from django.db.models.expressions import Expression, RawSQL
-from django.utils import timezone
 
 from accounts.models import Block, FilterContext, Mute, User
 from accounts.selectors import apart, filters_for
@@ -43,7 +42,7 @@ from posts.models import (
     Tag,
     Tone,
     Visibility,
-    held_seen_q,
+    comment_seen_q,
     shown_comment_q,
     visible_q,
 )
@@ -277,7 +276,7 @@ def paginate(
     any_of: Sequence[Q] = (),
 ) -> Page:
     """Keyset pagination on (published_at, id), newest first. Never OFFSET. `keys_first` for rows the database
-    sorts rather than walks in page order (`Tagged.sorted`): a page's keys are chosen first (`_page_of`). `any_of`:
+    sorts rather than walks in page order (`Tagged.sorted`): a page's keys are chosen first. `any_of`:
     only the rows matching one of these conditions, each condition's read on its own in page order (through its own
     index, stopping after a page) and the newest of them taken (`_newest_keys`), then their cards by id.
 
@@ -293,11 +292,17 @@ def paginate(
         sliced = qs
         if position:
             sliced = qs.filter(after_position(*position))
-        if any_of:
-            chosen = Artifact.objects.filter(pk__in=_newest_keys(sliced, any_of, limit + 1))
+        if any_of or keys_first:
+            # The page's keys first, so what a card shows besides the artifact's own columns (joined rows, counted
+            # subqueries) is read for the page only. Where the database must sort (a tag on a few thousand
+            # artifacts, under TAG_SORT_LIMIT) it had carried every candidate's columns and counts through the sort:
+            # the tag page at 10k artifacts, 2,200 of them tagged, 20.2 -> 9.5 ms. Where it walks an index in page
+            # order it stops after a page either way, and the subquery only costs (0.3-0.5 ms at 1M).
+            if any_of:
+                chosen = Artifact.objects.filter(pk__in=_newest_keys(sliced, any_of, limit + 1))
+            else:
+                chosen = Artifact.objects.filter(pk__in=sliced.values("pk")[: limit + 1])
             rows = cards(card_query(chosen, counted).order_by("-published_at", "-id"))
-        elif keys_first:
-            rows = cards(card_query(_page_of(sliced, limit + 1), counted).order_by("-published_at", "-id"))
         else:
             rows = cards(card_query(sliced, counted)[: limit + 1])
         for row in rows:
@@ -319,16 +324,6 @@ def _newest_keys(ordered: ArtifactQuerySet, any_of: Sequence[Q], size: int) -> l
     for condition in any_of:
         found.update((pk, when) for when, pk in ordered.filter(condition).values_list("published_at", "pk")[:size])
     return [pk for _, pk in heapq.nlargest(size, ((when, pk) for pk, when in found.items()))]
-
-
-def _page_of(ordered: ArtifactQuerySet, size: int) -> ArtifactQuerySet:
-    """The first `size` rows of `ordered`, chosen by their keys alone in a subquery, so what a card shows besides the
-    artifact's own columns (the joined rows, the counted subqueries) is read for those rows only. Where the database
-    must sort (a tag on a few thousand artifacts, under TAG_SORT_LIMIT) it had carried every candidate's columns and
-    counts through the sort: the tag page at 10k artifacts, 2,200 of them tagged, 20.2 -> 9.5 ms. Where it walks an
-    index in page order it stops after a page either way, and the subquery only costs (0.3-0.5 ms at 1M)."""
-    keys = ordered.values("pk")[:size]
-    return Artifact.objects.filter(pk__in=keys)
 
 
 def artifact_text(artifact: Artifact) -> list[str]:
@@ -422,7 +417,7 @@ def course_stream(
         # the 5,000-person course at 1M artifacts: 407 ms); as a union of both indexes, it sorted the week's ~20,000
         # (22-36 ms, for the current week too). An artifact answering a prompt is in the prompt's course
         # (`posts.services` refuses any other), so the prompts' conditions need not name it.
-        start, end = week_span(week)
+        start, end = week.span()
         any_of.append(Q(course=course, published_at__gte=start, published_at__lt=end))
         any_of += [
             Q(prompt_id=pk) for pk in Prompt.objects.filter(week=week).order_by("pk").values_list("pk", flat=True)
@@ -602,7 +597,7 @@ def _threads(tops: Q, answers: Q, artifact_ids: list[int], viewer: Viewer | None
     seer = viewer if viewer is not None else AnonymousUser()
     comments: list[Comment] = []
     replies_to: dict[int, list[Comment]] = {}
-    rows = Comment.objects.filter(tops | (answers & held_seen_q(seer, course="artifact__course_id")))
+    rows = Comment.objects.filter(tops | (answers & comment_seen_q(seer)))
     for row in rows.select_related("author").order_by("created_at", "id"):
         if row.parent_id is None:
             comments.append(row)
@@ -702,17 +697,9 @@ class Progress:
         return self.comments >= self.norm_comments
 
 
-def week_span(week: Week) -> tuple[dt.datetime, dt.datetime]:
-    """The week as a range of instants, [its first day's midnight, the midnight after its last day), in the current
-    time zone: what was published on its days there (a midnight a change of clocks skips is the change's instant)."""
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(week.starts_on, dt.time.min, tzinfo=zone)
-    return start, dt.datetime.combine(week.ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-
-
 def week_progress(*, course: Course, user: User, week: Week) -> Progress:
     """The person's posts and comments (on others' work) in the course during the week."""
-    start, end = week_span(week)
+    start, end = week.span()
     posts = (
         Artifact.objects.filter(course=course, author=user, published_at__gte=start, published_at__lt=end)
         .exclude(visibility=Visibility.DRAFT)

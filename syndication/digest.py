@@ -13,8 +13,8 @@ from accounts.models import FilterContext, User
 from accounts.selectors import filters_for
 from courses.models import Course, LiveSession, Prompt, Week
 from network.models import Share
-from posts.models import Artifact, ArtifactQuerySet, published_q, visible_q
-from posts.selectors import filter_keeper, muted_ids
+from posts.models import Artifact, ArtifactQuerySet, published_q, unmuted_q, visible_q
+from posts.selectors import filter_keeper
 
 Viewer = User | AnonymousUser
 
@@ -180,10 +180,7 @@ def _share_counts(course: Course, viewer: Viewer | None, since: dt.datetime, now
     rows = Share.objects.filter(created_at__gt=since, created_at__lte=now, artifact__course=course)
     rows = rows.filter(published_q("artifact__"))
     if viewer is not None:
-        rows = rows.filter(visible_q(viewer, via="artifact__"))
-        muted = muted_ids(viewer)
-        if muted:
-            rows = rows.exclude(artifact__author_id__in=muted)
+        rows = rows.filter(visible_q(viewer, via="artifact__"), unmuted_q(viewer, via="artifact__"))
     counted = (
         rows.values("artifact_id")
         .annotate(n=Count("id"), latest=Max("created_at"))
