@@ -86,7 +86,7 @@ def test_at_most_twenty_in_a_fixed_number_of_queries(
         artifact.tags.add(tag)
         Open.objects.create(user=maria, artifact=artifact)
         CommentFactory.create(artifact=artifact, author=devon)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):
         found = who_to_follow(maria)
     assert len(found) == 20
     assert len(found[0].reasons) == 4
@@ -168,3 +168,56 @@ def test_replies_on_what_the_viewer_may_not_see_give_no_reason(
     assert "olive" not in _reasons(maria)
     EnrollmentFactory.create(course=other, user=maria)
     assert "Devon Clarke, whom you follow, replies to them often" in _reasons(maria)["olive"]
+
+
+def test_classmates_beyond_the_limit_are_ranked_as_reading_them_all_would(
+    course: Course, maria: User, devon: User, george: User
+) -> None:
+    """Only the strongest classmates are read: those sharing more courses first, then by name (display name or
+    username, either case), leaving out people followed, blocked or muted before the cut, not after it."""
+    second = CourseFactory.create(title="Second course")
+    EnrollmentFactory.create(course=second, user=maria)
+    names = ["zed", "Yara", "xavier", "Wendy", "victor", "Uma", "tom", "Sara"]
+    people = {name: UserFactory.create(username=name.lower(), display_name="") for name in names}
+    people["Yara"].display_name, people["Uma"].display_name = "amy", "Bea"  # ranked by the names shown
+    people["Yara"].save()
+    people["Uma"].save()
+    for person in people.values():
+        EnrollmentFactory.create(course=course, user=person)
+    for both in ("zed", "tom", "victor"):
+        EnrollmentFactory.create(course=second, user=people[both])
+    Follow.objects.create(follower=maria, followee=people["tom"])  # would rank second
+    Block.objects.create(blocker=people["Sara"], blocked=maria)
+    Mute.objects.create(muter=maria, muted=devon)
+    Open.objects.create(user=maria, artifact=ArtifactFactory.create(author=people["xavier"], course=course))
+    found = [(s.person.username, s.reasons) for s in who_to_follow(maria, limit=5)]
+    both = "In Innovator's Mindset MOOC and Second course with you"
+    one = "In Innovator's Mindset MOOC with you"
+    assert found == [
+        ("xavier", [one, "You opened xavier's post"]),
+        ("victor", [both]),
+        ("zed", [both]),
+        ("yara", [one]),  # "amy"
+        ("uma", [one]),  # "Bea"
+    ]
+
+
+def test_only_the_most_opened_and_replied_to_people_are_weighed(
+    course: Course, maria: User, devon: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PEOPLE_READ bounds what the opens, the shares and the followees' replies bring: the strongest come first."""
+    monkeypatch.setattr(suggestions, "PEOPLE_READ", 1)
+    often, once, answered, barely = (UserFactory.create(username=n) for n in ("often", "once", "answered", "barely"))
+    for artifact in ArtifactFactory.create_batch(2, author=often, course=course):
+        Open.objects.create(user=maria, artifact=artifact)
+    Open.objects.create(user=maria, artifact=ArtifactFactory.create(author=once, course=course))
+    Follow.objects.create(follower=maria, followee=devon)
+    CommentFactory.create_batch(2, artifact=ArtifactFactory.create(author=answered, course=course), author=devon)
+    CommentFactory.create(artifact=ArtifactFactory.create(author=barely, course=course), author=devon)
+    # Devon's replies on his own post are no reason (and must not take the one place).
+    CommentFactory.create_batch(3, artifact=ArtifactFactory.create(author=devon, course=course), author=devon)
+    found = _reasons(maria)
+    assert found["often"] == ["You opened 2 of Often's posts"]
+    assert found["answered"] == [f"{devon.display_name}, whom you follow, has replied to them"]
+    assert "once" not in found
+    assert "barely" not in found
