@@ -100,6 +100,13 @@ MIX: dict[str, tuple[int, str]] = {  # key: (weight, what the table calls it)
     "course": (10, "course page"),
     "stream_anonymous": (10, "course stream page 1, anonymous"),
 }
+# --mix floor: what the server itself costs, for comparison with the page mix: one small signed-in page (the session,
+# the user, the nav and the base template; no list) for the same readers, and the same page anonymous.
+FLOOR_MIX: dict[str, tuple[int, str]] = {
+    "floor": (90, "a signed-in page with only the base template"),
+    "floor_anonymous": (10, "the same page, anonymous"),
+}
+FLOOR_PATH = "/accounts/password/reset/sent/"
 SCHEDULE_ROUNDS = 8  # the request list wrk cycles through: 8 x 100 requests
 SAFE_LUA = re.compile(r"[A-Za-z0-9/_.%~=+:-]*")  # paths (percent-encoded) and cookies: nothing to escape in Lua
 LOG_PATTERNS = {
@@ -508,7 +515,7 @@ def wait_ready(port: int, processes: Processes, limit: float = 120) -> float:
     raise RuntimeError(f"the server did not answer on 127.0.0.1:{port} within {limit:.0f} s")
 
 
-def requests_of(setup: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+def requests_of(setup: dict[str, Any], mix: str = "pages") -> dict[str, list[tuple[str, str]]]:
     """Each page of the mix: its (path, cookie) variants, cycled when the schedule is built."""
     subjects = setup["subjects"]
     cookie_name = setup["cookie_name"]
@@ -517,6 +524,8 @@ def requests_of(setup: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         return f"{cookie_name}={setup['sessions'][username]}"
 
     readers = [cookie(name) for name in subjects["readers"]]
+    if mix == "floor":
+        return {"floor": [(FLOOR_PATH, reader) for reader in readers], "floor_anonymous": [(FLOOR_PATH, "")]}
     stream = f"/courses/{BIG_SLUG}/stream/"
     artifacts = [f"/a/{found['pk']}/" for found in subjects["artifacts"]]
     variants: dict[str, list[tuple[str, str]]] = {
@@ -536,12 +545,16 @@ def requests_of(setup: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     return variants
 
 
-def schedule(variants: dict[str, list[tuple[str, str]]], seed: int) -> list[tuple[str, str, str]]:
+def mix_of(name: str) -> dict[str, tuple[int, str]]:
+    return FLOOR_MIX if name == "floor" else MIX
+
+
+def schedule(variants: dict[str, list[tuple[str, str]]], seed: int, mix: str = "pages") -> list[tuple[str, str, str]]:
     """SCHEDULE_ROUNDS x 100 requests in the mix's proportions, each page's variants in turn, shuffled."""
     position = dict.fromkeys(variants, 0)
     out: list[tuple[str, str, str]] = []
     for _ in range(SCHEDULE_ROUNDS):
-        for key, (weight, _label) in MIX.items():
+        for key, (weight, _label) in mix_of(mix).items():
             for _ in range(weight):
                 path, cookie = variants[key][position[key] % len(variants[key])]
                 position[key] += 1
@@ -828,7 +841,7 @@ def run(args: argparse.Namespace) -> int:
         "code": {"git_head": git_head()},
         "args": {key: value for key, value in vars(args).items() if key not in {"result", "setup", "drop_sessions"}},
         "targets": TARGETS,
-        "mix": {key: {"weight": weight, "page": label} for key, (weight, label) in MIX.items()},
+        "mix": {key: {"weight": weight, "page": label} for key, (weight, label) in mix_of(args.mix).items()},
         "runs": [],
     }
     processes = Processes()
@@ -876,8 +889,8 @@ def run(args: argparse.Namespace) -> int:
         results["subjects"] = setup["subjects"]
         for note in setup["subjects"]["notes"]:
             say(f"  note: {note}")
-        variants = requests_of(setup)
-        requests = schedule(variants, args.seed)
+        variants = requests_of(setup, args.mix)
+        requests = schedule(variants, args.seed, args.mix)
         lua = tmp / "mix.lua"
         write_lua(lua, requests)
         results["schedule"] = {
@@ -912,7 +925,7 @@ def run(args: argparse.Namespace) -> int:
             url, cookie = found[0]
             code, size, ms = get(port, url, cookie)
             checks[key] = {"path": url, "signed_in": bool(cookie), "status": code, "bytes": size, "ms": ms}
-            say(f"  {MIX[key][1]}: {url} -> {code}, {size:,} bytes, {ms:g} ms (first request)")
+            say(f"  {mix_of(args.mix)[key][1]}: {url} -> {code}, {size:,} bytes, {ms:g} ms (first request)")
         results["first_requests"] = checks
         wrong = {key: check["status"] for key, check in checks.items() if check["status"] != 200}
         if wrong:
@@ -966,6 +979,12 @@ def main(argv: list[str] | None = None) -> int:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--sqlite", metavar="PATH", help="an existing seeded SQLite file (e.g. from pages_bench)")
     where.add_argument("--seed-size", metavar="SIZE", help="a fresh temporary file of this size: 2k, 10k, 100k...")
+    parser.add_argument(
+        "--mix",
+        choices=["pages", "floor"],
+        default="pages",
+        help="pages: issue 6's page mix; floor: one small page with only the base template (the server's own cost)",
+    )
     parser.add_argument("--connections", default="32,128", help="comma-separated, one wrk run each")
     parser.add_argument("--duration", type=float, default=60, help="seconds per run")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of warm-up before the runs (0: none)")

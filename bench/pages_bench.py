@@ -347,19 +347,25 @@ def _add_comments(artifact: Any, wanted: int, members: list[int], rng: random.Ra
         "What would you change if you had a second go at it?",
     ]
     labelled = [(text, render_markdown(text), classify(text).label) for text in texts]
-    tops = list(artifact.comments.filter(parent__isnull=True, removed_at__isnull=True).values_list("pk", "created_at"))
+    tops = list(
+        artifact.comments.filter(parent__isnull=True, removed_at__isnull=True).values_list(
+            "pk", "created_at", "author_id"
+        )
+    )
     start = artifact.published_at
     span = max(60.0, min((timezone.now() - start).total_seconds(), 13 * 86_400) - 120)
     authors = [m for m in members if m != artifact.author_id]
     moments = sorted(start + dt.timedelta(seconds=60 + rng.uniform(0, span)) for _ in range(wanted - have))
     planned = [(when, rng.random() < 1 / 3, rng.choice(labelled), rng.choice(authors)) for when in moments]
 
-    def row(when: dt.datetime, text: tuple[str, str, str], author: int, parent: int | None) -> Comment:
+    def row(when: dt.datetime, text: tuple[str, str, str], author: int, parent: tuple[int, int] | None) -> Comment:
         body, body_html, tone = text
-        return Comment(
+        return Comment(  # bulk_create does not call save(): whom it answers is set here
             artifact=artifact,
             author_id=author,
-            parent_id=parent,
+            parent_id=parent[0] if parent else None,
+            artifact_author_id=artifact.author_id,
+            parent_author_id=parent[1] if parent else None,
             body=body,
             body_html=body_html,
             tone=tone,
@@ -370,10 +376,10 @@ def _add_comments(artifact: Any, wanted: int, members: list[int], rng: random.Ra
     new_tops = Comment.objects.bulk_create(
         [row(when, text, author, None) for when, reply, text, author in planned if not reply or not tops]
     )
-    tops += [(comment.pk, comment.created_at) for comment in new_tops]
+    tops += [(comment.pk, comment.created_at, comment.author_id) for comment in new_tops]
     replies = []
     for when, reply, text, author in planned:
-        earlier = [pk for pk, at in tops if at < when]
+        earlier = [(pk, by) for pk, at, by in tops if at < when]
         if reply and earlier:
             replies.append(row(when, text, author, rng.choice(earlier)))
     Comment.objects.bulk_create(replies)

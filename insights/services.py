@@ -134,7 +134,7 @@ class _Day:
     def count_comments(self) -> None:
         rows = (
             Comment.objects.filter(self.window("created_at"), removed_at__isnull=True, held_reason="")
-            .values_list("author_id", "artifact__author_id", "parent__author_id", "artifact__course_id", "tone")
+            .values_list("author_id", "artifact_author_id", "parent_author_id", "artifact__course_id", "tone")
             .annotate(n=Count("id"))
             .order_by()
         )
@@ -317,14 +317,14 @@ class _Day:
 
         wrote = (
             upto.filter(author_id__in=chunk)
-            .values_list("author_id", "artifact__author_id", "parent__author_id")
+            .values_list("author_id", "artifact_author_id", "parent_author_id")
             .annotate(first=Min("created_at"))
             .order_by()
         )
         for author, artifact_author, parent_author, when in wrote:
             for target in answered(author, artifact_author, parent_author):
                 meet(author, target, when)
-        for side in ("artifact__author_id", "parent__author_id"):
+        for side in ("artifact_author_id", "parent_author_id"):  # each side its own index (Comment)
             received = (
                 upto.filter(**{f"{side}__in": chunk})
                 .values_list(side, "author_id")

@@ -48,7 +48,7 @@ def _mentioning(user: User, since: dt.datetime | None, limit: int) -> tuple[Quer
         .filter(visible_q(user, via="artifact__"), artifact__visibility__in=PUBLISHED)
         .exclude(author=user)
         .exclude(hidden_people(user))
-        .exclude(Q(artifact__author=user) | Q(parent__author=user))
+        .exclude(Q(artifact_author=user) | Q(parent_author=user))
     )
     artifacts = (
         Artifact.objects.visible_to(user)

@@ -669,10 +669,13 @@ class _Network:
                     when,
                     removed or None,
                     author + 1 if removed else None,
+                    self.art_author[c_art[k]] + 1,
+                    c_author[c_parent[k] - 1] + 1 if c_parent[k] else None,
                 )
 
         columns = ["id", "artifact_id", "author_id", "parent_id", "body", "body_html", "tone", "tone_predicted"]
-        columns += ["tone_corrected", "created_at", "removed_at", "removed_by_id"]
+        columns += ["tone_corrected", "created_at", "removed_at", "removed_by_id", "artifact_author_id"]
+        columns += ["parent_author_id"]
         self.counts["comments"] = self.loader.load(Comment, columns, rows())
         self.mentions.sort(key=lambda m: (m[3], m[2] or 0))
         self.counts["mentions"] = self.loader.load(

@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
-    DateTimeField,
     Exists,
     F,
     Field,
@@ -510,32 +509,30 @@ def _stored(user: User) -> QuerySet[Notification]:
 def _replies(user: User) -> QuerySet[Comment]:
     """Others' comments on the user's work or replying to the user's comments, on artifacts the user may see.
 
-    The two sides are id subqueries rather than joins, so the database answers each from an index (the
-    comment's artifact, the comment's parent) instead of scanning every comment."""
+    Whom a comment answers is kept on it (`Comment.artifact_author`, `Comment.parent_author`), each indexed with the
+    comment's time, so either side is an index range of the person's own."""
+    return _seen_replies(user, Q(artifact_author=user) | Q(parent_author=user))
+
+
+def _seen_replies(user: User, to: Q) -> QuerySet[Comment]:
     return (
         Comment.objects.shown()
-        .filter(
-            Q(artifact_id__in=Artifact.objects.filter(author=user).values("pk"))
-            | Q(parent_id__in=Comment.objects.filter(author=user).values("pk"))
-        )
+        .filter(to)
         .exclude(author=user)
         .exclude(hidden_people(user))
         .filter(visible_q(user, via="artifact__"))
     )
 
 
-def _newest_ids(rows: QuerySet[Comment], limit: int) -> list[int]:
-    """The ids of the newest `limit` rows, newest first (ties by id).
-
-    Asked for "newest first, 50 of them", SQLite walks the whole comment-time index backwards, hoping to meet
-    50 matches early; a person's replies are few among millions, so it would read them all. Read the person's
-    rows through their own indexes instead: on SQLite ordered by `+created_at`, which no index can give, so it
-    keeps the newest in its sorter (a prolific author's thousands of replies: 20 ms of rows brought into Python
-    to pick 50 there, before); elsewhere their (time, id) pairs, the newest picked here."""
-    if connection.vendor == "sqlite":
-        unindexed = Func(F("created_at"), template="+%(expressions)s", output_field=DateTimeField())
-        return list(rows.order_by(unindexed.desc(), "-pk").values_list("pk", flat=True)[:limit])
-    return [pk for _, pk in heapq.nlargest(limit, rows.order_by().values_list("created_at", "pk"))]
+def _newest_replies(user: User, limit: int) -> list[int]:
+    """The ids of the user's newest `limit` replies, newest first (ties by id): the newest `limit` of each side (on
+    their work; answering their comments), each read backwards along its own index until it has them, merged here.
+    Asked for both sides at once, a database gathers every reply the person ever had and sorts them (a prolific
+    author's 13,000 at 1M: 90 ms)."""
+    newest: set[tuple[dt.datetime, int]] = set()
+    for to in (Q(artifact_author=user), Q(parent_author=user)):
+        newest.update(_seen_replies(user, to).order_by("-created_at", "-pk").values_list("created_at", "pk")[:limit])
+    return [pk for _, pk in heapq.nlargest(limit, newest)]
 
 
 def _last_seen(user: User) -> dt.datetime | None:
@@ -563,7 +560,7 @@ def notifications_for(user: User, *, limit: int = 50) -> list[NotificationItem]:
         .select_related("actor", "artifact", "comment__artifact")
         .order_by("-created_at", "-id")[:limit]
     ]
-    replies = Comment.objects.filter(pk__in=_newest_ids(_replies(user), limit))
+    replies = Comment.objects.filter(pk__in=_newest_replies(user, limit))
     for c in replies.select_related("author", "artifact", "parent").order_by("-created_at", "-id"):
         on_own_comment = c.parent is not None and c.parent.author_id == user.pk
         items.append(

@@ -296,6 +296,15 @@ class Comment(models.Model):
     )
     # Held for a facilitator (moderation): why, in words; empty when it is not held. See Artifact.held_reason.
     held_reason = models.CharField(max_length=200, blank=True, default="")
+    # Whom the comment answers, copied from its artifact and its parent when it is written (`save`; neither ever
+    # changes): a person's replies are then two index ranges, newest first (notifications), instead of every comment
+    # on all their work gathered and sorted (13,000 for a prolific author at 1M: 90 ms).
+    artifact_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    parent_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+", editable=False
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -307,11 +316,19 @@ class Comment(models.Model):
             models.Index(fields=["created_at"], name="comment_day"),  # the nightly rollup reads one day
             # What waits for a facilitator (the moderation queue): only held rows are in it.
             models.Index(fields=["created_at"], condition=~Q(held_reason=""), name="comment_held"),
+            models.Index(fields=["artifact_author", "created_at"], name="comment_to_artifact_author"),
+            models.Index(fields=["parent_author", "created_at"], name="comment_to_parent_author"),
         ]
         constraints = [models.CheckConstraint(condition=~Q(parent=models.F("id")), name="comment_not_own_parent")]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.artifact_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:  # whom it answers (bulk loads set these themselves: network.scale)
+            self.artifact_author_id = self.artifact.author_id
+            self.parent_author_id = self.parent.author_id if self.parent is not None else None
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         """The comment's address (`posts.views.comment_at`), which goes on to the page of threads holding it."""

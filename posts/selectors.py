@@ -643,7 +643,7 @@ def recent_challenges_to(*, writer: User, recipient: User, limit: int = RELATION
     tones = list(
         Comment.objects.shown()
         .filter(author=writer)
-        .filter(Q(parent__isnull=True, artifact__author=recipient) | Q(parent__author=recipient))
+        .filter(Q(parent__isnull=True, artifact_author=recipient) | Q(parent_author=recipient))
         .order_by("-created_at", "-id")
         .values_list("tone", flat=True)[:limit]
     )

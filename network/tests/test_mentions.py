@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Block, Mute
 from accounts.tests.factories import UserFactory
+from core.tests.migrations import migrate_back_to, migrate_to_latest
 from network import services
 from network.mentions import mentioned_handles, mentioned_people, mentions
 from network.selectors import notifications_for, unread_count
@@ -198,21 +198,7 @@ def test_unread_mentions_read_only_the_recorded_rows(maria, devon, george, cours
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_records_mentions_written_before_it(django_db_blocker) -> None:
-    executor = MigrationExecutor(connection)
-    graph = executor.loader.graph
-    posts_target = ("posts", "0004_comment_day_index")
-    later_posts = {n for n in graph.nodes if n[0] == "posts" and n > posts_target}
-    # Every other app as far as it goes without the later posts migrations (an app whose first migration
-    # needs them is left unapplied), so the old project state really is the old posts.
-    before: list[tuple[str, str | None]] = []
-    for app in sorted({n[0] for n in graph.nodes} - {"posts"}):
-        fits = [
-            n for n in sorted(n for n in graph.nodes if n[0] == app) if not later_posts & set(graph.forwards_plan(n))
-        ]
-        before.append(fits[-1] if fits else (app, None))
-    before.append(posts_target)
-    executor.migrate(before)
-    old = executor.loader.project_state([(app, name) for app, name in before if name is not None]).apps
+    old = migrate_back_to("posts", "0004_comment_day_index")
     user, course_model = old.get_model("accounts", "User"), old.get_model("courses", "Course")
     maria = user.objects.create(username="Maria", email="m@example.org", notification_email="")
     devon = user.objects.create(username="devon", email="d@example.org", notification_email="")
@@ -223,8 +209,6 @@ def test_the_migration_records_mentions_written_before_it(django_db_blocker) -> 
     comment_model = old.get_model("posts", "Comment")
     comment = comment_model.objects.create(artifact=artifact, author=devon, body="@MARIA?", body_html="")
     comment_model.objects.create(artifact=artifact, author=devon, body="@maria", body_html="", removed_at=NOW)
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
     rows = set(Mention.objects.values_list("user_id", "artifact_id", "comment_id"))
     assert rows == {(maria.pk, artifact.pk, None), (maria.pk, artifact.pk, comment.pk)}

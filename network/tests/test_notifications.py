@@ -7,10 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Block, Mute
+from core.tests.migrations import migrate_back_to, migrate_to_latest
 from network import context_processors, selectors, services
 from network.models import Open
 from network.selectors import notifications_for, unread_count
-from posts.models import Visibility
+from posts import services as post_services
+from posts.models import Comment, Visibility
 from posts.tests.factories import ArtifactFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +159,60 @@ def test_the_unread_count_stops_at_the_cap_and_the_nav_says_so(client, maria, de
         CommentFactory.create(artifact=work, author=devon, body=f"More {n}")
     assert selectors.unread_count(maria) == 3
     assert "(3+ unread)" in client.get("/").content.decode()
+
+
+def test_the_newest_replies_from_both_sides_interleaved(maria, devon, george, course) -> None:
+    """More replies than the page holds, on the person's work and to their comments (one both at once): the newest
+    `limit` of all, newest first, each once, read from the two indexes of whom a comment answers."""
+    start = timezone.now() - dt.timedelta(days=1)
+    work = ArtifactFactory.create(course=course, author=maria)
+    others = ArtifactFactory.create(course=course, author=george)
+    mine_there = CommentFactory.create(artifact=others, author=maria, created_at=start)
+    mine_here = CommentFactory.create(artifact=work, author=maria, created_at=start)
+    expected = []
+    for minute in range(1, 13):
+        when = start + dt.timedelta(minutes=minute)
+        if minute % 3 == 0:  # on her work and answering her comment: one notification
+            reply = CommentFactory.create(artifact=work, author=devon, parent=mine_here, created_at=when)
+        elif minute % 2:
+            reply = CommentFactory.create(artifact=others, author=devon, parent=mine_there, created_at=when)
+        else:
+            reply = CommentFactory.create(artifact=work, author=george, created_at=when)
+        expected.append(reply.pk)
+    CommentFactory.create(artifact=others, author=devon, created_at=start + dt.timedelta(minutes=30))  # not to her
+    found = [item.comment.pk for item in notifications_for(maria, limit=5) if item.comment is not None]
+    assert found == expected[::-1][:5]
+    assert [item.comment.pk for item in notifications_for(maria, limit=50) if item.comment] == expected[::-1]
+
+
+def test_a_comment_records_whom_it_answers(maria, devon, george, course) -> None:
+    work = ArtifactFactory.create(course=course, author=maria)
+    top = post_services.add_comment(artifact=work, author=devon, body="Which chapter was this?")
+    reply = post_services.add_comment(artifact=work, author=george, body="Chapter two, I think.", parent=top)
+    again = post_services.add_comment(artifact=work, author=maria, body="Yes, two.", parent=reply)  # joins top's thread
+    assert (top.artifact_author_id, top.parent_author_id) == (maria.pk, None)
+    assert (reply.artifact_author_id, reply.parent_author_id) == (maria.pk, devon.pk)
+    assert (again.parent_id, again.parent_author_id) == (top.pk, devon.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_in_whom_comments_written_before_it_answer() -> None:
+    old = migrate_back_to("posts", "0014_artifact_newest_author")
+    user, course_model = old.get_model("accounts", "User"), old.get_model("courses", "Course")
+    maria, devon, george = (
+        user.objects.create(username=name, email=f"{name}@example.org", notification_email="")
+        for name in ("maria", "devon", "george")
+    )
+    course = course_model.objects.create(title="C", slug="c", hashtag="#C", start_date=dt.date(2026, 9, 1))
+    artifact_model, comment_model = old.get_model("posts", "Artifact"), old.get_model("posts", "Comment")
+    work = artifact_model.objects.create(author=maria, course=course, title="T", body="", body_html="")
+    theirs = artifact_model.objects.create(author=george, course=course, title="U", body="", body_html="")
+    top = comment_model.objects.create(artifact=work, author=devon, body="?", body_html="")
+    reply = comment_model.objects.create(artifact=work, author=george, parent=top, body="!", body_html="")
+    elsewhere = comment_model.objects.create(artifact=theirs, author=maria, body="Hm", body_html="")
+    migrate_to_latest()
+    assert set(Comment.objects.values_list("pk", "artifact_author_id", "parent_author_id")) == {
+        (top.pk, maria.pk, None),
+        (reply.pk, maria.pk, devon.pk),
+        (elsewhere.pk, george.pk, None),
+    }

@@ -1,0 +1,17 @@
+"""Whom each comment answers, filled in for the comments written before 0015 (see there)."""
+
+from django.db import migrations
+
+FILL = [
+    # Portable SQL (SQLite and PostgreSQL): one pass over the comments each.
+    "UPDATE posts_comment SET artifact_author_id = "
+    "(SELECT a.author_id FROM posts_artifact a WHERE a.id = posts_comment.artifact_id)",
+    "UPDATE posts_comment SET parent_author_id = "
+    "(SELECT p.author_id FROM posts_comment p WHERE p.id = posts_comment.parent_id) WHERE parent_id IS NOT NULL",
+]
+
+
+class Migration(migrations.Migration):
+    dependencies = [("posts", "0015_comment_addressees")]
+
+    operations = [migrations.RunSQL(FILL, reverse_sql=migrations.RunSQL.noop)]
