@@ -145,15 +145,21 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
         names = {pk: name for pk, name in names.items() if name not in course_tags}
     if names:
         looked_at = sorted(names, key=lambda pk: (-used[pk], names[pk]))[:TAGS_LOOKED_AT]
+        # The posts' ids first, in one read (each tag's newest links from its own index), then the posts by those
+        # ids: given the ids as subqueries, PostgreSQL checked all 1M artifacts against them (620 ms at 1M).
         links = Artifact.tags.through.objects
-        recent = Q()
-        for tag_id in looked_at:
-            recent |= Q(pk__in=links.filter(tag_id=tag_id).order_by("-id").values("artifact_id")[:RECENT_PER_TAG])
+        newest = [  # each limited read inside its own subquery: SQLite takes no LIMIT in a part of a UNION
+            links.filter(pk__in=links.filter(tag_id=tag_id).order_by("-id").values("pk")[:RECENT_PER_TAG]).values_list(
+                "artifact_id", flat=True
+            )
+            for tag_id in looked_at
+        ]
+        recent = set(newest[0].union(*newest[1:], all=True))
         tagged: dict[int, set[str]] = defaultdict(set)
         for person_id, name in (
             Artifact.objects.visible_to(user)
             .published()
-            .filter(recent)
+            .filter(pk__in=list(recent))
             .filter(tags__id__in=looked_at)
             .exclude(author=user)
             .values_list("author_id", "tags__name")

@@ -86,7 +86,7 @@ def test_at_most_twenty_in_a_fixed_number_of_queries(
         artifact.tags.add(tag)
         Open.objects.create(user=maria, artifact=artifact)
         CommentFactory.create(artifact=artifact, author=devon)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         found = who_to_follow(maria)
     assert len(found) == 20
     assert len(found[0].reasons) == 4
@@ -221,3 +221,21 @@ def test_only_the_most_opened_and_replied_to_people_are_weighed(
     assert found["answered"] == [f"{devon.display_name}, whom you follow, has replied to them"]
     assert "once" not in found
     assert "barely" not in found
+
+
+def test_writers_on_each_of_several_tags_are_found(
+    course: Course, maria: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of the viewer's tags brings its own newest posts' writers (one read for all the tags), and a writer's
+    reason names every one of the viewer's tags on their posts."""
+    monkeypatch.setattr(suggestions, "RECENT_PER_TAG", 1)
+    tags = [Tag.objects.create(name=name) for name in ("assessment", "feedback", "grading")]
+    ArtifactFactory.create(author=maria, course=course).tags.set(tags)
+    old, both, newest = (UserFactory.create(username=name) for name in ("old", "both", "newest"))
+    ArtifactFactory.create(author=old, course=course).tags.set(tags)  # the newest on none of them
+    ArtifactFactory.create(author=both, course=course).tags.set(tags[:2])  # the newest on #assessment
+    ArtifactFactory.create(author=newest, course=course).tags.set(tags[1:])  # the newest on #feedback and #grading
+    found = _reasons(maria)
+    assert "old" not in found
+    assert found["both"] == ["Writes about #assessment and #feedback, like you"]
+    assert found["newest"] == ["Writes about #feedback and #grading, like you"]
