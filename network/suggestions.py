@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
 from accounts.models import Block, Mute, User
+from core.arrays import one_of
 from courses.models import Course, Enrollment
 from network.models import Follow, Open, Share
 from posts.models import Artifact, Comment, visible_q
@@ -62,7 +63,7 @@ def _classmates(user: User, others: set[int], limit: int) -> dict[int, list[str]
     )
     titles: dict[int, list[str]] = defaultdict(list)
     for person_id, title in (
-        shared.filter(user_id__in=list(others)).order_by("course__title").values_list("user_id", "course__title")
+        shared.filter(one_of("user_id", others)).order_by("course__title").values_list("user_id", "course__title")
     ):
         titles[person_id].append(title)
     name = Lower(Coalesce(NullIf("user__display_name", Value("")), "user__username"))
@@ -159,7 +160,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
         for person_id, name in (
             Artifact.objects.visible_to(user)
             .published()
-            .filter(pk__in=list(recent))
+            .filter(one_of("pk", recent))
             .filter(tags__id__in=looked_at)
             .exclude(author=user)
             .values_list("author_id", "tags__name")
@@ -178,7 +179,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
         return []
     # Ranked by the people's names and ids alone; only the chosen are read in full.
     candidates = (
-        User.objects.filter(pk__in=list(reasons), is_active=True)
+        User.objects.filter(one_of("pk", reasons), is_active=True)
         .filter(_suggestible(user))
         .values_list("pk", "display_name", "username")
     )
