@@ -972,7 +972,7 @@ def run(args: argparse.Namespace) -> int:
         results["targets_met"] = None
     say(table(results))
     if not args.no_write:
-        path = Path(args.output)
+        path = Path(args.output or RESULTS_DIR / ("load-floor.json" if args.mix == "floor" else "load.json"))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
         say(f"wrote {path}")
@@ -1004,7 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top-up", action="store_true", help="top up follows and comments like pages_bench does")
     parser.add_argument("--no-periodic", action="store_true", help="run the worker without periodic tasks")
     parser.add_argument("--wait-max", type=float, default=600, help="seconds to wait for other benchmarks, per run")
-    parser.add_argument("--output", default=str(RESULTS_DIR / "load.json"))
+    parser.add_argument("--output", help="default: bench/results/load.json (load-floor.json with --mix floor)")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--drop-sessions", metavar="JSON", help=argparse.SUPPRESS)

@@ -5,8 +5,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce, Collate, Lower, NullIf
 from django.utils import timezone
 
 from accounts.models import Block, Mute, User
@@ -53,6 +55,14 @@ def _suggestible(user: User, person: str = "pk") -> Q:
     )
 
 
+def _name_key(path: str = "") -> Expression:
+    """The name people are ranked by among equals, made by the database for both the classmates' cut and the final
+    ranking, so the two agree: the name shown (display name, else username) lower-cased, compared code point by code
+    point (as Python compares strings; PostgreSQL's own collation may not, so "C" there; SQLite's is binary)."""
+    key = Lower(Coalesce(NullIf(f"{path}display_name", Value("")), f"{path}username"))
+    return Collate(key, "C") if connection.vendor == "postgresql" else key
+
+
 def _classmates(user: User, others: set[int], limit: int) -> dict[int, list[str]]:
     """The titles of the courses the viewer shares, for each person of `others` in one of them and for the `limit`
     strongest classmates beyond them: most courses shared, then by name, as the page ranks people with that reason
@@ -66,12 +76,11 @@ def _classmates(user: User, others: set[int], limit: int) -> dict[int, list[str]
         shared.filter(one_of("user_id", others)).order_by("course__title").values_list("user_id", "course__title")
     ):
         titles[person_id].append(title)
-    name = Lower(Coalesce(NullIf("user__display_name", Value("")), "user__username"))
     strongest = (
         shared.filter(user__is_active=True)
         .filter(_suggestible(user, "user_id"))
         .values("user_id")
-        .annotate(n=Count("course_id"), name=name)
+        .annotate(n=Count("course_id"), name=_name_key("user__"))
         .order_by("-n", "name", "user_id")
         .values_list("user_id", flat=True)[: limit + len(titles)]
     )
@@ -97,7 +106,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
     for model, who, verb, weight in ((Open, "user", "opened", 1), (Share, "sharer", "shared", 2)):
         rows = (
             model.objects.filter(**{who: user})  # type: ignore[attr-defined]
-            .exclude(artifact__author=user)
+            .filter(_suggestible(user, "artifact__author_id"), artifact__author__is_active=True)  # before the cut
             .values("artifact__author_id", "artifact__author__display_name", "artifact__author__username")
             .annotate(n=Count("pk"))
             .order_by("-n", "artifact__author_id")[:PEOPLE_READ]
@@ -116,7 +125,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
         .filter(author__in=Follow.objects.filter(follower=user).values("followee_id"))
         .filter(created_at__gte=timezone.now() - dt.timedelta(days=CONVERSE_DAYS))
         .filter(visible_q(user, via="artifact__"))  # nothing learnt from a conversation the viewer may not see
-        .exclude(artifact__author_id=user.pk)
+        .filter(_suggestible(user, "artifact__author_id"), artifact__author__is_active=True)  # before the cut
         .exclude(artifact__author_id=F("author_id"))
         .values("artifact__author_id", "author_id", "author__display_name", "author__username")
         .annotate(n=Count("pk"))
@@ -181,17 +190,18 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
     candidates = (
         User.objects.filter(one_of("pk", reasons), is_active=True)
         .filter(_suggestible(user))
-        .values_list("pk", "display_name", "username")
+        .annotate(rank_name=_name_key())
+        .values_list("pk", "rank_name")
     )
     scores = {pk: len(reasons[pk]) * 10 + sum(s for s, _ in reasons[pk]) for pk in reasons}
-    ranked = sorted(candidates, key=lambda row: (-scores[row[0]], (row[1] or row[2]).lower(), row[0]))[:limit]
-    people = User.objects.in_bulk([pk for pk, _, _ in ranked])
+    ranked = sorted(candidates, key=lambda row: (-scores[row[0]], row[1], row[0]))[:limit]
+    people = User.objects.in_bulk([pk for pk, _ in ranked])
     return [
         Suggestion(
             people[pk],
             [text for _, text in sorted(reasons[pk], key=lambda r: -r[0])],
             scores[pk],
         )
-        for pk, _, _ in ranked
+        for pk, _ in ranked
         if pk in people
     ]

@@ -299,11 +299,11 @@ class Comment(models.Model):
     # Whom the comment answers, copied from its artifact and its parent when it is written (`save`; neither ever
     # changes): a person's replies are then two index ranges, newest first (notifications), instead of every comment
     # on all their work gathered and sorted (13,000 for a prolific author at 1M: 90 ms).
-    artifact_author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    artifact_author = models.ForeignKey(  # indexed with the time below (Meta), not alone
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
     )
     parent_author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+", editable=False, db_index=False
     )
 
     objects = CommentQuerySet.as_manager()

@@ -239,3 +239,37 @@ def test_writers_on_each_of_several_tags_are_found(
     assert "old" not in found
     assert found["both"] == ["Writes about #assessment and #feedback, like you"]
     assert found["newest"] == ["Writes about #feedback and #grading, like you"]
+
+
+def test_the_cut_ranks_as_the_page_does_whatever_the_names(course: Course, maria: User, devon: User) -> None:
+    """A shorter list is the start of a longer one: the classmates' cut and the final ranking order names alike,
+    accents and case included (SQLite lower-cases only ASCII; PostgreSQL's collation may order otherwise)."""
+    names = ["A0", "a1", "Ébert", "éa", "Zoë", "zed", "Émile", "ann lee", "anna"]
+    for n, name in enumerate(names):
+        EnrollmentFactory.create(course=course, user=UserFactory.create(username=f"c{n}", display_name=name))
+    Open.objects.create(user=maria, artifact=ArtifactFactory.create(author=devon, course=course))
+    full = [s.person.username for s in who_to_follow(maria, limit=50)]
+    assert full[0] == "devon"  # the stronger reason first
+    for limit in range(1, len(full) + 1):
+        assert [s.person.username for s in who_to_follow(maria, limit=limit)] == full[:limit]
+
+
+def test_people_left_out_take_no_place_in_the_bounded_reads(
+    course: Course, maria: User, devon: User, george: User, outsider: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The opens, shares and followees' replies are cut at PEOPLE_READ after leaving out whom the viewer follows,
+    blocks or mutes: the people they open most are often those they follow already."""
+    monkeypatch.setattr(suggestions, "PEOPLE_READ", 1)
+    Follow.objects.create(follower=maria, followee=devon)
+    Mute.objects.create(muter=maria, muted=george)
+    for author in (devon, devon, george, george):  # opened most, and left out
+        Open.objects.create(user=maria, artifact=ArtifactFactory.create(author=author, course=course))
+    Open.objects.create(user=maria, artifact=ArtifactFactory.create(author=outsider, course=course))
+    friend = UserFactory.create(username="friend")
+    Follow.objects.create(follower=maria, followee=friend)
+    CommentFactory.create_batch(3, artifact=ArtifactFactory.create(author=devon, course=course), author=friend)
+    answered = UserFactory.create(username="answered")
+    CommentFactory.create(artifact=ArtifactFactory.create(author=answered, course=course), author=friend)
+    found = _reasons(maria)
+    assert f"You opened {outsider.display_name}'s post" in found["olive"]
+    assert found["answered"] == [f"{friend.display_name}, whom you follow, has replied to them"]

@@ -19,6 +19,7 @@ class Migration(migrations.Migration):
             model_name="comment",
             name="artifact_author",
             field=models.ForeignKey(
+                db_index=False,
                 editable=False,
                 null=True,
                 on_delete=django.db.models.deletion.CASCADE,
@@ -30,6 +31,7 @@ class Migration(migrations.Migration):
             model_name="comment",
             name="parent_author",
             field=models.ForeignKey(
+                db_index=False,
                 editable=False,
                 null=True,
                 on_delete=django.db.models.deletion.CASCADE,

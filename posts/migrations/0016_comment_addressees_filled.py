@@ -2,12 +2,12 @@
 
 from django.db import migrations
 
+# Portable SQL (SQLite and PostgreSQL), one pass over the comments (a top comment's parent is NULL, so is its
+# addressee). Run it with the app stopped: a process still running the code before 0015 writes comments without them.
 FILL = [
-    # Portable SQL (SQLite and PostgreSQL): one pass over the comments each.
-    "UPDATE posts_comment SET artifact_author_id = "
-    "(SELECT a.author_id FROM posts_artifact a WHERE a.id = posts_comment.artifact_id)",
-    "UPDATE posts_comment SET parent_author_id = "
-    "(SELECT p.author_id FROM posts_comment p WHERE p.id = posts_comment.parent_id) WHERE parent_id IS NOT NULL",
+    "UPDATE posts_comment SET"
+    " artifact_author_id = (SELECT a.author_id FROM posts_artifact a WHERE a.id = posts_comment.artifact_id),"
+    " parent_author_id = (SELECT p.author_id FROM posts_comment p WHERE p.id = posts_comment.parent_id)"
 ]
 
 

@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
             model_name="comment",
             name="artifact_author",
             field=models.ForeignKey(
+                db_index=False,
                 editable=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
