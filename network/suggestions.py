@@ -106,7 +106,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
     for model, who, verb, weight in ((Open, "user", "opened", 1), (Share, "sharer", "shared", 2)):
         rows = (
             model.objects.filter(**{who: user})  # type: ignore[attr-defined]
-            .filter(_suggestible(user, "artifact__author_id"), artifact__author__is_active=True)  # before the cut
+            .filter(_suggestible(user, "artifact__author_id"))  # before the cut (closed accounts: after, they are few)
             .values("artifact__author_id", "artifact__author__display_name", "artifact__author__username")
             .annotate(n=Count("pk"))
             .order_by("-n", "artifact__author_id")[:PEOPLE_READ]
@@ -125,7 +125,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
         .filter(author__in=Follow.objects.filter(follower=user).values("followee_id"))
         .filter(created_at__gte=timezone.now() - dt.timedelta(days=CONVERSE_DAYS))
         .filter(visible_q(user, via="artifact__"))  # nothing learnt from a conversation the viewer may not see
-        .filter(_suggestible(user, "artifact__author_id"), artifact__author__is_active=True)  # before the cut
+        .filter(_suggestible(user, "artifact__author_id"))  # before the cut
         .exclude(artifact__author_id=F("author_id"))
         .values("artifact__author_id", "author_id", "author__display_name", "author__username")
         .annotate(n=Count("pk"))
