@@ -26,7 +26,7 @@ from network import habits
 from network.habits import Counts, Span
 from network.models import Follow, Open, Share
 from network.selectors import CourseStreak, CurationReach, course_streaks, curation_reach
-from posts.models import Artifact, ChangedDay, Comment, Origin, Tone, Visibility
+from posts.models import Artifact, ChangedDay, Comment, Origin, Tone, Visibility, addressed_to_q
 
 TONES = [Tone.SUPPORT, Tone.QUESTION, Tone.CHALLENGE, Tone.NEUTRAL]
 TONE_LABELS = {t: t.label for t in TONES}
@@ -56,21 +56,15 @@ def _months(start: dt.date, end: dt.date) -> list[str]:
 PERSON_FIELDS = [f.name for f in PersonDay._meta.concrete_fields if f.name not in {"id", "user", "course", "day"}]
 
 
-def _to(user: User) -> Q:
-    """Comments addressed to the person: on their work, or replying to their comment (each side is the comment's own
-    column, indexed with its time: `Comment.artifact_author`, `Comment.parent_author`)."""
-    return Q(artifact_author=user) | Q(parent_author=user)
-
-
 type Reply = tuple[int, str, dt.datetime]  # (author, tone, when) of a comment addressed to the person
 
 
 def _replies_to(user: User, since: dt.datetime) -> list[Reply]:
     """Others' shown comments addressed to the person (on their work or answering their comment) since a
-    recent moment: two ranges of the person's own indexes (`_to`)."""
+    recent moment: two ranges of the person's own indexes (`addressed_to_q`)."""
     return list(
         Comment.objects.filter(removed_at__isnull=True, held_reason="", created_at__gte=since)
-        .filter(_to(user))
+        .filter(addressed_to_q(user))
         .exclude(author=user)
         .values_list("author_id", "tone", "created_at")
     )
@@ -467,7 +461,7 @@ def _partners(user: User, spans: Sequence[Span], replies: Iterable[Reply] | None
     if replies is not None:
         found.update(author for author, _, _ in replies)
         return found
-    received = Comment.objects.filter(window).filter(_to(user)).exclude(author=user)
+    received = Comment.objects.filter(window).filter(addressed_to_q(user)).exclude(author=user)
     found.update(received.order_by().values_list("author_id", flat=True).distinct())
     return found
 

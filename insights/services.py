@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.exceptions import Invalid
 from courses.models import Enrollment, Week
 from network.models import Follow, Open, Share
-from posts.models import Artifact, Comment, Origin, Tone, Visibility
+from posts.models import ADDRESSEES, Artifact, Comment, Origin, Tone, Visibility
 
 from .models import (
     NORM_CAP,
@@ -324,7 +324,7 @@ class _Day:
         for author, artifact_author, parent_author, when in wrote:
             for target in answered(author, artifact_author, parent_author):
                 meet(author, target, when)
-        for side in ("artifact_author_id", "parent_author_id"):  # each side its own index (Comment)
+        for side in (f"{addressee}_id" for addressee in ADDRESSEES):  # each side its own index (Comment)
             received = (
                 upto.filter(**{f"{side}__in": chunk})
                 .values_list(side, "author_id")

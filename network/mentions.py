@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from accounts.selectors import hidden_people
 from posts.mentions import mentioned_handles, mentions
-from posts.models import Artifact, Comment, Mention, Visibility, visible_q
+from posts.models import Artifact, Comment, Mention, Visibility, addressed_to_q, visible_q
 
 __all__ = ["mention_count", "mentioned_handles", "mentioned_people", "mentions", "mentions_of"]
 
@@ -48,7 +48,7 @@ def _mentioning(user: User, since: dt.datetime | None, limit: int) -> tuple[Quer
         .filter(visible_q(user, via="artifact__"), artifact__visibility__in=PUBLISHED)
         .exclude(author=user)
         .exclude(hidden_people(user))
-        .exclude(Q(artifact_author=user) | Q(parent_author=user))
+        .exclude(addressed_to_q(user))
     )
     artifacts = (
         Artifact.objects.visible_to(user)

@@ -11,7 +11,8 @@ from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce, Collate, Lower, NullIf
 from django.utils import timezone
 
-from accounts.models import Block, Mute, User
+from accounts.models import User
+from accounts.selectors import hidden_people
 from core.arrays import one_of
 from courses.models import Course, Enrollment
 from network.models import Follow, Open, Share
@@ -49,9 +50,7 @@ def _suggestible(user: User, person: str = "pk") -> Q:
     return ~(
         Q(**{person: user.pk})
         | Q(**{f"{person}__in": Follow.objects.filter(follower=user).values("followee_id")})
-        | Q(**{f"{person}__in": Block.objects.filter(blocker=user).values("blocked_id")})
-        | Q(**{f"{person}__in": Block.objects.filter(blocked=user).values("blocker_id")})
-        | Q(**{f"{person}__in": Mute.objects.active(timezone.now()).filter(muter=user).values("muted_id")})
+        | hidden_people(user, person)
     )
 
 

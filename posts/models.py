@@ -267,6 +267,15 @@ def comment_seen_q(viewer: User | AnonymousUser) -> Q:
     return held_seen_q(viewer, course="artifact__course_id")
 
 
+# The two people a comment answers, kept on it and each indexed with its time (Comment.artifact_author, parent_author).
+ADDRESSEES = ("artifact_author", "parent_author")
+
+
+def addressed_to_q(person: User) -> Q:
+    """Comments addressed to the person: on their work, or answering their comment (a thread's top comment)."""
+    return Q(artifact_author=person) | Q(parent_author=person)
+
+
 class CommentQuerySet(models.QuerySet["Comment"]):
     def shown(self) -> "CommentQuerySet":
         return self.filter(shown_comment_q())
