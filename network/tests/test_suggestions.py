@@ -86,10 +86,10 @@ def test_at_most_twenty_in_a_fixed_number_of_queries(
         artifact.tags.add(tag)
         Open.objects.create(user=maria, artifact=artifact)
         CommentFactory.create(artifact=artifact, author=devon)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         found = who_to_follow(maria)
     assert len(found) == 20
-    assert len(found[0].reasons) == 4
+    assert len(found[0].reasons) == 5
 
 
 def test_page_lists_suggestions_with_follow_buttons(
@@ -194,7 +194,7 @@ def test_classmates_beyond_the_limit_are_ranked_as_reading_them_all_would(
     both = "In Innovator's Mindset MOOC and Second course with you"
     one = "In Innovator's Mindset MOOC with you"
     assert found == [
-        ("xavier", [one, "You opened xavier's post"]),
+        ("xavier", [one, "You opened xavier's post", "Wrote one of the latest posts in your courses"]),
         ("victor", [both]),
         ("zed", [both]),
         ("yara", [one]),  # "amy"
@@ -273,3 +273,71 @@ def test_people_left_out_take_no_place_in_the_bounded_reads(
     found = _reasons(maria)
     assert f"You opened {outsider.display_name}'s post" in found["olive"]
     assert found["answered"] == [f"{friend.display_name}, whom you follow, has replied to them"]
+
+
+def test_classmates_who_keep_posting_come_before_the_rest(
+    course: Course, maria: User, devon: User, george: User, outsider: User
+) -> None:
+    """In a big course everyone shares the course: those who wrote some of its latest posts the viewer may see are
+    suggested first, with that reason; older posts, drafts, held posts and people outside the course give none."""
+    zoe = UserFactory.create(username="zoe", display_name="Zoë")
+    EnrollmentFactory.create(course=course, user=zoe)
+    ArtifactFactory.create_batch(2, author=zoe, course=course)
+    old = timezone.now() - dt.timedelta(days=suggestions.ACTIVE_DAYS + 1)
+    ArtifactFactory.create(author=devon, course=course, published_at=old)
+    ArtifactFactory.create(author=george, course=course, visibility=Visibility.DRAFT)
+    ArtifactFactory.create(author=george, course=course, held_reason="link")
+    ArtifactFactory.create(author=outsider, course=course)  # not in the course: no classmate
+    ArtifactFactory.create(author=maria, course=course)  # the viewer's own
+    found = [(s.person.username, s.reasons) for s in who_to_follow(maria)]
+    one = "In Innovator's Mindset MOOC with you"
+    assert found == [
+        ("zoe", ["Wrote 2 of the latest posts in your courses", one]),  # the stronger reason first
+        ("devon", [one]),
+        ("george", [one]),
+    ]
+
+
+def test_the_latest_posts_are_read_from_each_course(
+    course: Course, maria: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of the viewer's courses brings its own RECENT_PER_COURSE newest posts (one read for them all), so a busy
+    course does not hide a quiet one, and the cost does not follow a course's size."""
+    monkeypatch.setattr(suggestions, "RECENT_PER_COURSE", 2)
+    quiet = CourseFactory.create(title="Quiet course")
+    EnrollmentFactory.create(course=quiet, user=maria)
+    people = {name: UserFactory.create(username=name) for name in ("early", "busy", "calm")}
+    for person in people.values():
+        EnrollmentFactory.create(course=course, user=person)
+    EnrollmentFactory.create(course=quiet, user=people["calm"])
+    ArtifactFactory.create(author=people["early"], course=course)  # not among the course's two newest
+    ArtifactFactory.create_batch(2, author=people["busy"], course=course)
+    ArtifactFactory.create(author=people["calm"], course=quiet)
+    latest = {name: [r for r in reasons if r.startswith("Wrote")] for name, reasons in _reasons(maria).items()}
+    assert latest["busy"] == ["Wrote 2 of the latest posts in your courses"]
+    assert latest["calm"] == ["Wrote one of the latest posts in your courses"]
+    assert latest["early"] == []
+
+
+def test_only_the_newest_replies_of_the_people_you_follow_are_weighed(
+    course: Course, maria: User, devon: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REPLIES_READ bounds the followees' comments read (following thousands of busy people): the newest count, and
+    what is left out after the cut (a reply on the followee's own post, or on a post of someone followed) still
+    takes its place among them."""
+    monkeypatch.setattr(suggestions, "REPLIES_READ", 3)
+    Follow.objects.create(follower=maria, followee=devon)
+    earlier, later = UserFactory.create(username="earlier"), UserFactory.create(username="later")
+    now = timezone.now()
+    # Written in the reverse of their time order (devon's own newest, earlier's two oldest): time decides, not ids.
+    for hours, person in ((1, devon), (2, later), (3, earlier), (4, earlier)):
+        CommentFactory.create(
+            artifact=ArtifactFactory.create(author=person, course=course),
+            author=devon,
+            created_at=now - dt.timedelta(hours=hours),
+        )
+    found = _reasons(maria)
+    assert found["earlier"] == ["Devon Clarke, whom you follow, has replied to them"]  # one of two read
+    assert found["later"] == ["Devon Clarke, whom you follow, has replied to them"]
+    monkeypatch.setattr(suggestions, "REPLIES_READ", 2)
+    assert "earlier" not in _reasons(maria)
