@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Block, Mute, User
 from accounts.tests.factories import UserFactory
+from core import arrays
 from courses.models import Course
 from courses.tests.factories import CourseFactory, EnrollmentFactory
 from network import suggestions
@@ -86,7 +87,7 @@ def test_at_most_twenty_in_a_fixed_number_of_queries(
         artifact.tags.add(tag)
         Open.objects.create(user=maria, artifact=artifact)
         CommentFactory.create(artifact=artifact, author=devon)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         found = who_to_follow(maria)
     assert len(found) == 20
     assert len(found[0].reasons) == 5
@@ -341,3 +342,18 @@ def test_only_the_newest_replies_of_the_people_you_follow_are_weighed(
     assert found["later"] == ["Devon Clarke, whom you follow, has replied to them"]
     monkeypatch.setattr(suggestions, "REPLIES_READ", 2)
     assert "earlier" not in _reasons(maria)
+
+
+def test_long_lists_of_followed_people_are_left_out_too(
+    course: Course, maria: User, devon: User, outsider: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whom the viewer follows goes into the statements as values; past `core.arrays.FEW_IDS` as one array value
+    (someone following thousands): followed people are still left out everywhere, and their replies still count."""
+    monkeypatch.setattr(arrays, "FEW_IDS", 0)
+    Follow.objects.create(follower=maria, followee=devon)
+    Open.objects.create(user=maria, artifact=ArtifactFactory.create(author=devon, course=course))
+    CommentFactory.create(artifact=ArtifactFactory.create(author=outsider, course=course), author=devon)
+    found = _reasons(maria)
+    assert "devon" not in found
+    assert found["olive"] == ["Devon Clarke, whom you follow, has replied to them"]
+    assert found["george"] == ["In Innovator's Mindset MOOC with you"]
