@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -64,17 +65,19 @@ def _name_key(path: str = "") -> Expression:
     return Collate(key, "C") if connection.vendor == "postgresql" else key
 
 
-def _recent_writers(user: User) -> Counter[int]:
-    """How many of the latest posts in the viewer's courses each person wrote: the RECENT_PER_COURSE newest, from the
-    last ACTIVE_DAYS, of each of the viewer's COURSES_LOOKED_AT newest courses, that the viewer may see. One read
-    (each course's newest from its own stream index), so the cost does not follow a course's size."""
-    known = memberships(user)  # in a request, the course ids read once
-    mine = (
-        sorted(known[0], reverse=True)
-        if known is not None
-        else (Enrollment.objects.filter(user=user).order_by("-course_id").values_list("course_id", flat=True))
-    )
-    courses = list(mine[:COURSES_LOOKED_AT])
+def _my_courses(user: User) -> list[int]:
+    """The ids of the viewer's courses, newest first (in a request, from the memberships read once)."""
+    known = memberships(user)
+    if known is not None:
+        return sorted(known[0], reverse=True)
+    return list(Enrollment.objects.filter(user=user).order_by("-course_id").values_list("course_id", flat=True))
+
+
+def _recent_writers(user: User, mine: list[int]) -> Counter[int]:
+    """How many of the latest posts in the viewer's courses (`mine`, newest first) each person wrote: the
+    RECENT_PER_COURSE newest, from the last ACTIVE_DAYS, of each of the COURSES_LOOKED_AT newest, that the viewer may
+    see. One read (each course's newest from its own stream index), so the cost does not follow a course's size."""
+    courses = mine[:COURSES_LOOKED_AT]
     if not courses:
         return Counter()
     recent = (
@@ -94,33 +97,53 @@ def _recent_writers(user: User) -> Counter[int]:
     return Counter(newest[0].union(*newest[1:], all=True))
 
 
-def _classmates(user: User, followed: list[int], others: set[int], limit: int) -> dict[int, list[str]]:
-    """The titles of the courses the viewer shares, for each person of `others` in one of them and for the `limit`
-    strongest classmates beyond them: most courses shared, then by name, as the page ranks people with that reason
-    alone. Three bounded reads: everyone in a 5,000-person course has this reason, and reading them all was most
-    of the page (105 ms at 1M; 540 for someone in three big courses)."""
-    shared = Enrollment.objects.filter(course__in=Enrollment.objects.filter(user=user).values("course_id")).exclude(
-        user=user
-    )
+def _titles(user: User, mine: list[int], people: Collection[int]) -> dict[int, list[str]]:
+    """The titles of the viewer's courses (`mine`) each of `people` is in too, for those in one."""
     titles: dict[int, list[str]] = defaultdict(list)
-    for person_id, title in (
-        shared.filter(one_of("user_id", others)).order_by("course__title").values_list("user_id", "course__title")
-    ):
-        titles[person_id].append(title)
+    if people:
+        for person_id, title in (
+            Enrollment.objects.filter(one_of("course_id", mine), one_of("user_id", people))
+            .exclude(user=user)
+            .order_by("course__title")
+            .values_list("user_id", "course__title")
+        ):
+            titles[person_id].append(title)
+    return titles
+
+
+def _strongest_classmates(user: User, followed: list[int], mine: list[int], known: set[int], limit: int) -> list[int]:
+    """The `limit` strongest of the viewer's classmates beyond `known` (those with other reasons), as the page ranks
+    people with that reason alone: most courses shared, then by name; the same exclusions before the cut as the
+    final list. Everyone in a 5,000-person course is a classmate: reading them all was most of the page (105 ms at
+    1M; 540 for someone in three big courses); this cut still groups them all (~20 ms at 1M), so the page asks for it
+    only when it may need it."""
     strongest = (
-        shared.filter(user__is_active=True)
+        Enrollment.objects.filter(one_of("course_id", mine), user__is_active=True)
+        .exclude(user=user)
         .filter(_suggestible(user, followed, "user_id"))
         .values("user_id")
         .annotate(n=Count("course_id"), name=_name_key("user__"))
         .order_by("-n", "name", "user_id")
-        .values_list("user_id", flat=True)[: limit + len(titles)]
+        .values_list("user_id", flat=True)[: limit + len(known)]
     )
-    rest = [pk for pk in strongest if pk not in titles][:limit]
-    for person_id, title in (
-        shared.filter(user_id__in=rest).order_by("course__title").values_list("user_id", "course__title")
-    ):
-        titles[person_id].append(title)
-    return titles
+    return [pk for pk in strongest if pk not in known][:limit]
+
+
+def _ranked(user: User, followed: list[int], people: Collection[int]) -> list[tuple[int, str]]:
+    """Those of `people` who may be suggested (active, not followed, blocked or muted), with the name they are ranked
+    by among equals; by the people's names and ids alone (only the chosen are read in full)."""
+    return list(
+        User.objects.filter(one_of("pk", people), is_active=True)
+        .filter(_suggestible(user, followed))
+        .annotate(rank_name=_name_key())
+        .values_list("pk", "rank_name")
+    )
+
+
+def _in_courses(reasons: dict[int, list[tuple[int, str]]], titles: dict[int, list[str]]) -> None:
+    """The reason "In <courses> with you", first, for each person in `titles`."""
+    for person_id, shared in titles.items():
+        reasons[person_id].insert(0, (len(shared), f"In {_and(shared)} with you"))
 
 
 def _conversations(user: User, followed: list[int]) -> dict[int, tuple[int, str]]:
@@ -230,38 +253,38 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
             shown = sorted(found_names)[:3]
             reasons[person_id].append((len(found_names), f"Writes about {_and(['#' + n for n in shown])}, like you"))
 
-    # People in your courses (last: of the thousands in a big course, only the strongest are read), those who wrote
-    # some of their latest posts first: they keep at it, and a course of 5,000 otherwise ties on the name.
-    writers = _recent_writers(user)
-    classmates = _classmates(user, followed, set(reasons) | set(writers), limit)
+    # People in your courses, those who wrote some of their latest posts first: they keep at it, and a course of
+    # 5,000 otherwise ties on the name.
+    mine = _my_courses(user)
+    writers = _recent_writers(user, mine)
+    titles = _titles(user, mine, set(reasons) | set(writers))
     for person_id, n in writers.items():
-        if person_id in classmates:
+        if person_id in titles:
             text = (
                 "Wrote one of the latest posts in your courses"
                 if n == 1
                 else f"Wrote {n} of the latest posts in your courses"
             )
             reasons[person_id].append((min(n, STRENGTH_CAP), text))
-    for person_id, titles in classmates.items():
-        reasons[person_id].insert(0, (len(titles), f"In {_and(titles)} with you"))
+    _in_courses(reasons, titles)
+    candidates = _ranked(user, followed, reasons) if reasons else []
 
-    if not reasons:
-        return []
-    # Ranked by the people's names and ids alone; only the chosen are read in full.
-    candidates = (
-        User.objects.filter(one_of("pk", reasons), is_active=True)
-        .filter(_suggestible(user, followed))
-        .annotate(rank_name=_name_key())
-        .values_list("pk", "rank_name")
-    )
-    scores = {pk: len(reasons[pk]) * 10 + sum(s for s, _ in reasons[pk]) for pk in reasons}
-    ranked = sorted(candidates, key=lambda row: (-scores[row[0]], row[1], row[0]))[:limit]
+    def score(pk: int) -> int:
+        return len(reasons[pk]) * 10 + sum(s for s, _ in reasons[pk])
+
+    # A classmate with no other reason scores at most 10 + the viewer's courses: once `limit` people score more,
+    # none of them can make the list, and the strongest of them are not read (last: only then are they needed).
+    if sum(score(pk) > 10 + len(mine) for pk, _ in candidates) < limit and mine:
+        rest = _strongest_classmates(user, followed, mine, set(titles), limit)
+        _in_courses(reasons, _titles(user, mine, rest))
+        candidates += _ranked(user, followed, rest) if rest else []
+    ranked = sorted(candidates, key=lambda row: (-score(row[0]), row[1], row[0]))[:limit]
     people = User.objects.in_bulk([pk for pk, _ in ranked])
     return [
         Suggestion(
             people[pk],
             [text for _, text in sorted(reasons[pk], key=lambda r: -r[0])],
-            scores[pk],
+            score(pk),
         )
         for pk, _ in ranked
         if pk in people

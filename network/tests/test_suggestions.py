@@ -4,7 +4,9 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -357,3 +359,30 @@ def test_long_lists_of_followed_people_are_left_out_too(
     assert "devon" not in found
     assert found["olive"] == ["Devon Clarke, whom you follow, has replied to them"]
     assert found["george"] == ["In Innovator's Mindset MOOC with you"]
+
+
+def test_classmates_are_read_only_when_they_could_make_the_list(course: Course, maria: User) -> None:
+    """A classmate with no other reason scores at most 10 + the viewer's courses: once `limit` people score more, the
+    strongest classmates are not read (a query fewer); at a tie they are, and the name decides, as in a full read."""
+    second = CourseFactory.create(title="Second course")
+    EnrollmentFactory.create(course=second, user=maria)
+    aaron = UserFactory.create(username="aaron", display_name="")
+    for joined in (course, second):
+        EnrollmentFactory.create(course=joined, user=aaron)  # 10 + 2 courses
+    for name, opens in (("xu", 3), ("yan", 2), ("zed", 1)):  # outside the courses: 10 + their opens
+        author = UserFactory.create(username=name, display_name="")
+        for artifact in ArtifactFactory.create_batch(opens, author=author, course=course):
+            Open.objects.create(user=maria, artifact=artifact)
+
+    def read(limit: int) -> tuple[list[str], int]:
+        with CaptureQueriesContext(connection) as queries:
+            found = [s.person.username for s in who_to_follow(maria, limit=limit)]
+        return found, len(queries)
+
+    full, _ = read(50)
+    assert full[:3] == ["xu", "aaron", "yan"]  # aaron and yan tie at 12: by name
+    first, skipping = read(1)
+    two, reading = read(2)
+    assert first == ["xu"]
+    assert two == ["xu", "aaron"]
+    assert skipping < reading
