@@ -386,3 +386,23 @@ def test_classmates_are_read_only_when_they_could_make_the_list(course: Course, 
     assert first == ["xu"]
     assert two == ["xu", "aaron"]
     assert skipping < reading
+
+
+def test_your_tags_are_those_of_your_newest_posts(
+    course: Course, maria: User, outsider: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The viewer's tags are counted on their POSTS_LOOKED_AT newest posts (a prolific writer's thousands are not
+    read): a tag they used only long ago brings no writers."""
+    monkeypatch.setattr(suggestions, "POSTS_LOOKED_AT", 1)
+    old, new = Tag.objects.create(name="grading"), Tag.objects.create(name="feedback")
+    ArtifactFactory.create(author=maria, course=course, published_at=timezone.now() - dt.timedelta(days=400)).tags.add(
+        old
+    )
+    ArtifactFactory.create(author=maria, course=course).tags.add(new)
+    olive_old = ArtifactFactory.create(author=outsider, course=course)
+    olive_old.tags.add(old)
+    writer = UserFactory.create(username="writer")
+    ArtifactFactory.create(author=writer, course=course).tags.add(new)
+    found = _reasons(maria)
+    assert found["writer"] == ["Writes about #feedback, like you"]
+    assert "olive" not in found
