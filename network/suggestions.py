@@ -157,8 +157,13 @@ def _conversations(user: User, followed: list[int]) -> dict[int, tuple[int, str]
     if not followed:
         return {}
     newest_replies = list(
-        Comment.objects.filter(one_of("author_id", followed))
+        Comment.objects.shown()
+        .filter(one_of("author_id", followed))
         .filter(created_at__gte=timezone.now() - dt.timedelta(days=CONVERSE_DAYS))
+        # Before the cut, what the comment's own columns say: no self-reply, no one who may not be suggested (the
+        # people one's followees answer most are often those one follows already).
+        .exclude(artifact_author_id=F("author_id"))
+        .filter(_suggestible(user, followed, "artifact_author_id"))
         .order_by("-created_at", "-id")
         .values_list("pk", flat=True)[:REPLIES_READ]
     )
@@ -166,11 +171,8 @@ def _conversations(user: User, followed: list[int]) -> dict[int, tuple[int, str]
     if not newest_replies:
         return best
     for reply in (
-        Comment.objects.shown()
-        .filter(one_of("pk", newest_replies))
+        Comment.objects.filter(one_of("pk", newest_replies))
         .filter(visible_q(user, via="artifact__"))  # nothing learnt from a conversation the viewer may not see
-        .filter(_suggestible(user, followed, "artifact_author_id"))  # before the cut
-        .exclude(artifact_author_id=F("author_id"))
         .values("artifact_author_id", "author_id", "author__display_name", "author__username")
         .annotate(n=Count("pk"))
         .order_by("-n", "artifact_author_id", "author_id")[:PEOPLE_READ]
@@ -280,7 +282,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
     # A classmate with no other reason scores at most 10 + the viewer's courses: once `limit` people score more,
     # none of them can make the list, and the strongest of them are not read (last: only then are they needed).
     if sum(score(pk) > 10 + len(mine) for pk, _ in candidates) < limit and mine:
-        rest = _strongest_classmates(user, followed, mine, set(titles), limit)
+        rest = [pk for pk in _strongest_classmates(user, followed, mine, set(titles), limit) if pk not in reasons]
         _in_courses(reasons, _titles(user, mine, rest))
         candidates += _ranked(user, followed, rest) if rest else []
     ranked = sorted(candidates, key=lambda row: (-score(row[0]), row[1], row[0]))[:limit]

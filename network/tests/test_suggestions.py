@@ -325,25 +325,38 @@ def test_the_latest_posts_are_read_from_each_course(
 def test_only_the_newest_replies_of_the_people_you_follow_are_weighed(
     course: Course, maria: User, devon: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """REPLIES_READ bounds the followees' comments read (following thousands of busy people): the newest count, and
-    what is left out after the cut (a reply on the followee's own post, or on a post of someone followed) still
-    takes its place among them."""
-    monkeypatch.setattr(suggestions, "REPLIES_READ", 3)
-    Follow.objects.create(follower=maria, followee=devon)
+    """REPLIES_READ bounds the followees' comments read (following thousands of busy people): the newest count, by
+    time, and what would be left out anyway (a reply on the followee's own post, on a post of someone followed, a
+    removed reply) takes no place among them."""
+    monkeypatch.setattr(suggestions, "REPLIES_READ", 2)
+    friend = UserFactory.create(username="friend")
+    for followee in (devon, friend):
+        Follow.objects.create(follower=maria, followee=followee)
     earlier, later = UserFactory.create(username="earlier"), UserFactory.create(username="later")
     now = timezone.now()
-    # Written in the reverse of their time order (devon's own newest, earlier's two oldest): time decides, not ids.
-    for hours, person in ((1, devon), (2, later), (3, earlier), (4, earlier)):
+    # Written in the reverse of their time order (earlier's two the oldest): time decides, not ids.
+    for hours, person, removed in (
+        (1, devon, None),
+        (2, friend, None),
+        (3, UserFactory.create(username="gone"), now),
+        (4, later, None),
+        (5, earlier, None),
+        (6, earlier, None),
+    ):
         CommentFactory.create(
             artifact=ArtifactFactory.create(author=person, course=course),
             author=devon,
             created_at=now - dt.timedelta(hours=hours),
+            removed_at=removed,
         )
     found = _reasons(maria)
-    assert found["earlier"] == ["Devon Clarke, whom you follow, has replied to them"]  # one of two read
     assert found["later"] == ["Devon Clarke, whom you follow, has replied to them"]
-    monkeypatch.setattr(suggestions, "REPLIES_READ", 2)
-    assert "earlier" not in _reasons(maria)
+    assert found["earlier"] == ["Devon Clarke, whom you follow, has replied to them"]  # one of two read
+    assert "gone" not in found
+    monkeypatch.setattr(suggestions, "REPLIES_READ", 1)
+    found = _reasons(maria)
+    assert "later" in found
+    assert "earlier" not in found
 
 
 def test_long_lists_of_followed_people_are_left_out_too(
@@ -406,3 +419,31 @@ def test_your_tags_are_those_of_your_newest_posts(
     found = _reasons(maria)
     assert found["writer"] == ["Writes about #feedback, like you"]
     assert "olive" not in found
+
+
+def test_held_posts_make_no_one_a_writer_even_for_a_facilitator(course: Course, george: User, devon: User) -> None:
+    """The latest posts counted are those out for everyone: a facilitator sees a held post (to judge it), but it
+    makes its writer no "keeping at it" suggestion."""
+    ArtifactFactory.create(author=devon, course=course, held_reason="link")
+    assert _reasons(george)["devon"] == ["In Innovator's Mindset MOOC with you"]
+
+
+def test_every_reason_and_the_classmates_in_a_fixed_number_of_queries(
+    course: Course, maria: User, devon: User, outsider: User, django_assert_max_num_queries: Callable
+) -> None:
+    """The costliest path: every reason has something, and too few people outrank the classmates, so the strongest
+    of them are read too; the queries are the same however many people there are."""
+    Follow.objects.create(follower=maria, followee=devon)
+    tag = Tag.objects.create(name="feedback")
+    ArtifactFactory.create(author=maria, course=course).tags.add(tag)
+    theirs = ArtifactFactory.create(author=outsider, course=course)
+    theirs.tags.add(tag)
+    Open.objects.create(user=maria, artifact=theirs)
+    Share.objects.create(sharer=maria, artifact=theirs)
+    CommentFactory.create(artifact=theirs, author=devon)
+    for n in range(8):
+        EnrollmentFactory.create(course=course, user=UserFactory.create(username=f"c{n}"))
+    with django_assert_max_num_queries(17):
+        found = [s.person.username for s in who_to_follow(maria)]
+    assert found[0] == "olive"
+    assert {f"c{n}" for n in range(8)} <= set(found)  # the classmates with no other reason were read
