@@ -447,3 +447,20 @@ def test_every_reason_and_the_classmates_in_a_fixed_number_of_queries(
         found = [s.person.username for s in who_to_follow(maria)]
     assert found[0] == "olive"
     assert {f"c{n}" for n in range(8)} <= set(found)  # the classmates with no other reason were read
+
+
+def test_the_latest_posts_are_read_from_the_newest_courses(
+    course: Course, maria: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COURSES_LOOKED_AT bounds the courses whose latest posts are read (someone in many courses): the newest."""
+    monkeypatch.setattr(suggestions, "COURSES_LOOKED_AT", 1)
+    newer = CourseFactory.create(title="Newer course")
+    EnrollmentFactory.create(course=newer, user=maria)
+    here, there = UserFactory.create(username="here"), UserFactory.create(username="there")
+    EnrollmentFactory.create(course=newer, user=here)
+    EnrollmentFactory.create(course=course, user=there)
+    ArtifactFactory.create(author=here, course=newer)
+    ArtifactFactory.create(author=there, course=course)
+    found = _reasons(maria)
+    assert "Wrote one of the latest posts in your courses" in found["here"]
+    assert found["there"] == ["In Innovator's Mindset MOOC with you"]
