@@ -140,6 +140,14 @@ def current_week(course: Course, today: dt.date | None = None, weeks: list[Week]
     return past[-1] if past else weeks[0]
 
 
+def course_ids(user: User) -> list[int]:
+    """The ids of the person's courses, newest first (in a request, from the memberships read once)."""
+    known = memberships(user)
+    if known is not None:
+        return sorted(known[0], reverse=True)
+    return list(Enrollment.objects.filter(user=user).order_by("-course_id").values_list("course_id", flat=True))
+
+
 def courses_of(user: User) -> QuerySet[Course]:
     return Course.objects.filter(enrollments__user=user).order_by("-start_date")
 

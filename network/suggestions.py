@@ -3,11 +3,12 @@
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce, Collate, Lower, NullIf
 from django.utils import timezone
@@ -16,7 +17,7 @@ from accounts.models import User
 from accounts.selectors import hidden_people
 from core.arrays import one_of
 from courses.models import Course, Enrollment
-from courses.selectors import memberships
+from courses.selectors import course_ids
 from network.models import Follow, Open, Share
 from posts.models import Artifact, Comment, visible_q
 
@@ -66,12 +67,15 @@ def _name_key(path: str = "") -> Expression:
     return Collate(key, "C") if connection.vendor == "postgresql" else key
 
 
-def _my_courses(user: User) -> list[int]:
-    """The ids of the viewer's courses, newest first (in a request, from the memberships read once)."""
-    known = memberships(user)
-    if known is not None:
-        return sorted(known[0], reverse=True)
-    return list(Enrollment.objects.filter(user=user).order_by("-course_id").values_list("course_id", flat=True))
+def _newest_of_each(reads: Sequence[QuerySet[Any]], limit: int, column: str) -> list[Any]:
+    """`column` of the `limit` first rows of each read (each ordered newest first, from its own index), in one
+    statement: a UNION ALL of the reads, each limited inside its own subquery (SQLite takes no LIMIT in a part of a
+    UNION)."""
+    parts = [
+        read.model.objects.filter(pk__in=read.values("pk")[:limit]).order_by().values_list(column, flat=True)
+        for read in reads
+    ]
+    return list(parts[0].union(*parts[1:], all=True))
 
 
 def _recent_writers(user: User, mine: list[int]) -> Counter[int]:
@@ -87,15 +91,8 @@ def _recent_writers(user: User, mine: list[int]) -> Counter[int]:
         .filter(published_at__gte=timezone.now() - dt.timedelta(days=ACTIVE_DAYS))
         .exclude(author=user)
     )
-    newest = [  # each limited read inside its own subquery: SQLite takes no LIMIT in a part of a UNION
-        Artifact.objects.filter(
-            pk__in=recent.filter(course_id=course_id).order_by("-published_at", "-id").values("pk")[:RECENT_PER_COURSE]
-        )
-        .order_by()
-        .values_list("author_id", flat=True)
-        for course_id in courses
-    ]
-    return Counter(newest[0].union(*newest[1:], all=True))
+    newest = [recent.filter(course_id=course_id).order_by("-published_at", "-id") for course_id in courses]
+    return Counter(_newest_of_each(newest, RECENT_PER_COURSE, "author_id"))
 
 
 def _titles(user: User, mine: list[int], people: Collection[int]) -> dict[int, list[str]]:
@@ -238,13 +235,8 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
         # The posts' ids first, in one read (each tag's newest links from its own index), then the posts by those
         # ids: given the ids as subqueries, PostgreSQL checked all 1M artifacts against them (620 ms at 1M).
         links = Artifact.tags.through.objects
-        newest = [  # each limited read inside its own subquery: SQLite takes no LIMIT in a part of a UNION
-            links.filter(pk__in=links.filter(tag_id=tag_id).order_by("-id").values("pk")[:RECENT_PER_TAG]).values_list(
-                "artifact_id", flat=True
-            )
-            for tag_id in looked_at
-        ]
-        recent = set(newest[0].union(*newest[1:], all=True))
+        newest = [links.filter(tag_id=tag_id).order_by("-id") for tag_id in looked_at]
+        recent = set(_newest_of_each(newest, RECENT_PER_TAG, "artifact_id"))
         tagged: dict[int, set[str]] = defaultdict(set)
         for person_id, name in (
             Artifact.objects.visible_to(user)
@@ -262,7 +254,7 @@ def who_to_follow(user: User, limit: int = LIMIT) -> list[Suggestion]:
 
     # People in your courses, those who wrote some of their latest posts first: they keep at it, and a course of
     # 5,000 otherwise ties on the name.
-    mine = _my_courses(user)
+    mine = course_ids(user)
     writers = _recent_writers(user, mine)
     titles = _titles(user, mine, set(reasons) | set(writers))
     for person_id, n in writers.items():
